@@ -1,0 +1,50 @@
+"""Global settings, with Keras' names: the float type, the fuzz factor and the image layout."""
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+
+
+def floatx():
+    """The default float type of tensors and weights ("float32")."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in ("float16", "float32", "float64"):
+        raise ValueError(f"Unknown floatx type: {value!r}. Expected 'float16', 'float32' or 'float64'.")
+    _FLOATX = value
+
+
+def epsilon():
+    """The small constant added to denominators and logs (1e-7, as Keras)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """The default layout of images: "channels_last" (N, H, W, C) or "channels_first" (N, C, H, W)."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    _IMAGE_DATA_FORMAT = standardize_data_format(data_format)
+
+
+def standardize_data_format(data_format):
+    """Return "channels_last" or "channels_first"; None means the global default."""
+    if data_format is None:
+        return _IMAGE_DATA_FORMAT
+    value = str(data_format).lower()
+    if value not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"The `data_format` argument must be 'channels_last' or 'channels_first'. "
+            f"Received: data_format={data_format!r}"
+        )
+    return value

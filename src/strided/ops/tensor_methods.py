@@ -1,0 +1,41 @@
+"""Attach operators and methods to `Tensor` (x + y, x @ w, x[0], x.sum(), x.reshape(...)).
+
+Kept here, not in autograd, so that autograd depends on no op (Chainer installs its
+Variable arithmetic the same way).
+"""
+
+from strided.autograd import Tensor
+from strided.ops import arithmetic, reduction, shape
+
+
+def _reflected(function):
+    return lambda self, other: function(other, self)
+
+
+def install_tensor_methods():
+    Tensor.__add__ = arithmetic.add
+    Tensor.__radd__ = _reflected(arithmetic.add)
+    Tensor.__sub__ = arithmetic.subtract
+    Tensor.__rsub__ = _reflected(arithmetic.subtract)
+    Tensor.__mul__ = arithmetic.multiply
+    Tensor.__rmul__ = _reflected(arithmetic.multiply)
+    Tensor.__truediv__ = arithmetic.divide
+    Tensor.__rtruediv__ = _reflected(arithmetic.divide)
+    Tensor.__neg__ = arithmetic.negative
+    Tensor.__pow__ = arithmetic.power
+    Tensor.__matmul__ = arithmetic.matmul
+    Tensor.__rmatmul__ = _reflected(arithmetic.matmul)
+    for name in ("sum", "mean", "max"):
+        if hasattr(reduction, name):
+            setattr(Tensor, name, getattr(reduction, name))
+    if hasattr(shape, "get_item"):
+        Tensor.__getitem__ = shape.get_item
+    if hasattr(shape, "reshape"):
+        Tensor.reshape = lambda self, *new_shape: shape.reshape(
+            self, new_shape[0] if len(new_shape) == 1 else new_shape
+        )
+    if hasattr(shape, "transpose"):
+        Tensor.transpose = lambda self, *axes: shape.transpose(self, axes or None)
+        Tensor.T = property(lambda self: shape.transpose(self))
+    if hasattr(shape, "flatten"):
+        Tensor.flatten = shape.flatten
