@@ -7,8 +7,10 @@ side by side) plus a public function that validates its arguments once, here at 
 from strided.ops.activations import *  # noqa: F401,F403
 from strided.ops.arithmetic import *  # noqa: F401,F403
 from strided.ops.conv import *  # noqa: F401,F403
+from strided.ops.conv_transpose import *  # noqa: F401,F403
 from strided.ops.dropout import *  # noqa: F401,F403
 from strided.ops.losses import *  # noqa: F401,F403
+from strided.ops.math import *  # noqa: F401,F403
 from strided.ops.normalization import *  # noqa: F401,F403
 from strided.ops.pooling import *  # noqa: F401,F403
 from strided.ops.reduction import *  # noqa: F401,F403

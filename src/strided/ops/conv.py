@@ -1,1 +1,158 @@
-__all__ = []
+"""Convolution ops: `conv` (1-D and 2-D, grouped), `depthwise_conv`, `separable_conv`.
+
+Keras 3 `keras.ops` signatures; kernel layout (kh, kw, in_channels / groups, out_channels).
+`padding` is "valid", "same", or (a superset of Keras) explicit zero padding: an int, (ph, pw),
+or ((top, bottom), (left, right)). Output size per spatial axis:
+
+    H' = floor((H + p_top + p_bottom - d*(k_h - 1) - 1) / s) + 1
+"""
+
+from strided.autograd import Function, Tensor
+from strided.kernels import conv as kernels
+from strided.ops._base import as_tensor
+from strided.ops._conv_args import (
+    channels_last_shape, check_input, check_kernel, spatial_args, to_channels_last, to_data_format,
+)
+
+
+class Conv2D(Function):
+    """y = im2col(x) @ kernel; channels-last inside, `data_format` handled at the edges."""
+
+    def __init__(self, strides, pads, dilation, groups, data_format):
+        self.strides, self.pads, self.dilation = strides, pads, dilation
+        self.groups, self.data_format = groups, data_format
+
+    def forward(self, x, kernel):
+        x = to_channels_last(x, self.data_format)
+        self.x_shape, self.kernel = x.shape, kernel
+        self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
+        if self.depthwise:  # elementwise products per kernel offset, no GEMM
+            self.x = x
+            y = kernels.depthwise_conv2d_forward(
+                x, _as_depthwise(kernel, self.groups), self.strides, self.pads, self.dilation
+            )
+        else:
+            y, self.cols = kernels.conv2d_forward(
+                x, kernel, self.strides, self.pads, self.dilation, self.groups
+            )
+        return to_data_format(y, self.data_format)
+
+    def backward(self, gy):
+        gy = to_channels_last(gy, self.data_format)
+        need_dx, need_dk = self.needs_input_grad
+        if self.depthwise:
+            dx, dk = kernels.depthwise_conv2d_backward(
+                gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
+                self.dilation, need_dx, need_dk,
+            )
+            dk = None if dk is None else dk.reshape(self.kernel.shape)
+        else:
+            dx, dk = kernels.conv2d_backward(
+                gy, self.cols, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
+                self.groups, need_dx, need_dk,
+            )
+        return (to_data_format(dx, self.data_format) if dx is not None else None), dk
+
+
+def _as_depthwise(kernel, channels):
+    """Grouped kernel (kh, kw, 1, C*M) viewed as a depthwise kernel (kh, kw, C, M)."""
+    kh, kw, _, out_channels = kernel.shape
+    return kernel.reshape(kh, kw, channels, out_channels // channels)
+
+
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """N-D convolution (1-D or 2-D) as in `keras.ops.conv`, by im2col and one matrix product.
+
+    Args:
+        inputs: (N, H, W, C) — or (N, L, C) for 1-D; (N, C, H, W) with data_format="channels_first".
+        kernel: (kh, kw, C / groups, O) — or (k, C / groups, O). `groups` = C / kernel.shape[-2]
+            (depthwise when groups == C).
+        strides, dilation_rate: int or tuple. padding: "valid" | "same" | int | tuple.
+
+    Shape:
+        (N, H', W', O) with H' = floor((H + 2p - d*(kh - 1) - 1) / s) + 1.
+
+    Example:
+        >>> y = conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2)), padding=1)
+        >>> y.shape
+        (1, 5, 5, 2)
+    """
+    x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
+    kernel = as_tensor(kernel, like=x)
+    data_format = check_input("conv", x, data_format)
+    check_kernel("conv", x, kernel)
+    shape = channels_last_shape(x.shape, data_format)
+    channels, per_group, out_channels = shape[-1], kernel.shape[-2], kernel.shape[-1]
+    if per_group == 0 or channels % per_group:
+        raise ValueError(
+            f"conv: the kernel expects {per_group} input channels (per group), but the input has "
+            f"{channels} channels. Input shape {x.shape}, kernel shape {kernel.shape}."
+        )
+    groups = channels // per_group
+    if out_channels % groups:
+        raise ValueError(
+            f"conv: with {groups} groups the kernel's output channels ({out_channels}) must be "
+            f"divisible by {groups}. Kernel shape {kernel.shape}."
+        )
+    if x.ndim == 3:
+        return _conv1d(x, kernel, strides, padding, data_format, dilation_rate)
+    strides, pads, dilation = spatial_args(
+        "conv", shape[1:3], kernel.shape[:2], strides, padding, dilation_rate
+    )
+    return Conv2D.apply(
+        x, kernel, strides=strides, pads=pads, dilation=dilation, groups=groups, data_format=data_format
+    )
+
+
+def _conv1d(x, kernel, strides, padding, data_format, dilation_rate):
+    """A 1-D convolution is a 2-D one on images of height 1."""
+    from strided.ops.shape import expand_dims, squeeze
+
+    length = channels_last_shape(x.shape, data_format)[1]
+    strides, pads, dilation = spatial_args("conv", (length,), kernel.shape[:1], strides, padding, dilation_rate)
+    height_axis = 1 if data_format == "channels_last" else 2
+    y = Conv2D.apply(
+        expand_dims(x, height_axis), expand_dims(kernel, 0),
+        strides=(1, *strides), pads=((0, 0), *pads), dilation=(1, *dilation),
+        groups=channels_last_shape(x.shape, data_format)[-1] // kernel.shape[-2], data_format=data_format,
+    )
+    return squeeze(y, height_axis)
+
+
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    """Depthwise convolution (`keras.ops.depthwise_conv`): each channel filtered on its own.
+
+    Args:
+        kernel: (kh, kw, C, multiplier); output channel c*multiplier + m uses kernel[:, :, c, m].
+
+    Shape:
+        (N, H', W', C * multiplier), H' as for `conv`.
+    """
+    x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
+    kernel = as_tensor(kernel, like=x)
+    data_format = check_input("depthwise_conv", x, data_format)
+    check_kernel("depthwise_conv", x, kernel)
+    channels = channels_last_shape(x.shape, data_format)[-1]
+    if kernel.shape[-2] != channels:
+        raise ValueError(
+            f"depthwise_conv: the kernel has {kernel.shape[-2]} input channels but the input has "
+            f"{channels}. Input shape {x.shape}, kernel shape {kernel.shape} (kh, kw, channels, multiplier)."
+        )
+    from strided.ops.shape import reshape
+
+    grouped = reshape(kernel, (*kernel.shape[:-2], 1, kernel.shape[-2] * kernel.shape[-1]))
+    return conv(x, grouped, strides, padding, data_format, dilation_rate)
+
+
+def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   data_format=None, dilation_rate=1):
+    """Depthwise convolution followed by a 1x1 (pointwise) convolution, as `keras.ops.separable_conv`.
+
+    Args:
+        depthwise_kernel: (kh, kw, C, multiplier). pointwise_kernel: (1, 1, C * multiplier, O).
+    """
+    depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
+
+
+__all__ = ["conv", "depthwise_conv", "separable_conv"]

@@ -1,1 +1,276 @@
-__all__ = []
+"""Batch, layer and group normalization: y = (x - mean) / sqrt(var + epsilon) * gamma + beta.
+
+They differ only in which values share a mean and variance:
+    batch:  each channel, over the batch and spatial axes   (x: N, H, W, C -> stats of shape C)
+    layer:  each sample, over its feature axes              (stats of shape N)
+    group:  each sample and group of C / groups channels    (stats of shape N, groups)
+so one `Standardize` Function serves all three, on a reshaped view of x, with the classic
+fused backward (M = number of values sharing a statistic, x^ = normalised input):
+
+    dx = 1/sqrt(var + eps) * (dx^ - mean(dx^) - x^ * mean(dx^ * x^)),   dx^ = dy * gamma
+
+`batch_normalization` is keras.ops.batch_normalization: it normalises with statistics it is
+given (the moving averages at inference) and is differentiable in all five arguments.
+
+Variance: the statistics normalise with the *biased* variance mean((x - mean)^2), as Keras,
+TensorFlow and PyTorch do. PyTorch's BatchNorm then updates its running variance with the
+unbiased one (times M / (M - 1)); Keras updates its moving variance with the biased one.
+"""
+
+import numpy as np
+
+from strided import _config
+from strided.autograd import Function, Tensor
+from strided.ops._base import as_tensor, normalize_axis
+
+
+class Standardize(Function):
+    """Normalise a view of x over `axes` and apply gamma/beta broadcast as `param_shape`.
+
+    Args (keyword):
+        view_shape: x is reshaped to this (e.g. (N, H, W, groups, C // groups)).
+        axes: axes of the view that share one mean/variance.
+        param_shape: broadcast shape of gamma and beta in the view.
+        epsilon: added to the variance.
+        scale, center: whether gamma / beta are passed (in that order) after x.
+        mean, var: precomputed statistics in keepdims form (batch norm), or None.
+    """
+
+    def __init__(self, view_shape, axes, param_shape, epsilon, scale, center, mean=None, var=None):
+        self.view_shape, self.axes, self.param_shape = view_shape, axes, param_shape
+        self.epsilon, self.scale, self.center = epsilon, scale, center
+        self.mean, self.var = mean, var
+
+    def forward(self, x, *params):
+        xv = x.reshape(self.view_shape)
+        mean = np.mean(xv, axis=self.axes, keepdims=True) if self.mean is None else self.mean
+        centered = xv - mean
+        var = np.mean(centered * centered, axis=self.axes, keepdims=True) if self.var is None else self.var
+        self.inv_std = (1 / np.sqrt(var + self.epsilon)).astype(x.dtype, copy=False)
+        self.xhat = centered * self.inv_std
+        y = self.xhat
+        self.param_shapes = [p.shape for p in params]
+        if self.scale:
+            self.gamma = params[0].reshape(self.param_shape).astype(x.dtype, copy=False)
+            y = y * self.gamma
+        if self.center:
+            y = y + params[-1].reshape(self.param_shape).astype(x.dtype, copy=False)
+        return y.reshape(x.shape)
+
+    def backward(self, gy):
+        g = gy.reshape(self.view_shape)
+        param_axes = tuple(i for i, n in enumerate(self.param_shape) if n == 1)
+        grads = []
+        if self.needs_input_grad[0]:
+            dxhat = g * self.gamma if self.scale else g
+            dx = self.inv_std * (
+                dxhat
+                - np.mean(dxhat, axis=self.axes, keepdims=True)
+                - self.xhat * np.mean(dxhat * self.xhat, axis=self.axes, keepdims=True)
+            )
+            grads.append(dx.reshape(gy.shape))
+        else:
+            grads.append(None)
+        if self.scale:
+            dgamma = np.sum(g * self.xhat, axis=param_axes) if self.needs_input_grad[1] else None
+            grads.append(None if dgamma is None else dgamma.reshape(self.param_shapes[0]))
+        if self.center:
+            dbeta = np.sum(g, axis=param_axes) if self.needs_input_grad[-1] else None
+            grads.append(None if dbeta is None else dbeta.reshape(self.param_shapes[-1]))
+        return tuple(grads)
+
+
+class BatchNormalization(Function):
+    """keras.ops.batch_normalization: y = (x - mean) * scale / sqrt(variance + eps) + offset,
+    with the given statistics; gradients for x, mean, variance, offset and scale."""
+
+    def __init__(self, bshape, reduce_axes, epsilon, has_offset, has_scale):
+        self.bshape, self.reduce_axes, self.epsilon = bshape, reduce_axes, epsilon
+        self.has_offset, self.has_scale = has_offset, has_scale
+
+    def forward(self, x, mean, variance, *params):
+        cast = lambda a: a.reshape(self.bshape).astype(x.dtype, copy=False)  # noqa: E731
+        self.centered = x - cast(mean)
+        self.inv = 1 / np.sqrt(cast(variance) + self.epsilon)
+        self.s = cast(params[-1]) if self.has_scale else 1
+        y = self.centered * (self.inv * self.s)
+        return y + cast(params[0]) if self.has_offset else y
+
+    def backward(self, g):
+        flat = lambda a: np.sum(a, axis=self.reduce_axes).reshape(-1)  # noqa: E731  per channel
+        need = self.needs_input_grad
+        inv = self.inv.reshape(-1)
+        scale = self.s.reshape(-1) if self.has_scale else 1
+        gx = g * (self.inv * self.s)
+        sum_g_centered = flat(g * self.centered) if need[2] or (self.has_scale and need[-1]) else None
+        grads = [
+            gx if need[0] else None,
+            -flat(gx) if need[1] else None,
+            sum_g_centered * scale * -0.5 * inv**3 if need[2] else None,  # d inv / d var = -inv^3 / 2
+        ]
+        if self.has_offset:
+            grads.append(flat(g) if need[3] else None)
+        if self.has_scale:
+            grads.append(sum_g_centered * inv if need[-1] else None)
+        return tuple(grads)
+
+
+# ---------------------------------------------------------------------- argument checks
+def _float_input(name, x, min_ndim=1):
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        x = Tensor(x.data, dtype=_config.floatx())
+    if x.ndim < min_ndim:
+        raise ValueError(
+            f"{name}: expected an input with at least {min_ndim} dimensions, received shape "
+            f"{x.shape}." + (" Add a batch axis with x[None]." if x.ndim == min_ndim - 1 else "")
+        )
+    return x
+
+
+def _param(name, arg, value, expected, x):
+    """`value` as a Tensor of shape `expected` (arrays take x's dtype), or None."""
+    if value is None:
+        return None
+    value = value if isinstance(value, Tensor) else Tensor(value, dtype=x.dtype)
+    if value.shape != expected:
+        raise ValueError(
+            f"{name}: `{arg}` must have shape {expected} to match the input of shape {x.shape}. "
+            f"Received: {arg}.shape={value.shape}"
+        )
+    return value
+
+
+def _standardize(x, params, **options):
+    present = [p for p in params if p is not None]
+    return Standardize.apply(x, *present, scale=params[0] is not None, center=params[1] is not None, **options)
+
+
+# ---------------------------------------------------------------------------- public API
+def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+    """Normalise x with given per-channel statistics, as keras.ops.batch_normalization.
+
+    y = (x - mean) / sqrt(variance + epsilon) * scale + offset, with mean, variance, offset
+    and scale of shape (x.shape[axis],) broadcast along `axis`. This is BatchNormalization
+    at inference (moving statistics). Differentiable in every argument.
+
+    Args:
+        x: input, e.g. (N, H, W, C).
+        mean, variance: 1-D statistics of length x.shape[axis].
+        axis: the channel axis (-1 for channels-last).
+        offset, scale: optional beta and gamma, same shape as mean.
+        epsilon: added to the variance (Keras default 1e-3; PyTorch's is 1e-5).
+
+    >>> batch_normalization(np.ones((2, 3)), np.ones(3), np.zeros(3), axis=-1)  # zeros
+    """
+    name = "batch_normalization"
+    x = _float_input(name, x)
+    (axis,) = normalize_axis(name, axis, x.ndim)
+    channels = (x.shape[axis],)
+    stats = [_param(name, arg, v, channels, x) for arg, v in
+             (("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale))]
+    if stats[0] is None or stats[1] is None:
+        raise ValueError(f"{name}: `mean` and `variance` are required.")
+    bshape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
+    reduce_axes = tuple(i for i in range(x.ndim) if i != axis)
+    return BatchNormalization.apply(
+        x, *[s for s in stats if s is not None], bshape=bshape, reduce_axes=reduce_axes,
+        epsilon=float(epsilon), has_offset=offset is not None, has_scale=scale is not None,
+    )
+
+
+def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+    """Training-mode batch normalization: normalise with this batch's own statistics.
+
+    mean and var are taken over every axis except `axis` (biased variance, as Keras);
+    y = (x - mean) / sqrt(var + epsilon) * gamma + beta, with the fused backward that also
+    differentiates through mean and var. A BatchNormalization layer calls this in training
+    and then updates its moving statistics itself (Keras:
+    moving = moving * momentum + batch * (1 - momentum), with the biased variance;
+    PyTorch would use the unbiased variance var * M / (M - 1) for its running_var).
+
+    Args:
+        x: input, e.g. (N, H, W, C).
+        gamma, beta: optional scale and offset of shape (x.shape[axis],) (or the sizes of
+            the axes when `axis` is a tuple).
+        axis: the channel axis (or axes) kept; -1 for channels-last, 1 for channels-first.
+        epsilon: added to the variance.
+
+    Returns:
+        (y, batch_mean, batch_var): y a Tensor like x; the statistics as plain ndarrays of
+        shape (C,), not on the tape.
+
+    >>> y, mean, var = batch_norm_train(np.random.randn(8, 4, 4, 3), np.ones(3), np.zeros(3))
+    """
+    name = "batch_norm_train"
+    x = _float_input(name, x)
+    kept = tuple(sorted(normalize_axis(name, axis, x.ndim)))
+    stats_shape = tuple(x.shape[a] for a in kept)
+    params = [_param(name, "gamma", gamma, stats_shape, x), _param(name, "beta", beta, stats_shape, x)]
+    reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
+    param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
+    mean = np.mean(x.data, axis=reduce_axes, keepdims=True)
+    centered = x.data - mean
+    var = np.mean(centered * centered, axis=reduce_axes, keepdims=True)
+    y = _standardize(x, params, view_shape=x.shape, axes=reduce_axes, param_shape=param_shape,
+                     epsilon=float(epsilon), mean=mean, var=var)
+    return y, mean.reshape(stats_shape), var.reshape(stats_shape)
+
+
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+    """Normalise each sample over `axis` (its features), then scale by gamma and shift by beta.
+
+    Args:
+        x: input, e.g. (N, features) or (N, H, W, C).
+        gamma, beta: optional, of shape tuple(x.shape[a] for a in axis).
+        axis: int or tuple of the axes normalised together (default the last).
+        epsilon: added to the variance (Keras 1e-3, PyTorch 1e-5).
+
+    >>> layer_normalization(np.array([[1.0, 3.0]]))   # Tensor([[-0.9995, 0.9995]])
+    """
+    name = "layer_normalization"
+    x = _float_input(name, x)
+    axes = tuple(sorted(normalize_axis(name, axis, x.ndim)))
+    expected = tuple(x.shape[a] for a in axes)
+    params = [_param(name, "gamma", gamma, expected, x), _param(name, "beta", beta, expected, x)]
+    param_shape = tuple(n if i in axes else 1 for i, n in enumerate(x.shape))
+    return _standardize(x, params, view_shape=x.shape, axes=axes, param_shape=param_shape,
+                        epsilon=float(epsilon))
+
+
+def group_normalization(x, groups, gamma=None, beta=None, epsilon=1e-3, data_format=None):
+    """Normalise each sample over groups of channels (and all spatial positions).
+
+    The C channels are split into `groups` consecutive groups of C / groups; groups=1 is
+    layer normalization over (H, W, C), groups=C is instance normalization.
+
+    Args:
+        x: (N, ..., C) channels-last or (N, C, ...) channels-first.
+        groups: number of groups; must divide C.
+        gamma, beta: optional per-channel scale and offset of shape (C,).
+        epsilon: added to the variance.
+        data_format: "channels_last" (default) or "channels_first".
+
+    >>> group_normalization(np.random.randn(2, 4, 4, 6), groups=3).shape   # (2, 4, 4, 6)
+    """
+    name = "group_normalization"
+    data_format = _config.standardize_data_format(data_format)
+    x = _float_input(name, x, min_ndim=2)
+    channel_axis = x.ndim - 1 if data_format == "channels_last" else 1
+    channels = x.shape[channel_axis]
+    if not isinstance(groups, (int, np.integer)) or groups < 1 or channels % groups:
+        raise ValueError(
+            f"{name}: `groups` must be a positive int dividing the number of channels "
+            f"({channels}, axis {channel_axis} of input shape {x.shape}). Received: groups={groups!r}"
+        )
+    params = [_param(name, "gamma", gamma, (channels,), x), _param(name, "beta", beta, (channels,), x)]
+    split = (groups, channels // groups)
+    view_shape = x.shape[:channel_axis] + split + x.shape[channel_axis + 1:]
+    group_axis = channel_axis
+    axes = tuple(i for i in range(1, len(view_shape)) if i != group_axis)
+    param_shape = tuple(n if i in (group_axis, group_axis + 1) else 1 for i, n in enumerate(view_shape))
+    return _standardize(x, params, view_shape=view_shape, axes=axes, param_shape=param_shape,
+                        epsilon=float(epsilon))
+
+
+__all__ = ["batch_normalization", "batch_norm_train", "layer_normalization", "group_normalization"]

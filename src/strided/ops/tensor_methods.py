@@ -37,5 +37,3 @@ def install_tensor_methods():
     if hasattr(shape, "transpose"):
         Tensor.transpose = lambda self, *axes: shape.transpose(self, axes or None)
         Tensor.T = property(lambda self: shape.transpose(self))
-    if hasattr(shape, "flatten"):
-        Tensor.flatten = shape.flatten

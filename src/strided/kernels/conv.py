@@ -1,0 +1,110 @@
+"""Convolution kernels on channels-last arrays: im2col + one GEMM forward, col2im backward.
+
+Shapes (Keras layout):  x (N, H, W, C)   kernel (kh, kw, C/groups, O)   y (N, H', W', O)
+
+    y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * kernel[a, b, c, o]
+
+which is the lessons' F_{i,j,o} = sum_c sum_x sum_y K_{c,x,y,o} X_{c,i+x,j+y} (a cross-correlation,
+as in every deep-learning framework). As matrices: Y = cols @ K with cols the im2col matrix, so
+
+    dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
+"""
+
+import numpy as np
+
+from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
+
+
+def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+    """Returns (y, cols); keep `cols` (the im2col matrix) for the backward pass."""
+    kh, kw, cg, out_channels = kernel.shape
+    patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
+    n, out_h, out_w = patches.shape[:3]
+    rows = n * out_h * out_w
+    if groups == 1:
+        cols = patches.reshape(rows, kh * kw * cg)  # the one copy: im2col matrix
+        y = cols @ kernel.reshape(kh * kw * cg, out_channels)
+        return y.reshape(n, out_h, out_w, out_channels), cols
+    # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
+    og = out_channels // groups
+    cols = (
+        patches.reshape(rows, kh * kw, groups, cg).transpose(2, 0, 1, 3).reshape(groups, rows, -1)
+    )
+    y = cols @ _grouped_kernel(kernel, groups)
+    return y.transpose(1, 0, 2).reshape(n, out_h, out_w, groups * og), cols
+
+
+def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
+                    dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True):
+    """Gradients (dx, dkernel) of conv2d_forward for the upstream gradient gy (N, H', W', O)."""
+    kh, kw, cg, out_channels = kernel.shape
+    n, out_h, out_w, _ = gy.shape
+    rows = n * out_h * out_w
+    dx = dkernel = None
+    if groups == 1:
+        gy2 = gy.reshape(rows, out_channels)
+        if need_dkernel:
+            dkernel = (cols.T @ gy2).reshape(kernel.shape)
+        if need_dx:
+            dcols = (gy2 @ kernel.reshape(-1, out_channels).T).reshape(n, out_h, out_w, kh, kw, cg)
+    else:
+        og = out_channels // groups
+        gyg = gy.reshape(rows, groups, og).transpose(1, 0, 2)  # (G, rows, og)
+        if need_dkernel:
+            dk = np.swapaxes(cols, 1, 2) @ gyg  # (G, kh*kw*cg, og)
+            dkernel = dk.reshape(groups, kh * kw, cg, og).transpose(1, 2, 0, 3).reshape(kernel.shape)
+        if need_dx:
+            dcols = gyg @ np.swapaxes(_grouped_kernel(kernel, groups), 1, 2)  # (G, rows, kh*kw*cg)
+            dcols = dcols.reshape(groups, rows, kh * kw, cg).transpose(1, 2, 0, 3)
+            dcols = dcols.reshape(n, out_h, out_w, kh, kw, groups * cg)
+    if need_dx:
+        padded_shape = (x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), x_shape[3])
+        dx = crop_spatial(col2im(dcols, padded_shape, strides, dilation), pads)
+    return dx, dkernel
+
+
+def _grouped_kernel(kernel, groups):
+    """(kh, kw, cg, O) -> (G, kh*kw*cg, O/G): the weight matrix of each group."""
+    kh, kw, cg, out_channels = kernel.shape
+    og = out_channels // groups
+    return kernel.reshape(kh * kw * cg, groups, og).transpose(1, 0, 2)
+
+
+def depthwise_conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """Depthwise: each input channel c has its own `multiplier` filters kernel[:, :, c, m].
+
+    y[n, i, j, c*M + m] = sum_{a, b} x_pad[n, i*s + a*d, j*s + b*d, c] * kernel[a, b, c, m]
+
+    A GEMM would have an inner dimension of only kh*kw, so instead we loop over the kh*kw
+    kernel offsets and accumulate elementwise products (no im2col buffer at all).
+    """
+    kh, kw, channels, multiplier = kernel.shape
+    patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
+    n, out_h, out_w = patches.shape[:3]
+    y = np.zeros((n, out_h, out_w, channels, multiplier), dtype=np.result_type(x, kernel))
+    for a in range(kh):
+        for b in range(kw):
+            y += patches[:, :, :, a, b, :, None] * kernel[a, b]
+    return y.reshape(n, out_h, out_w, channels * multiplier)
+
+
+def depthwise_conv2d_backward(gy, x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
+                              dilation=(1, 1), need_dx=True, need_dkernel=True):
+    """Gradients (dx, dkernel) of depthwise_conv2d_forward."""
+    kh, kw, channels, multiplier = kernel.shape
+    xp = pad_spatial(x, pads)
+    patches = im2col(xp, (kh, kw), strides, dilation)
+    n, out_h, out_w = patches.shape[:3]
+    gy5 = gy.reshape(n, out_h, out_w, channels, multiplier)
+    dkernel = np.empty_like(kernel) if need_dkernel else None
+    dcols = np.empty(patches.shape, dtype=gy.dtype) if need_dx else None
+    for a in range(kh):
+        for b in range(kw):
+            if need_dkernel:
+                dkernel[a, b] = np.einsum("nijc,nijcm->cm", patches[:, :, :, a, b, :], gy5)
+            if need_dx:
+                dcols[:, :, :, a, b, :] = (gy5 * kernel[a, b]).sum(axis=-1)
+    dx = None
+    if need_dx:
+        dx = crop_spatial(col2im(dcols, xp.shape, strides, dilation), pads)
+    return dx, dkernel

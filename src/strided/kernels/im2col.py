@@ -1,0 +1,99 @@
+"""im2col and col2im on channels-last images: the convolution as one matrix product.
+
+im2col lays every kh x kw x C patch of the (padded) image out as one row, so that a
+convolution becomes a single GEMM: (N*H'*W', kh*kw*C) @ (kh*kw*C, O). The patches are a
+read-only `as_strided` *view* of the padded input (no copy until the GEMM needs one).
+col2im is its mirror for the backward pass: every patch row is added (`+=`) back to the
+pixels it came from, one strided add per kernel offset (kh*kw adds, never a loop over pixels).
+
+Output size (the lessons' formula, with dilation d and padding p on each side):
+
+    H' = floor((H + 2p - d*(k_h - 1) - 1) / s) + 1      (d = 1:  floor((H - k_h + 2p)/s) + 1)
+"""
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def conv_output_size(size, kernel, stride=1, pad_total=0, dilation=1):
+    """H' = floor((H + pad_total - d*(k-1) - 1) / s) + 1 for one spatial axis."""
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def same_padding(size, kernel, stride=1, dilation=1):
+    """(before, after) padding of "same": output ceil(size/stride), the extra pixel after (as TF)."""
+    effective = dilation * (kernel - 1) + 1
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + effective - size, 0)
+    return total // 2, total - total // 2
+
+
+def resolve_padding(padding, sizes, kernel, strides, dilation):
+    """Turn "valid" | "same" | int | (ph, pw) | ((top, bottom), (left, right)) into pairs per axis."""
+    n = len(sizes)
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * n
+        return tuple(same_padding(sizes[i], kernel[i], strides[i], dilation[i]) for i in range(n))
+    if isinstance(padding, int):
+        return ((padding, padding),) * n
+    pairs = []
+    for p in padding:
+        pairs.append((p, p) if isinstance(p, int) else (int(p[0]), int(p[1])))
+    return tuple(pairs)
+
+
+def pad_spatial(x, pads, value=0):
+    """Zero-pad the spatial axes of an (N, *spatial, C) array; returns x itself when no padding."""
+    if not any(before or after for before, after in pads):
+        return x
+    return np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=value)
+
+
+def im2col(x, kernel_size, strides=(1, 1), dilation=(1, 1)):
+    """Patches of an already padded (N, H, W, C) image as a read-only view.
+
+    Returns an array of shape (N, H', W', kh, kw, C): element [n, i, j, a, b, c] is
+    x[n, i*s_h + a*d_h, j*s_w + b*d_w, c]. Reshaping it to (N*H'*W', kh*kw*C) gives the
+    im2col matrix (that reshape makes the one contiguous copy).
+    """
+    n, h, w, c = x.shape
+    kh, kw = kernel_size
+    (sh, sw), (dh, dw) = strides, dilation
+    out_h = conv_output_size(h, kh, sh, 0, dh)
+    out_w = conv_output_size(w, kw, sw, 0, dw)
+    bn, bh, bw, bc = x.strides
+    return as_strided(
+        x,
+        shape=(n, out_h, out_w, kh, kw, c),
+        strides=(bn, bh * sh, bw * sw, bh * dh, bw * dw, bc),
+        writeable=False,
+    )
+
+
+def col2im(cols, padded_shape, strides=(1, 1), dilation=(1, 1)):
+    """Mirror of im2col: add patches (N, H', W', kh, kw, C) back into an (N, Hp, Wp, C) image.
+
+    Each kernel offset (a, b) is one strided `+=` of an (N, H', W', C) slab; overlapping
+    patches therefore accumulate, which is exactly the gradient of im2col.
+    """
+    n, out_h, out_w, kh, kw, c = cols.shape
+    (sh, sw), (dh, dw) = strides, dilation
+    image = np.zeros(padded_shape, dtype=cols.dtype)
+    for a in range(kh):
+        rows = slice(a * dh, a * dh + sh * (out_h - 1) + 1, sh)
+        for b in range(kw):
+            columns = slice(b * dw, b * dw + sw * (out_w - 1) + 1, sw)
+            image[:, rows, columns, :] += cols[:, :, :, a, b, :]
+    return image
+
+
+def crop_spatial(x, pads):
+    """Remove (before, after) padding from the spatial axes of (N, *spatial, C)."""
+    index = [slice(None)]
+    for (before, after), size in zip(pads, x.shape[1:-1]):
+        index.append(slice(before, size - after))
+    index.append(slice(None))
+    return x[tuple(index)]
