@@ -1,5 +1,4 @@
 import json
-import warnings
 
 import numpy as np
 import pytest
@@ -246,3 +245,21 @@ def test_get_instance_and_config_and_error():
     assert isinstance(again, Adam) and again.learning_rate == 0.25
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier"):
         optimizers.get("adamax2")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda: Adam(schedules.CosineDecay(0.01, 10), amsgrad=True, clipnorm=1.0),
+    lambda: optimizers.AdamW(global_clipnorm=1.0),
+    lambda: RMSprop(momentum=0.5, centered=True, clipvalue=0.1),
+    lambda: optimizers.Adagrad(),
+])
+def test_float32_weights_updated_in_place_and_stay_float32(make):
+    w = strided.Variable(np.ones((3, 3), np.float32))
+    buffer = w.data
+    opt = make()
+    for _ in range(3):
+        opt.apply([np.full((3, 3), 0.5, np.float32)], [w])
+    assert w.data is buffer and w.dtype == np.float32
+    assert all(a.dtype == np.float32 for a in opt.variables[1:])
+    assert not np.allclose(w.numpy(), 1.0)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from optimizer_oracle import compare_with_reference, compare_with_torch_optimizer
 
 import strided
 from strided.optimizers import Adagrad, RMSprop
-from optimizer_oracle import compare_with_reference, compare_with_torch_optimizer
 
 
 def keras_rmsprop(lr, rho, momentum, eps, centered):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 import torch
+from optimizer_oracle import compare_with_reference, compare_with_torch_optimizer
 
 import strided
 from strided.optimizers import SGD
-from optimizer_oracle import compare_with_reference, compare_with_torch_optimizer
 
 
 def test_defaults_match_keras():

@@ -53,7 +53,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, raise_exceptio
         >>> gradcheck(lambda x: ops.tanh(x), [np.random.randn(3, 4)])
         True
     """
-    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
+    arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64, order="C") for x in inputs]
     rng = np.random.default_rng(seed)
     probe = fn(*[Tensor(a, dtype=np.float64) for a in arrays])
     grad_output = rng.standard_normal(probe.shape)

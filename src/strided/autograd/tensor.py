@@ -56,6 +56,7 @@ class Tensor:
         self.grad = None
         self.name = name
         self._creator = None
+        self._freed = False  # True once backward() has released the op that made this tensor
 
     # ----------------------------------------------------------------- array facts
     @property
@@ -119,6 +120,8 @@ class Tensor:
                 "backward() called on a tensor that does not require grad: no input had "
                 "requires_grad=True, or it was computed inside no_grad()."
             )
+        if self._freed:
+            raise RuntimeError(_SECOND_BACKWARD)
         if grad is None:
             grad = np.ones_like(self.data)
         else:
@@ -131,6 +134,8 @@ class Tensor:
         for node in _topological_order(self):
             node_grad = grads.pop(id(node), None)
             if node.is_leaf:
+                if node._freed:
+                    raise RuntimeError(_SECOND_BACKWARD)
                 if node_grad is not None:
                     _accumulate_leaf(node, node_grad)
                 continue
@@ -160,6 +165,13 @@ class Tensor:
                     grads[key] = parent_grad
             if not retain_graph:
                 node._creator = None  # free the tape as we go
+                node._freed = True
+
+
+_SECOND_BACKWARD = (
+    "backward() through a part of the graph that an earlier backward() already freed. "
+    "Pass retain_graph=True to the first backward() to run it again."
+)
 
 
 def _accumulate_leaf(tensor, grad):

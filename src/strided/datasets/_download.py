@@ -144,7 +144,7 @@ def get_file(fname, origins, sha256, cache_subdir="", cache_root=None, progress=
         try:
             return download(url, target, sha256, progress=progress, timeout=timeout)
         except Exception as error:  # noqa: BLE001 - any failure means: try the next mirror
-            failures.append(f"  {url}: {type(error).__name__}: {error}")
+            failures.append(f"      {url}: {type(error).__name__}: {error}")
     raise DownloadError(f"Could not download {fname} from any mirror:\n" + "\n".join(failures))
 
 

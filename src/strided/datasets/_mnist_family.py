@@ -49,19 +49,21 @@ class IdxFile:
     def load(self, path, verify=True):
         """Read, verify and parse the file; errors name the file."""
         raw = Path(path).read_bytes()
-        content = decompress(raw, str(path))
-        if verify:
-            file_digest = hashlib.sha256(raw).hexdigest()
-            accepted = file_digest in self.sha256
-            if not accepted and self.content_sha256 is not None:
-                accepted = hashlib.sha256(content).hexdigest() == self.content_sha256
-            if not accepted:
+        content = None
+        digest = hashlib.sha256(raw).hexdigest() if verify else None
+        if verify and digest not in self.sha256:
+            # a re-compressed copy (e.g. Debian's) is accepted by its uncompressed content
+            if self.content_sha256 is not None:
+                content = decompress(raw, str(path))
+            if content is None or hashlib.sha256(content).hexdigest() != self.content_sha256:
                 raise ChecksumError(
-                    f"{path}: SHA-256 {file_digest} is not the published value {self.sha256[0]}"
+                    f"{path}: SHA-256 {digest} is not the published value {self.sha256[0]}"
                     + (f" (nor is its uncompressed content {self.content_sha256})" if self.content_sha256 else "")
                     + ". The file is damaged or is a different file; delete it and fetch it again"
                     " (or pass verify=False to load it anyway)."
                 )
+        if content is None:
+            content = decompress(raw, str(path))
         if self.is_images:
             array = parse_idx(content, str(path), magic=IMAGES_MAGIC, shape=(self.count, 28, 28))
         else:

@@ -118,12 +118,12 @@ def find_and_load(dataset, dirnames, try_folder, fetch, path=None, download=True
 
 def advice_text(dataset, cli_name, apt_package=None, sample=False):
     """The 'how to get the data' paragraph of the not-found error."""
-    lines = ["", "To get the data, any of:"]
+    lines = ["", "", "To get the data, any of:"]
     if apt_package:
         lines.append(f"  * sudo apt-get install {apt_package}   (Debian/Ubuntu; installs /usr/share/datasets/)")
-    lines.append(f"  * on a machine with a network: `strided data fetch {cli_name}` "
-                 f"(or `python -c \"import strided.datasets as d; d.fetch('{cli_name}')\"`),")
-    lines.append(f"    then copy {cache_dir()} here and point STRIDED_DATA at it;")
+    lines.append(f"  * on a machine with a network, run `strided data fetch {cli_name}` "
+                 f"(or: python -c \"import strided.datasets as d; d.fetch('{cli_name}')\"),")
+    lines.append("    copy the folder it prints to this machine and set STRIDED_DATA to its parent folder;")
     lines.append("  * put the original files in a folder and pass load_data(path=that_folder).")
     if sample:
         lines.append(f"  * or use the small bundled sample: {dataset}.load_data(sample=True).")

@@ -280,8 +280,7 @@ class Layer:
         call_kwargs = dict(kwargs)
         if training is not None:
             call_kwargs["training"] = training
-        arguments = inputs if not args else [inputs, *args]
-        Node(self, arguments, call_kwargs, outputs)
+        Node(self, inputs, call_kwargs, outputs, extra_args=args)
         return outputs
 
     def _maybe_build(self, input_shape):

@@ -70,17 +70,20 @@ class Node:
 
     Attributes:
         layer: the layer that was called.
-        arguments: the inputs exactly as passed (a tensor, list, tuple or dict).
-        call_kwargs: non-tensor keyword arguments (e.g. `training=False`), replayed later.
+        arguments: the first argument exactly as passed (a tensor, list, tuple or dict).
+        extra_args: further positional arguments (rare), replayed as given.
+        call_kwargs: keyword arguments (e.g. `training=False`), replayed later.
         input_tensors / output_tensors: flat lists of KerasTensors.
         outputs: the outputs as returned (a tensor or a structure).
     """
 
-    def __init__(self, layer, arguments, call_kwargs, outputs):
+    def __init__(self, layer, arguments, call_kwargs, outputs, extra_args=()):
         self.layer = layer
         self.arguments = arguments
+        self.extra_args = tuple(extra_args)
         self.call_kwargs = dict(call_kwargs)
-        self.input_tensors = [t for t in flatten(arguments) if isinstance(t, KerasTensor)]
+        everything = [arguments, list(self.extra_args), self.call_kwargs]
+        self.input_tensors = [t for t in flatten(everything) if isinstance(t, KerasTensor)]
         self.outputs = outputs
         self.output_tensors = flatten(outputs)
         node_index = len(layer._inbound_nodes)

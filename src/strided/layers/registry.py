@@ -7,8 +7,12 @@ user class can also be given explicitly with `custom_objects={"Name": cls}` or r
 with `register_keras_serializable`.
 """
 
+import contextlib
+import threading
+
 _builtin = {}
 _custom = {}
+_scopes = threading.local()
 
 
 def register_class(cls, name=None):
@@ -41,9 +45,74 @@ def get_registered_class(name, custom_objects=None):
     """The class registered under `name`, or None. `custom_objects` takes precedence."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    for scope in reversed(getattr(_scopes, "stack", [])):
+        if name in scope:
+            return scope[name]
     if name in _builtin:
         return _builtin[name]
     return _custom.get(name)
 
 
-__all__ = ["register_class", "register_keras_serializable", "get_registered_class"]
+
+
+
+@contextlib.contextmanager
+def custom_object_scope(custom_objects):
+    """Within the block, `custom_objects` ({"Name": cls}) resolve class names (Keras' scope).
+
+    >>> with custom_object_scope({"Scale": Scale}):
+    ...     model = load_model("m.keras")
+    """
+    stack = getattr(_scopes, "stack", None)
+    if stack is None:
+        stack = _scopes.stack = []
+    stack.append(dict(custom_objects or {}))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def serialize(layer):
+    """A JSON-ready dict describing `layer` (Keras 3's `keras.layers.serialize` format).
+
+    >>> serialize(Dense(10))["class_name"]
+    'Dense'
+    """
+    entry = {
+        "module": "keras.layers",
+        "class_name": type(layer).__name__,
+        "config": layer.get_config(),
+        "registered_name": type(layer).__name__,
+    }
+    build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
+    if build_config:
+        entry["build_config"] = build_config
+    return entry
+
+
+def deserialize(config, custom_objects=None):
+    """The layer described by `serialize()` output; unknown class names raise ValueError.
+
+    Only registered classes can be created, so a config can never run arbitrary code.
+    """
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid layer config: expected a dict with 'class_name', received {config!r:.200}")
+    name = config["class_name"]
+    cls = get_registered_class(name, custom_objects) or get_registered_class(
+        config.get("registered_name") or "", custom_objects
+    )
+    if cls is None:
+        raise ValueError(
+            f"Unknown layer class {name!r}. If it is a custom layer, define (import) its class "
+            f"before loading, or pass custom_objects={{{name!r}: {name}}}."
+        )
+    with custom_object_scope(custom_objects):
+        layer = cls.from_config(dict(config.get("config", {})))
+        build_config = config.get("build_config")
+        if build_config and not getattr(layer, "built", False) and hasattr(layer, "build_from_config"):
+            layer.build_from_config(build_config)
+    return layer
+
+__all__ = ["register_class", "register_keras_serializable", "get_registered_class", "serialize", "deserialize",
+           "custom_object_scope"]

@@ -68,8 +68,12 @@ class Elu(Pointwise):
 
 
 class Selu(Pointwise):
-    value = staticmethod(lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0))))
-    derivative = staticmethod(lambda x, y: np.where(x > 0, _SELU_SCALE, y + _SELU_SCALE * _SELU_ALPHA).astype(x.dtype))
+    value = staticmethod(
+        lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
+    )
+    derivative = staticmethod(
+        lambda x, y: np.where(x > 0, _SELU_SCALE, y + _SELU_SCALE * _SELU_ALPHA).astype(x.dtype)
+    )
 
 
 class Sigmoid(Pointwise):
@@ -306,7 +310,22 @@ swish = silu
 hard_swish = hard_silu
 
 __all__ = [
-    "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softplus",
-    "softsign", "log_sigmoid", "silu", "swish", "hard_sigmoid", "hard_silu", "hard_swish",
-    "softmax", "log_softmax",
+    "elu",
+    "gelu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
 ]

@@ -84,7 +84,9 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
     if x.dtype.kind != "f":
         x = Tensor(x.data, dtype=_config.floatx())
     if not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-        raise ValueError(f"dropout: `rate` must be a float between 0 and 1. Received: rate={rate!r}")
+        raise ValueError(
+            f"dropout: `rate` must be a float between 0 and 1. Received: rate={rate!r}"
+        )
     generator = _generator(seed) if seed is not None else None  # validate the seed early
     if not training or rate == 0:
         return x

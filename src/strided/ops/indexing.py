@@ -7,6 +7,8 @@ element may be picked several times (`x[[0, 0, 1]]`), so the gradient is *accumu
 with `np.add.at` -- plain assignment would silently keep only the last copy.
 """
 
+from itertools import pairwise
+
 import numpy as np
 
 from strided.autograd import Function, Tensor
@@ -85,15 +87,15 @@ def split(x, indices_or_sections, axis=0):
         sections = int(indices_or_sections)
         if sections <= 0 or length % sections:
             raise ValueError(
-                f"split: axis {axis} of size {length} cannot be split into {sections} equal sections "
-                f"(input shape {x.shape})"
+                f"split: axis {axis} of size {length} cannot be split into {sections} equal "
+                f"sections (input shape {x.shape})"
             )
         points = [length // sections * i for i in range(1, sections)]
     else:
         points = [int(p) for p in indices_or_sections]
     bounds = [0, *points, length]
     before = (slice(None),) * axis
-    return [get_item(x, before + (slice(start, stop),)) for start, stop in zip(bounds[:-1], bounds[1:])]
+    return [get_item(x, before + (slice(start, stop),)) for start, stop in pairwise(bounds)]
 
 
 __all__ = ["get_item", "split"]

@@ -34,7 +34,9 @@ class Stack(Function):
         return np.stack(xs, axis=self.axis)
 
     def backward(self, gy):
-        return tuple(g.astype(d, copy=False) for g, d in zip(np.moveaxis(gy, self.axis, 0), self.dtypes))
+        return tuple(
+            g.astype(d, copy=False) for g, d in zip(np.moveaxis(gy, self.axis, 0), self.dtypes)
+        )
 
 
 class Repeat(Function):
@@ -48,7 +50,7 @@ class Repeat(Function):
     def backward(self, gy):
         axis, shape = self.axis, self.input_shape
         if np.ndim(self.repeats) == 0:  # every element copied r times in a row: sum each run
-            runs = shape[:axis] + (shape[axis], int(self.repeats)) + shape[axis + 1:]
+            runs = shape[:axis] + (shape[axis], int(self.repeats)) + shape[axis + 1 :]
             return gy.reshape(runs).sum(axis=axis + 1)
         owner = np.repeat(np.arange(shape[axis]), self.repeats)  # input index of each output slot
         grad = np.zeros(shape, dtype=gy.dtype)
@@ -72,7 +74,9 @@ class Tile(Function):
 
 def _tensors(op_name, xs):
     if not isinstance(xs, (list, tuple)) or not xs:
-        raise ValueError(f"{op_name}: expected a non-empty list of tensors. Received: {type(xs).__name__}")
+        raise ValueError(
+            f"{op_name}: expected a non-empty list of tensors. Received: {type(xs).__name__}"
+        )
     first = as_tensor(xs[0])
     tensors = [first] + [as_tensor(x, like=first) for x in xs[1:]]
     return tensors
@@ -92,9 +96,9 @@ def concatenate(xs, axis=0):
     if xs[0].ndim == 0:
         raise ValueError("concatenate: cannot concatenate scalars (shape ()); use stack")
     (axis,) = normalize_axis("concatenate", axis, xs[0].ndim)
-    reference = xs[0].shape[:axis] + xs[0].shape[axis + 1:]
+    reference = xs[0].shape[:axis] + xs[0].shape[axis + 1 :]
     for i, x in enumerate(xs[1:], start=1):
-        if x.ndim != xs[0].ndim or x.shape[:axis] + x.shape[axis + 1:] != reference:
+        if x.ndim != xs[0].ndim or x.shape[:axis] + x.shape[axis + 1 :] != reference:
             raise ValueError(
                 f"concatenate: input {i} has shape {x.shape}, but input 0 has shape {xs[0].shape}; "
                 f"all sizes must match except along the concatenation axis {axis}"
@@ -115,7 +119,10 @@ def stack(xs, axis=0):
     (axis,) = normalize_axis("stack", axis, xs[0].ndim + 1)
     for i, x in enumerate(xs[1:], start=1):
         if x.shape != xs[0].shape:
-            raise ValueError(f"stack: input {i} has shape {x.shape}, but input 0 has shape {xs[0].shape}; all must match")
+            raise ValueError(
+                f"stack: input {i} has shape {x.shape}, but input 0 has shape {xs[0].shape}; "
+                f"all must match"
+            )
     return Stack.apply(*xs, axis=axis)
 
 
@@ -138,7 +145,8 @@ def repeat(x, repeats, axis=None):
         counts = counts.reshape(())
     if counts.ndim == 1 and counts.size != x.shape[axis]:
         raise ValueError(
-            f"repeat: got {counts.size} repeat counts for axis {axis} of size {x.shape[axis]} (input shape {x.shape})"
+            f"repeat: got {counts.size} repeat counts for axis {axis} of size {x.shape[axis]} "
+            f"(input shape {x.shape})"
         )
     return Repeat.apply(x, repeats=int(counts) if counts.ndim == 0 else counts, axis=axis)
 
@@ -166,4 +174,4 @@ def tile(x, repeats):
     return Tile.apply(x, reps=reps)
 
 
-__all__ = ["concatenate", "stack", "repeat", "tile"]
+__all__ = ["concatenate", "repeat", "stack", "tile"]

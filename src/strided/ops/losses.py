@@ -24,7 +24,10 @@ class SparseSoftmaxCrossentropy(Function):
     """loss = logsumexp(x) - x[label] on the last axis; d loss/dx = softmax(x) - one_hot(label)."""
 
     def __init__(self, labels, axis=-1):
-        self.labels, self.axis = labels[..., None], axis  # labels: integer array, logits' shape minus the class axis
+        self.labels, self.axis = (
+            labels[..., None],
+            axis,
+        )  # labels: integer array, logits' shape minus the class axis
 
     def forward(self, logits):
         logits = np.moveaxis(logits, self.axis, -1)
@@ -161,16 +164,20 @@ def _sparse_labels(name, target, output, axis):
     labels = np.asarray(target.data if isinstance(target, Tensor) else target)
     if labels.ndim == output.ndim and labels.ndim > 0 and labels.shape[-1] == 1:
         labels = labels[..., 0]  # (N, 1) -> (N,), as Keras
-    expected = output.shape[:axis] + output.shape[axis + 1:]
+    expected = output.shape[:axis] + output.shape[axis + 1 :]
     if labels.shape != expected:
         raise ValueError(
             f"{name}: expected integer labels of shape {expected} (the output's shape without its "
             f"class axis {axis}), received target.shape={labels.shape} for output.shape="
             f"{output.shape}. If your targets are one-hot vectors, use categorical_crossentropy."
         )
-    if labels.dtype.kind not in "iub":
-        if labels.dtype.kind != "f" or not np.all(np.mod(labels, 1) == 0):
-            raise ValueError(f"{name}: labels must be integers (class indices); received dtype {labels.dtype}.")
+    integral = labels.dtype.kind in "iu" or (
+        labels.dtype.kind == "f" and np.all(np.mod(labels, 1) == 0)
+    )
+    if not integral:
+        raise ValueError(
+            f"{name}: labels must be integers (class indices); received dtype {labels.dtype}."
+        )
     labels = labels.astype(np.intp)
     classes = output.shape[axis]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
@@ -202,12 +209,18 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     name = "categorical_crossentropy"
     output = _float_output(name, output)
     target = _target_array(target, output.dtype)
-    hint = " For integer labels use sparse_categorical_crossentropy." if target.ndim < output.ndim or target.shape[-1:] == (1,) else ""
+    hint = (
+        " For integer labels use sparse_categorical_crossentropy."
+        if target.ndim < output.ndim or target.shape[-1:] == (1,)
+        else ""
+    )
     _same_shape(name, target, output, hint)
     (axis,) = normalize_axis(name, axis, output.ndim)
     if from_logits:
         return SoftmaxCrossentropy.apply(output, target=target, axis=axis)
-    return ProbabilityCrossentropy.apply(output, target=target, axis=axis, epsilon=_config.epsilon())
+    return ProbabilityCrossentropy.apply(
+        output, target=target, axis=axis, epsilon=_config.epsilon()
+    )
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
@@ -236,7 +249,9 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     one_hot = np.zeros(np.moveaxis(output.data, axis, -1).shape, dtype=output.dtype)
     np.put_along_axis(one_hot, labels[..., None], 1, axis=-1)
     one_hot = np.moveaxis(one_hot, -1, axis)
-    return ProbabilityCrossentropy.apply(output, target=one_hot, axis=axis, epsilon=_config.epsilon())
+    return ProbabilityCrossentropy.apply(
+        output, target=one_hot, axis=axis, epsilon=_config.epsilon()
+    )
 
 
 def binary_crossentropy(target, output, from_logits=False):
@@ -283,9 +298,17 @@ def mean_squared_error(y_true, y_pred):
     # Keras' squeeze_or_expand_to_same_rank: a trailing axis of 1 is added to a rank-1 side,
     # otherwise removed from the other side.
     if len(true_shape) == len(pred_shape) + 1 and true_shape[-1:] == (1,):
-        pred_shape, true_shape = (pred_shape + (1,), true_shape) if len(pred_shape) == 1 else (pred_shape, true_shape[:-1])
+        pred_shape, true_shape = (
+            (pred_shape + (1,), true_shape)
+            if len(pred_shape) == 1
+            else (pred_shape, true_shape[:-1])
+        )
     elif len(pred_shape) == len(true_shape) + 1 and pred_shape[-1:] == (1,):
-        true_shape, pred_shape = (true_shape + (1,), pred_shape) if len(true_shape) == 1 else (true_shape, pred_shape[:-1])
+        true_shape, pred_shape = (
+            (true_shape + (1,), pred_shape)
+            if len(true_shape) == 1
+            else (true_shape, pred_shape[:-1])
+        )
     if true_shape != pred_shape:
         raise ValueError(
             f"{name}: `y_true` and `y_pred` must have the same shape. Received: "
@@ -295,6 +318,8 @@ def mean_squared_error(y_true, y_pred):
 
 
 __all__ = [
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+    "binary_crossentropy",
+    "categorical_crossentropy",
     "mean_squared_error",
+    "sparse_categorical_crossentropy",
 ]

@@ -10,8 +10,8 @@ between equal inputs. Binary ops broadcast; their gradients are summed back (`un
 import numpy as np
 
 from strided.autograd import Function, Tensor
-from strided.ops._base import as_tensor, check_broadcastable, normalize_axis, unbroadcast
 from strided.kernels.special import erf as erf_kernel
+from strided.ops._base import as_tensor, check_broadcastable, normalize_axis, unbroadcast
 
 
 class Exp(Function):
@@ -86,9 +86,8 @@ class Select(Function):
         return np.where(self.condition, a, b)
 
     def backward(self, gy):
-        share = self.condition.astype(gy.dtype)
-        if self.tie is not None:
-            share[self.tie] = 0.5
+        share = self.condition if self.tie is None else np.where(self.tie, 0.5, self.condition)
+        share = np.asarray(share, dtype=gy.dtype)
         ga = unbroadcast(gy * share, self.shapes[0]) if self.needs_input_grad[0] else None
         gb = unbroadcast(gy * (1 - share), self.shapes[1]) if self.needs_input_grad[1] else None
         return ga, gb
@@ -172,9 +171,13 @@ def clip(x, x_min, x_max):
     """
     x = as_tensor(x)
     if not (np.isscalar(x_min) and np.isscalar(x_max)):
-        raise TypeError(f"clip: x_min and x_max must be numbers. Received: x_min={x_min!r}, x_max={x_max!r}")
+        raise TypeError(
+            f"clip: x_min and x_max must be numbers. Received: x_min={x_min!r}, x_max={x_max!r}"
+        )
     if x_min > x_max:
-        raise ValueError(f"clip: x_min must not exceed x_max. Received: x_min={x_min}, x_max={x_max}")
+        raise ValueError(
+            f"clip: x_min must not exceed x_max. Received: x_min={x_min}, x_max={x_max}"
+        )
     return Clip.apply(x, low=x_min, high=x_max)
 
 
@@ -212,17 +215,22 @@ def where(condition, x1=None, x2=None):
 
     Example: where(x.numpy() > 0, x, 0.0) keeps the positive entries of x and zeroes the rest.
     """
-    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition).astype(bool)
+    condition = np.asarray(condition.data if isinstance(condition, Tensor) else condition).astype(
+        bool
+    )
     if x1 is None and x2 is None:
         return tuple(Tensor(i, _copy=False) for i in np.nonzero(condition))
     if x1 is None or x2 is None:
-        raise ValueError("where: give both x1 and x2, or neither (to get the indices of true elements)")
+        raise ValueError(
+            "where: give both x1 and x2, or neither (to get the indices of true elements)"
+        )
     a, b = _pair("where", x1, x2)
     try:
         shape = np.broadcast_shapes(condition.shape, a.shape, b.shape)
     except ValueError:
         raise ValueError(
-            f"where: cannot broadcast condition {condition.shape}, x1 {a.shape} and x2 {b.shape} together"
+            f"where: cannot broadcast condition {condition.shape}, x1 {a.shape} and "
+            f"x2 {b.shape} together"
         ) from None
     return Select.apply(a, b, condition=np.broadcast_to(condition, shape))
 
@@ -236,11 +244,24 @@ def logsumexp(x, axis=None, keepdims=False):
     x = as_tensor(x)
     axes = normalize_axis("logsumexp", axis, x.ndim)
     if any(x.shape[a] == 0 for a in axes):
-        raise ValueError(f"logsumexp: cannot reduce over an empty axis (input shape {x.shape}, axis {axes})")
+        raise ValueError(
+            f"logsumexp: cannot reduce over an empty axis (input shape {x.shape}, axis {axes})"
+        )
     return LogSumExp.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
 __all__ = [
-    "exp", "log", "sqrt", "square", "abs", "absolute", "sign", "erf", "clip", "maximum", "minimum",
-    "where", "logsumexp",
+    "abs",
+    "absolute",
+    "clip",
+    "erf",
+    "exp",
+    "log",
+    "logsumexp",
+    "maximum",
+    "minimum",
+    "sign",
+    "sqrt",
+    "square",
+    "where",
 ]

@@ -45,7 +45,11 @@ class Standardize(Function):
         xv = x.reshape(self.view_shape)
         mean = np.mean(xv, axis=self.axes, keepdims=True) if self.mean is None else self.mean
         centered = xv - mean
-        var = np.mean(centered * centered, axis=self.axes, keepdims=True) if self.var is None else self.var
+        var = (
+            np.mean(centered * centered, axis=self.axes, keepdims=True)
+            if self.var is None
+            else self.var
+        )
         self.inv_std = (1 / np.sqrt(var + self.epsilon)).astype(x.dtype, copy=False)
         self.xhat = centered * self.inv_std
         y = self.xhat
@@ -89,7 +93,9 @@ class BatchNormalization(Function):
         self.has_offset, self.has_scale = has_offset, has_scale
 
     def forward(self, x, mean, variance, *params):
-        cast = lambda a: a.reshape(self.bshape).astype(x.dtype, copy=False)  # noqa: E731
+        def cast(a):  # a per-channel vector, broadcastable against x
+            return a.reshape(self.bshape).astype(x.dtype, copy=False)
+
         self.centered = x - cast(mean)
         self.inv = 1 / np.sqrt(cast(variance) + self.epsilon)
         self.s = cast(params[-1]) if self.has_scale else 1
@@ -97,17 +103,19 @@ class BatchNormalization(Function):
         return y + cast(params[0]) if self.has_offset else y
 
     def backward(self, g):
-        flat = lambda a: np.sum(a, axis=self.reduce_axes).reshape(-1)  # noqa: E731  per channel
+        def flat(a):  # sum over everything but the channel axis -> (C,)
+            return np.sum(a, axis=self.reduce_axes).reshape(-1)
+
         need = self.needs_input_grad
         inv = self.inv.reshape(-1)
         scale = self.s.reshape(-1) if self.has_scale else 1
         gx = g * (self.inv * self.s)
-        sum_g_centered = flat(g * self.centered) if need[2] or (self.has_scale and need[-1]) else None
-        grads = [
-            gx if need[0] else None,
-            -flat(gx) if need[1] else None,
-            sum_g_centered * scale * -0.5 * inv**3 if need[2] else None,  # d inv / d var = -inv^3 / 2
-        ]
+        sum_g_centered = (
+            flat(g * self.centered) if need[2] or (self.has_scale and need[-1]) else None
+        )
+        # d inv / d variance = -inv^3 / 2, with inv = 1 / sqrt(variance + eps)
+        grad_variance = sum_g_centered * scale * -0.5 * inv**3 if need[2] else None
+        grads = [gx if need[0] else None, -flat(gx) if need[1] else None, grad_variance]
         if self.has_offset:
             grads.append(flat(g) if need[3] else None)
         if self.has_scale:
@@ -143,7 +151,9 @@ def _param(name, arg, value, expected, x):
 
 def _standardize(x, params, **options):
     present = [p for p in params if p is not None]
-    return Standardize.apply(x, *present, scale=params[0] is not None, center=params[1] is not None, **options)
+    return Standardize.apply(
+        x, *present, scale=params[0] is not None, center=params[1] is not None, **options
+    )
 
 
 # ---------------------------------------------------------------------------- public API
@@ -167,15 +177,22 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     x = _float_input(name, x)
     (axis,) = normalize_axis(name, axis, x.ndim)
     channels = (x.shape[axis],)
-    stats = [_param(name, arg, v, channels, x) for arg, v in
-             (("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale))]
+    stats = [
+        _param(name, arg, v, channels, x)
+        for arg, v in (("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale))
+    ]
     if stats[0] is None or stats[1] is None:
         raise ValueError(f"{name}: `mean` and `variance` are required.")
     bshape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
     reduce_axes = tuple(i for i in range(x.ndim) if i != axis)
     return BatchNormalization.apply(
-        x, *[s for s in stats if s is not None], bshape=bshape, reduce_axes=reduce_axes,
-        epsilon=float(epsilon), has_offset=offset is not None, has_scale=scale is not None,
+        x,
+        *[s for s in stats if s is not None],
+        bshape=bshape,
+        reduce_axes=reduce_axes,
+        epsilon=float(epsilon),
+        has_offset=offset is not None,
+        has_scale=scale is not None,
     )
 
 
@@ -206,14 +223,25 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     x = _float_input(name, x)
     kept = tuple(sorted(normalize_axis(name, axis, x.ndim)))
     stats_shape = tuple(x.shape[a] for a in kept)
-    params = [_param(name, "gamma", gamma, stats_shape, x), _param(name, "beta", beta, stats_shape, x)]
+    params = [
+        _param(name, "gamma", gamma, stats_shape, x),
+        _param(name, "beta", beta, stats_shape, x),
+    ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
     mean = np.mean(x.data, axis=reduce_axes, keepdims=True)
     centered = x.data - mean
     var = np.mean(centered * centered, axis=reduce_axes, keepdims=True)
-    y = _standardize(x, params, view_shape=x.shape, axes=reduce_axes, param_shape=param_shape,
-                     epsilon=float(epsilon), mean=mean, var=var)
+    y = _standardize(
+        x,
+        params,
+        view_shape=x.shape,
+        axes=reduce_axes,
+        param_shape=param_shape,
+        epsilon=float(epsilon),
+        mean=mean,
+        var=var,
+    )
     return y, mean.reshape(stats_shape), var.reshape(stats_shape)
 
 
@@ -234,8 +262,9 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     expected = tuple(x.shape[a] for a in axes)
     params = [_param(name, "gamma", gamma, expected, x), _param(name, "beta", beta, expected, x)]
     param_shape = tuple(n if i in axes else 1 for i, n in enumerate(x.shape))
-    return _standardize(x, params, view_shape=x.shape, axes=axes, param_shape=param_shape,
-                        epsilon=float(epsilon))
+    return _standardize(
+        x, params, view_shape=x.shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon)
+    )
 
 
 def group_normalization(x, groups, gamma=None, beta=None, epsilon=1e-3, data_format=None):
@@ -261,16 +290,23 @@ def group_normalization(x, groups, gamma=None, beta=None, epsilon=1e-3, data_for
     if not isinstance(groups, (int, np.integer)) or groups < 1 or channels % groups:
         raise ValueError(
             f"{name}: `groups` must be a positive int dividing the number of channels "
-            f"({channels}, axis {channel_axis} of input shape {x.shape}). Received: groups={groups!r}"
+            f"({channels}, axis {channel_axis} of input shape {x.shape}). "
+            f"Received: groups={groups!r}"
         )
-    params = [_param(name, "gamma", gamma, (channels,), x), _param(name, "beta", beta, (channels,), x)]
+    params = [
+        _param(name, "gamma", gamma, (channels,), x),
+        _param(name, "beta", beta, (channels,), x),
+    ]
     split = (groups, channels // groups)
-    view_shape = x.shape[:channel_axis] + split + x.shape[channel_axis + 1:]
+    view_shape = x.shape[:channel_axis] + split + x.shape[channel_axis + 1 :]
     group_axis = channel_axis
     axes = tuple(i for i in range(1, len(view_shape)) if i != group_axis)
-    param_shape = tuple(n if i in (group_axis, group_axis + 1) else 1 for i, n in enumerate(view_shape))
-    return _standardize(x, params, view_shape=view_shape, axes=axes, param_shape=param_shape,
-                        epsilon=float(epsilon))
+    param_shape = tuple(
+        n if i in (group_axis, group_axis + 1) else 1 for i, n in enumerate(view_shape)
+    )
+    return _standardize(
+        x, params, view_shape=view_shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon)
+    )
 
 
-__all__ = ["batch_normalization", "batch_norm_train", "layer_normalization", "group_normalization"]
+__all__ = ["batch_norm_train", "batch_normalization", "group_normalization", "layer_normalization"]

@@ -29,7 +29,9 @@ class Pad(Function):
 
     def backward(self, gy):
         if self.mode == "constant":
-            inside = tuple(slice(before, before + n) for (before, _), n in zip(self.widths, self.input_shape))
+            inside = tuple(
+                slice(before, before + n) for (before, _), n in zip(self.widths, self.input_shape)
+            )
             return gy[inside]
         size = int(np.prod(self.input_shape))
         grad = np.bincount(self.source.reshape(-1), weights=gy.reshape(-1), minlength=size)
@@ -44,8 +46,9 @@ def _pad_widths(x, pad_width):
         widths = np.broadcast_to(widths, (x.ndim, 2))
     except ValueError:
         raise ValueError(
-            f"pad: pad_width must be ints of shape ({x.ndim}, 2) -- one (before, after) pair per axis of an "
-            f"input of shape {x.shape} -- or broadcastable to it. Received: pad_width={pad_width!r}"
+            f"pad: pad_width must be ints of shape ({x.ndim}, 2) -- one (before, after) pair "
+            f"per axis of an input of shape {x.shape} -- or broadcastable to it. "
+            f"Received: pad_width={pad_width!r}"
         ) from None
     if np.any(widths < 0):
         raise ValueError(f"pad: pad_width must not be negative. Received: pad_width={pad_width!r}")
@@ -73,12 +76,16 @@ def pad(x, pad_width, mode="constant", constant_values=None):
     if mode not in _MODES:
         raise ValueError(f"pad: mode must be one of {_MODES}. Received: mode={mode!r}")
     if constant_values is not None and mode != "constant":
-        raise ValueError(f"pad: constant_values can only be used with mode='constant'. Received: mode={mode!r}")
+        raise ValueError(
+            f"pad: constant_values can only be used with mode='constant'. Received: mode={mode!r}"
+        )
     widths = _pad_widths(x, pad_width)
     if mode != "constant":
         for axis, ((before, after), n) in enumerate(zip(widths, x.shape)):
             if n == 0 and before + after > 0:
-                raise ValueError(f"pad: cannot pad the empty axis {axis} of shape {x.shape} in mode={mode!r}")
+                raise ValueError(
+                    f"pad: cannot pad the empty axis {axis} of shape {x.shape} in mode={mode!r}"
+                )
     value = 0 if constant_values is None else constant_values
     return Pad.apply(x, widths=widths, mode=mode, constant_values=value)
 

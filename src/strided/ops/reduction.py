@@ -88,6 +88,19 @@ class Variance(Function):
         return _expand(gy, self.axes, self.keepdims) * scale * self.centered
 
 
+class StandardDeviation(Variance):
+    """sqrt(var); d std = d var / (2 std), taken as 0 where std is 0 (as torch)."""
+
+    def forward(self, x):
+        self.std = np.sqrt(super().forward(x))
+        return self.std
+
+    def backward(self, gy):
+        with np.errstate(divide="ignore"):
+            half_inverse = np.where(self.std > 0, 0.5 / self.std, 0).astype(gy.dtype, copy=False)
+        return super().backward(gy * half_inverse)
+
+
 def sum(x, axis=None, keepdims=False):
     """Sum of the elements over `axis` (all axes when None).
 
@@ -150,12 +163,15 @@ def var(x, axis=None, keepdims=False):
 def std(x, axis=None, keepdims=False):
     """Population standard deviation sqrt(var(x)) over `axis` (keras.ops.std).
 
-    Its gradient is undefined (nan) where the variance is 0 (all elements equal), as in torch.
+    Where all elements are equal (std 0) the gradient is taken as 0, as in torch.
 
     Example:
         >>> std(Tensor([1.0, 2.0, 3.0, 4.0]))               # 1.1180
     """
-    return var(x, axis=axis, keepdims=keepdims) ** 0.5
+    x = _float_input(as_tensor(x))
+    axes = _axes("std", x, axis)
+    _check_not_empty("std", x, axes)
+    return StandardDeviation.apply(x, axes=axes, keepdims=bool(keepdims))
 
 
 def argmax(x, axis=None, keepdims=False):
@@ -184,7 +200,9 @@ def _arg_extreme(op_name, finder, x, axis, keepdims):
     x = as_tensor(x)
     if axis is not None:
         if np.ndim(axis) != 0:
-            raise ValueError(f"{op_name}: axis must be a single int or None. Received: axis={axis!r}")
+            raise ValueError(
+                f"{op_name}: axis must be a single int or None. Received: axis={axis!r}"
+            )
         axis = normalize_axis(op_name, axis, x.ndim)[0]
     _check_not_empty(op_name, x, tuple(range(x.ndim)) if axis is None else (axis,))
     result = finder(x.data, axis=axis, keepdims=bool(keepdims))
@@ -193,7 +211,9 @@ def _arg_extreme(op_name, finder, x, axis, keepdims):
 
 def _check_not_empty(op_name, x, axes):
     if any(x.shape[a] == 0 for a in axes):
-        raise ValueError(f"{op_name}: cannot reduce over an empty axis (input shape {x.shape}, axis {axes})")
+        raise ValueError(
+            f"{op_name}: cannot reduce over an empty axis (input shape {x.shape}, axis {axes})"
+        )
 
 
-__all__ = ["sum", "mean", "max", "min", "var", "std", "argmax", "argmin"]
+__all__ = ["argmax", "argmin", "max", "mean", "min", "std", "sum", "var"]

@@ -60,21 +60,26 @@ def _target_shape(op_name, input_shape, size, newshape):
     try:
         dims = tuple(int(d) for d in dims)
     except (TypeError, ValueError):
-        raise TypeError(f"{op_name}: the new shape must be ints (and at most one -1). Received: {newshape!r}") from None
+        raise TypeError(
+            f"{op_name}: the new shape must be ints (and at most one -1). Received: {newshape!r}"
+        ) from None
     if dims.count(-1) > 1 or any(d < -1 for d in dims):
-        raise ValueError(f"{op_name}: the new shape may contain at most one -1 and no other negative size. Received: {dims}")
+        raise ValueError(
+            f"{op_name}: the new shape may contain at most one -1 and no other negative "
+            f"size. Received: {dims}"
+        )
     known = int(np.prod([d for d in dims if d != -1]))
     if -1 in dims:
         if known == 0 or size % known:
             raise ValueError(
-                f"{op_name}: cannot reshape an input of shape {input_shape} ({size} elements) into shape {dims}: "
-                f"{size} is not a multiple of {known}"
+                f"{op_name}: cannot reshape an input of shape {input_shape} ({size} elements) "
+                f"into shape {dims}: {size} is not a multiple of {known}"
             )
         dims = tuple(size // known if d == -1 else d for d in dims)
     elif known != size:
         raise ValueError(
-            f"{op_name}: cannot reshape an input of shape {input_shape} ({size} elements) into shape {dims} "
-            f"({known} elements)"
+            f"{op_name}: cannot reshape an input of shape {input_shape} ({size} elements) "
+            f"into shape {dims} ({known} elements)"
         )
     return dims
 
@@ -107,20 +112,31 @@ def transpose(x, axes=None):
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
     elif len(axes) != x.ndim:
-        raise ValueError(f"transpose: axes {tuple(axes)} must name each of the {x.ndim} axes of shape {x.shape} once")
+        raise ValueError(
+            f"transpose: axes {tuple(axes)} must name each of the {x.ndim} axes of shape "
+            f"{x.shape} once"
+        )
     axes = normalize_axis("transpose", axes, x.ndim)
     if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"transpose: axes {axes} is not a permutation of range({x.ndim}) (input shape {x.shape})")
+        raise ValueError(
+            f"transpose: axes {axes} is not a permutation of range({x.ndim}) "
+            f"(input shape {x.shape})"
+        )
     return Transpose.apply(x, axes=axes)
 
 
 def moveaxis(x, source, destination):
-    """Move axes `source` to positions `destination`, keeping the others in order (keras.ops.moveaxis)."""
+    """Move axes `source` to positions `destination`, the others keeping their order.
+
+    As keras.ops.moveaxis. Example: moveaxis(x, 1, -1) turns (N, C, H, W) into (N, H, W, C).
+    """
     x = as_tensor(x)
     source = normalize_axis("moveaxis", source, x.ndim)
     destination = normalize_axis("moveaxis", destination, x.ndim)
     if len(source) != len(destination):
-        raise ValueError(f"moveaxis: source {source} and destination {destination} must have the same length")
+        raise ValueError(
+            f"moveaxis: source {source} and destination {destination} must have the same length"
+        )
     order = [a for a in range(x.ndim) if a not in source]
     for dst, src in sorted(zip(destination, source)):
         order.insert(dst, src)
@@ -149,7 +165,9 @@ def flatten(x, data_format=None):
     """
     x = as_tensor(x)
     if x.ndim == 0:
-        raise ValueError("flatten: expected an input with a batch axis, received a scalar (shape ())")
+        raise ValueError(
+            "flatten: expected an input with a batch axis, received a scalar (shape ())"
+        )
     if _config.standardize_data_format(data_format) == "channels_first" and x.ndim > 2:
         x = transpose(x, (0, *range(2, x.ndim), 1))
     return Reshape.apply(x, shape=(x.shape[0], int(np.prod(x.shape[1:]))))
@@ -169,7 +187,10 @@ def squeeze(x, axis=None):
         axes = normalize_axis("squeeze", axis, x.ndim)
         wide = [a for a in axes if x.shape[a] != 1]
         if wide:
-            raise ValueError(f"squeeze: cannot squeeze axis {wide[0]} of size {x.shape[wide[0]]} (input shape {x.shape})")
+            raise ValueError(
+                f"squeeze: cannot squeeze axis {wide[0]} of size {x.shape[wide[0]]} "
+                f"(input shape {x.shape})"
+            )
     return Reshape.apply(x, shape=tuple(n for a, n in enumerate(x.shape) if a not in axes))
 
 
@@ -185,7 +206,7 @@ def expand_dims(x, axis):
     axes = normalize_axis("expand_dims", axis, x.ndim + count)
     if len(set(axes)) != len(axes):
         raise ValueError(f"expand_dims: repeated axis in axis={axis!r}")
-    return Reshape.apply(x, shape=np.expand_dims(np.empty(x.shape, dtype=np.bool_), axes).shape)
+    return Reshape.apply(x, shape=np.expand_dims(np.broadcast_to(False, x.shape), axes).shape)
 
 
 def cast(x, dtype):
@@ -207,6 +228,19 @@ def cast(x, dtype):
 
 
 __all__ = [
-    "reshape", "transpose", "moveaxis", "swapaxes", "flatten", "squeeze", "expand_dims", "cast",
-    "concatenate", "stack", "split", "repeat", "tile", "pad", "get_item",
+    "cast",
+    "concatenate",
+    "expand_dims",
+    "flatten",
+    "get_item",
+    "moveaxis",
+    "pad",
+    "repeat",
+    "reshape",
+    "split",
+    "squeeze",
+    "stack",
+    "swapaxes",
+    "tile",
+    "transpose",
 ]

@@ -54,5 +54,7 @@ def get(identifier):
     )
 
 
-__all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "schedules", "get",
-           "serialize", "deserialize"]
+__all__ = [
+    "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "deserialize", "get", "schedules",
+    "serialize"
+]

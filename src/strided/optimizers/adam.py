@@ -34,8 +34,8 @@ class Adam(Optimizer):
     Example:
         >>> opt = strided.optimizers.Adam(learning_rate=0.1)
         >>> w = strided.Variable([1.0])
-        >>> opt.apply([np.array([0.5])], [w]); w.numpy()   # first step moves by ~lr
-        array([0.9], dtype=float32)
+        >>> opt.apply([np.array([0.5])], [w]); round(float(w.numpy()[0]), 4)   # ~lr per step
+        0.9
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,

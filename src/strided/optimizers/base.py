@@ -284,6 +284,8 @@ class Optimizer:
     def from_config(cls, config, custom_objects=None):
         """Rebuild an optimizer (without its state) from `get_config()` output."""
         config = dict(config)
+        for legacy in ("is_legacy_optimizer", "jit_compile"):  # tf.keras 2 configs
+            config.pop(legacy, None)
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = schedules.deserialize(config["learning_rate"])
         return cls(**config)

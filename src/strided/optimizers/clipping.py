@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from strided.autograd import Tensor
+
 
 def l2_norm(array):
     """The L2 norm of an array as a Python float (no float64 copy of the array)."""
@@ -45,7 +47,7 @@ def clip_by_global_norm(gradients, clip_norm):
 
 
 def _as_gradient_array(optimizer, gradient, variable):
-    gradient = np.asarray(getattr(gradient, "data", gradient))
+    gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
     data = variable.data
     if gradient.shape != data.shape:
         name = getattr(variable, "name", None) or "?"

@@ -5,6 +5,7 @@ Pass one as `learning_rate=` to any optimizer; it is called with `optimizer.iter
 Each returns a Python float and serialises to {"class_name": ..., "config": {...}}.
 """
 
+import itertools
 import math
 
 
@@ -125,7 +126,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                 f"Received: boundaries={boundaries} of length {len(boundaries)}, and "
                 f"values={values} of length {len(values)}."
             )
-        if any(later <= earlier for earlier, later in zip(boundaries, boundaries[1:])):
+        if any(later <= earlier for earlier, later in itertools.pairwise(boundaries)):
             raise ValueError(f"`boundaries` must be increasing. Received: {boundaries}")
         self.boundaries = list(boundaries)
         self.values = list(values)
@@ -213,5 +214,7 @@ def deserialize(config, custom_objects=None):
     return classes[name].from_config(config.get("config", {}))
 
 
-__all__ = ["LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay",
-           "PiecewiseConstantDecay", "CosineDecay", "serialize", "deserialize"]
+__all__ = [
+    "CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+    "PiecewiseConstantDecay", "deserialize", "serialize"
+]

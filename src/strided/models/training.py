@@ -1,0 +1,368 @@
+"""compile / fit / evaluate / predict and the `*_on_batch` methods (Keras' `Trainer`).
+
+One training step is five lines, the same for every model:
+
+    y_pred = model(x, training=True)                # forward, recording the tape
+    loss = loss_fn(y, y_pred) + sum(model.losses)   # a scalar Tensor
+    loss.backward()                                 # gradients into each Variable's .grad
+    optimizer.apply([v.grad for v in variables], variables)   # in-place update
+    clear the gradients                             # the tape was freed by backward()
+
+Everything else here is bookkeeping: batching (data_adapter.py), callbacks and progress
+bar (strided.callbacks), running metrics (compile_utils.py) and Keras' return values.
+"""
+
+import numpy as np
+
+from strided.autograd import no_grad
+from strided.layers.keras_tensor import flatten, pack_like
+from strided.models import data_adapter
+from strided.models.compile_utils import CompileState
+from strided.models.graph import describe_shape_mismatch
+
+
+class Trainer:
+    """Mixin giving `Model` its training API."""
+
+    def _init_training_state(self):
+        self.optimizer = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self.loss = None
+        self._compile_state = None
+        self._compile_config = None
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Choose the optimizer, loss and metrics for training.
+
+        Args:
+            optimizer: name ("adam", "rmsprop", "sgd", ...) or an Optimizer.
+            loss: name ("sparse_categorical_crossentropy", "mse", ...), a Loss, a function
+                `fn(y_true, y_pred)`, or a list/dict with one per output.
+            loss_weights: list/dict of floats weighting each output's loss.
+            metrics: list of names ("accuracy", ...) or Metric objects (list of lists or a
+                dict for several outputs). `weighted_metrics` also use sample weights.
+
+        Example:
+            >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+            ...               metrics=["accuracy"])
+        """
+        from strided import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.loss_weights = loss_weights
+        self._compile_state = CompileState(loss, loss_weights, metrics, weighted_metrics)
+        self._compile_config = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                "weighted_metrics": weighted_metrics}
+        self.compiled = True
+        self.stop_training = False
+
+    def _require_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before using the model in {method}(), e.g. "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', "
+                "metrics=['accuracy'])."
+            )
+
+    @property
+    def metrics(self):
+        """The running Metric objects: the loss tracker first, then the compiled metrics."""
+        return self._compile_state.all_metrics() if self._compile_state else []
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        if self._compile_state is not None:
+            self._compile_state.reset()
+
+    # -------------------------------------------------------------- the steps
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """Total loss: the compiled losses plus the layers' regularization terms (`losses`)."""
+        state = self._compile_state
+        total = state.compute_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else total + extra
+        if total is None:
+            raise ValueError(
+                "No loss to compute: give compile() a `loss` (e.g. loss='sparse_categorical_crossentropy')."
+            )
+        return total
+
+    def _prepare_state(self, y, y_pred):
+        if not self._compile_state.built:
+            self._compile_state.build(y, y_pred, self.output_names)
+
+    def train_step(self, data):
+        """One optimization step on a batch `(x, y, sample_weight)`; returns the running logs."""
+        x, y, sample_weight = data
+        y_pred = self(x, training=True)
+        self._prepare_state(y, y_pred)
+        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        variables = self.trainable_weights
+        for variable in variables:
+            variable.grad = None
+        if variables and loss.requires_grad:
+            loss.backward()
+            self.optimizer.apply([v.grad for v in variables], variables)
+            for variable in variables:
+                variable.grad = None
+                constraint = getattr(variable, "constraint", None)
+                if constraint is not None:
+                    constrained = constraint(variable.data)
+                    variable.assign(getattr(constrained, "data", constrained))
+        self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
+        return self._compile_state.results()
+
+    def test_step(self, data):
+        """Loss and metrics of a batch, without training; returns the running logs."""
+        x, y, sample_weight = data
+        with no_grad():
+            y_pred = self(x, training=False)
+            self._prepare_state(y, y_pred)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
+                                     training=False) if self._has_loss(y) else None
+        self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
+        return self._compile_state.results()
+
+    def _has_loss(self, y):
+        return y is not None and any(loss is not None for loss in self._compile_state.losses) or bool(self.losses)
+
+    def predict_step(self, data):
+        """The model's outputs for a batch, in inference mode (no tape recorded)."""
+        x = data[0] if isinstance(data, tuple) else data
+        with no_grad():
+            return self(x, training=False)
+
+    # ------------------------------------------------------------------- loops
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Train for `epochs` passes over the data; returns a `History` (`.history` dict).
+
+        Args:
+            x, y: arrays (or lists/dicts of arrays), or `x` a generator/iterator/dataset
+                yielding (x, y) batches (then `y` must be None).
+            batch_size: samples per step (default 32; ignored for generators).
+            epochs: index of the last epoch; training starts at `initial_epoch`.
+            verbose: "auto"/1 progress bar, 2 one line per epoch, 0 silent.
+            callbacks: list of `Callback`s (EarlyStopping, ModelCheckpoint, ...).
+            validation_split: fraction of the arrays (their end, before shuffling) held out.
+            validation_data: (x_val, y_val[, sample_weight]) or a generator of batches.
+            shuffle: reshuffle the arrays every epoch (True, False or "batch").
+            class_weight: {class index: weight} multiplying each sample's loss.
+            sample_weight: per-sample loss weights.
+            steps_per_epoch: batches per epoch for generators (default len(x) if known).
+            validation_steps, validation_batch_size, validation_freq: as Keras.
+
+        Logs have "loss", the metrics ("accuracy"), and "val_loss", "val_accuracy"...
+        """
+        self._require_compiled("fit")
+        verbose = _verbosity(verbose)
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapter.split_for_validation(
+                x, y, sample_weight, validation_split)
+        train = data_adapter.make_adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
+                                          class_weight, method="fit")
+        self._check_inputs(train, "fit")
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                                  validation_steps)
+        callback_list = self._callback_list(callbacks, verbose, epochs, train.steps, add_history=True)
+        self.stop_training = False
+        callback_list.on_train_begin()
+        epoch_logs = None
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            logs = {}
+            for step, batch in enumerate(train.batches()):
+                callback_list.on_train_batch_begin(step)
+                logs = self.train_step(batch)
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            if getattr(train, "exhausted", False) and not logs:
+                break
+            epoch_logs = dict(self._compile_state.results()) if self._compile_state.built else dict(logs)
+            if validation is not None and _should_validate(epoch, validation_freq):
+                val_logs = self._run_evaluation(validation, callback_list)
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training or getattr(train, "exhausted", False):
+                break
+        callback_list.on_train_end(logs=epoch_logs)
+        history = _find_history(callback_list)
+        if history is not None:
+            self.history = history
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics on the data: a float (loss only), [loss, metric, ...] or a dict.
+
+        Example:
+            >>> test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
+        """
+        self._require_compiled("evaluate")
+        adapter = data_adapter.make_adapter(x, y, sample_weight, batch_size, steps, method="evaluate")
+        self._check_inputs(adapter, "evaluate")
+        callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
+                                            add_history=False)
+        logs = self._run_evaluation(adapter, callback_list)
+        if return_dict:
+            return logs
+        return self._compile_state.ordered_values(logs)
+
+    def _run_evaluation(self, adapter, callback_list):
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step, batch in enumerate(adapter.batches()):
+            callback_list.on_test_batch_begin(step)
+            logs = self.test_step(batch)
+            callback_list.on_test_batch_end(step, logs)
+        logs = dict(self._compile_state.results()) if self._compile_state.built else logs
+        callback_list.on_test_end(logs)
+        return logs
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for `x`, computed in batches without gradients, as NumPy.
+
+        Returns an array (or a list of arrays for several outputs) with one row per sample.
+
+        Example:
+            >>> probabilities = model.predict(x_test[:5])     # shape (5, 10)
+        """
+        adapter = data_adapter.make_adapter(x, None, None, batch_size, steps, method="predict")
+        self._check_inputs(adapter, "predict")
+        callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
+                                            add_history=False)
+        callback_list.on_predict_begin()
+        chunks, structure = [], None
+        for step, (batch_x, _, _) in enumerate(adapter.batches()):
+            callback_list.on_predict_batch_begin(step)
+            outputs = self.predict_step((batch_x,))
+            structure = outputs
+            chunks.append([np.asarray(getattr(t, "data", t)) for t in flatten(outputs)])
+            callback_list.on_predict_batch_end(step, {"outputs": outputs})
+        callback_list.on_predict_end()
+        if not chunks:
+            raise ValueError("predict(): the input produced no batches (is it empty?).")
+        merged = [np.concatenate([chunk[i] for chunk in chunks], axis=0) for i in range(len(chunks[0]))]
+        return pack_like(structure, merged)
+
+    # ---------------------------------------------------------------- on_batch
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on one batch; returns loss (and metrics) like `evaluate`."""
+        self._require_compiled("train_on_batch")
+        adapter = data_adapter.ArrayAdapter(x, y, sample_weight, batch_size=_batch_size(x) or 1,
+                                            class_weight=class_weight)
+        logs = self.train_step(next(adapter.batches()))
+        return logs if return_dict else self._compile_state.ordered_values(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss (and metrics) on one batch, without training."""
+        self._require_compiled("test_on_batch")
+        adapter = data_adapter.ArrayAdapter(x, y, sample_weight, batch_size=_batch_size(x) or 1)
+        logs = self.test_step(next(adapter.batches()))
+        return logs if return_dict else self._compile_state.ordered_values(logs)
+
+    def predict_on_batch(self, x):
+        """The outputs for one batch, as NumPy."""
+        x = data_adapter.to_arrays(x)
+        outputs = self.predict_step((x,))
+        return pack_like(outputs, [np.asarray(getattr(t, "data", t)) for t in flatten(outputs)])
+
+    # ----------------------------------------------------------------- helpers
+    def _validation_adapter(self, validation_data, batch_size, steps):
+        if isinstance(validation_data, tuple) and data_adapter.is_array_like(validation_data[0]):
+            if len(validation_data) not in (2, 3):
+                raise ValueError(
+                    "validation_data must be (x_val, y_val) or (x_val, y_val, val_sample_weight); "
+                    f"received a tuple of {len(validation_data)} items."
+                )
+            x_val, y_val, weight = data_adapter.unpack_batch(validation_data)
+            return data_adapter.make_adapter(x_val, y_val, weight, batch_size, steps, method="fit")
+        return data_adapter.make_adapter(validation_data, steps=steps, method="fit")
+
+    def _check_inputs(self, adapter, method):
+        """Compare the data's shapes with the model's Input(s) before any work is done."""
+        graph = getattr(self, "_graph", None)
+        if graph is None:
+            return
+        sample = adapter.first_x()
+        if sample is None:
+            return
+        arrays = flatten(sample) if not isinstance(sample, dict) else [sample.get(t._keras_history[0].name) for t in graph.input_tensors]
+        if len(arrays) != len(graph.input_tensors):
+            raise ValueError(
+                f"{method}(): model '{self.name}' expects {len(graph.input_tensors)} input(s) "
+                f"{[t.shape for t in graph.input_tensors]}, but x holds {len(arrays)} array(s)."
+            )
+        for index, (array, tensor) in enumerate(zip(arrays, graph.input_tensors)):
+            if array is None:
+                continue
+            shape, want = tuple(np.shape(array)), tensor.shape
+            if len(shape) == len(want) - 1 and want[-1] == 1:
+                shape = shape + (1,)
+            elif len(shape) == len(want) + 1 and shape[-1] == 1:
+                shape = shape[:-1]
+            if len(shape) != len(want) or any(w is not None and w != s for w, s in zip(want, shape)):
+                raise ValueError(f"{method}(): " + describe_shape_mismatch(tuple(np.shape(array)), want, index, self.name))
+
+    def _callback_list(self, callbacks, verbose, epochs, steps, add_history):
+        from strided import callbacks as callbacks_module
+
+        if isinstance(callbacks, callbacks_module.CallbackList):
+            return callbacks
+        return callbacks_module.CallbackList(
+            callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=steps,
+        )
+
+
+def _verbosity(verbose):
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2, True, False):
+        raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
+    return int(verbose)
+
+
+def _batch_size(x):
+    leaves = flatten(x) if not isinstance(x, dict) else list(x.values())
+    for leaf in leaves:
+        shape = getattr(leaf, "shape", None)
+        if shape is None:
+            shape = np.shape(leaf)
+        if len(shape):
+            return int(shape[0])
+    return None
+
+
+def _should_validate(epoch, validation_freq):
+    if isinstance(validation_freq, int):
+        if validation_freq < 1:
+            raise ValueError(f"`validation_freq` must be >= 1. Received: {validation_freq}")
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def _find_history(callback_list):
+    for callback in getattr(callback_list, "callbacks", []):
+        if type(callback).__name__ == "History":
+            return callback
+    return getattr(callback_list, "_history", None)
+
+
+__all__ = ["Trainer"]
