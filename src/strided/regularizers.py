@@ -157,4 +157,4 @@ def get(identifier):
     raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")
 
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "serialize", "deserialize", "get"]
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]

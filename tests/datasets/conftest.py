@@ -23,6 +23,7 @@ def isolated(tmp_path, monkeypatch):
 
     def no_network(url, timeout):
         raise OSError(f"network disabled in tests ({url})")
+
     monkeypatch.setattr("strided.datasets._download._open_url", no_network)
     return tmp_path
 
@@ -30,8 +31,12 @@ def isolated(tmp_path, monkeypatch):
 def idx_bytes(array, type_code=0x08):
     """The bytes of an IDX file holding `array` (uint8 by default)."""
     array = np.asarray(array)
-    header = bytes([0, 0, type_code, array.ndim]) + b"".join(struct.pack(">I", d) for d in array.shape)
-    dtype = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}[type_code]
+    header = bytes([0, 0, type_code, array.ndim]) + b"".join(
+        struct.pack(">I", d) for d in array.shape
+    )
+    dtype = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}[
+        type_code
+    ]
     return header + array.astype(dtype).tobytes()
 
 
@@ -41,6 +46,7 @@ def write_idx():
         data = idx_bytes(array, type_code)
         path.write_bytes(gzip.compress(data) if compress else data)
         return path
+
     return write
 
 
@@ -64,6 +70,7 @@ def mnist_like(write_idx):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             specs.append(IdxFile(name, (digest,), None, len(array)))
         return arrays, tuple(specs)
+
     return make
 
 
@@ -73,6 +80,7 @@ def py2_cifar_pickle(images, labels, shape=None):
     Written by hand (protocol 2, py2 `str` as SHORT_BINSTRING/BINSTRING) so the tests read the same
     structure as the published files, including numpy's `_reconstruct` and `dtype` globals.
     """
+
     def short(s):
         s = s.encode() if isinstance(s, str) else s
         return b"U" + bytes([len(s)]) + s
@@ -84,7 +92,9 @@ def py2_cifar_pickle(images, labels, shape=None):
     shape = images.shape if shape is None else shape
     out = [b"\x80\x02}("]
     out.append(short("data"))
-    out.append(b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + short("b") + b"\x87R")
+    out.append(
+        b"cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85" + short("b") + b"\x87R"
+    )
     out.append(b"(K\x01" + binint(shape[0]) + binint(shape[1]) + b"\x86")
     out.append(b"cnumpy\ndtype\n" + short("u1") + b"K\x00K\x01\x87R")
     out.append(b"(K\x03" + short("|") + b"NNN" + binint(-1) + binint(-1) + b"K\x00tb")

@@ -32,8 +32,12 @@ def test_python2_pickle_as_published(cifar_pickle):
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])
 def test_pickles_written_by_python3_numpy(protocol):
     x = np.random.default_rng(0).integers(0, 256, (3, 3072), dtype=np.uint8)
-    data = pickle.dumps({"data": x, "fine_labels": [99, 0, 5], "coarse_labels": [19, 0, 1]}, protocol=protocol)
-    images, labels = parse_python_batch(data, "train", ("fine_labels", "coarse_labels"), (100, 20), count=3)
+    data = pickle.dumps(
+        {"data": x, "fine_labels": [99, 0, 5], "coarse_labels": [19, 0, 1]}, protocol=protocol
+    )
+    images, labels = parse_python_batch(
+        data, "train", ("fine_labels", "coarse_labels"), (100, 20), count=3
+    )
     np.testing.assert_array_equal(images.reshape(3, -1), x)
     assert labels["coarse_labels"].tolist() == [19, 0, 1]
 
@@ -49,7 +53,9 @@ class Exploit:
 def test_hostile_pickle_runs_no_code(tmp_path):
     marker = tmp_path / "pwned"
     data = pickle.dumps({b"data": Exploit(str(marker)), b"labels": []}, protocol=2)
-    with pytest.raises(DatasetError, match=r"evil_batch: not a readable CIFAR python batch .*forbidden global"):
+    with pytest.raises(
+        DatasetError, match=r"evil_batch: not a readable CIFAR python batch .*forbidden global"
+    ):
         parse_python_batch(data, "evil_batch", ("labels",), (10,))
     assert not marker.exists()
 
@@ -68,7 +74,9 @@ def test_truncated_pickle_names_the_file(cifar_pickle):
 
 def test_wrong_count_labels_and_keys(cifar_pickle):
     data = cifar_pickle(images_with_known_pixels(2), {"labels": [1, 2]})
-    with pytest.raises(DatasetError, match=r"test_batch: 'data' has shape \(2, 3072\), expected \(10000, 3072\)"):
+    with pytest.raises(
+        DatasetError, match=r"test_batch: 'data' has shape \(2, 3072\), expected \(10000, 3072\)"
+    ):
         parse_python_batch(data, "test_batch", ("labels",), (10,), count=10000)
     bad = cifar_pickle(images_with_known_pixels(2), {"labels": [1, 12]})
     with pytest.raises(DatasetError, match=r"'labels' must be in 0..9"):
@@ -82,7 +90,9 @@ def test_wrong_count_labels_and_keys(cifar_pickle):
 
 def test_array_bytes_must_match_shape(cifar_pickle):
     data = cifar_pickle(images_with_known_pixels(2), {"labels": [1, 2]}, shape=(3, 3072))
-    with pytest.raises(DatasetError, match=r"data_batch_4: 'data' has shape \(3, 3072\) but 6,144 bytes"):
+    with pytest.raises(
+        DatasetError, match=r"data_batch_4: 'data' has shape \(3, 3072\) but 6,144 bytes"
+    ):
         parse_python_batch(data, "data_batch_4", ("labels",), (10,))
 
 
@@ -106,7 +116,10 @@ def test_binary_cifar100_two_label_bytes():
 
 def test_binary_errors_name_the_file():
     data = binary_batch(images_with_known_pixels(3), [4, 5, 6])
-    with pytest.raises(DatasetError, match=r"data_batch_2.bin: 9,218 bytes is not a whole number of 3,073-byte records"):
+    with pytest.raises(
+        DatasetError,
+        match=r"data_batch_2.bin: 9,218 bytes is not a whole number of 3,073-byte records",
+    ):
         parse_binary_batch(data[:-1], "data_batch_2.bin", 1, (10,))
     with pytest.raises(DatasetError, match=r"test_batch.bin: holds 3 images, expected 10,000"):
         parse_binary_batch(data, "test_batch.bin", 1, (10,), count=10000)

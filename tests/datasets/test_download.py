@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from types import MappingProxyType
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_checksum_mismatch_removes_the_file(tmp_path, origin):
 class BrokenResponse(io.BytesIO):
     """A response that delivers some bytes, then the connection dies."""
 
-    headers = {"Content-Length": str(len(PAYLOAD))}
+    headers = MappingProxyType({"Content-Length": str(len(PAYLOAD))})
 
     def read(self, size=-1):
         if self.tell() >= 300_000:
@@ -59,7 +60,12 @@ class BrokenResponse(io.BytesIO):
 def test_interrupted_download_leaves_no_partial_file(tmp_path, monkeypatch):
     monkeypatch.setattr(_download, "_open_url", lambda url, timeout: BrokenResponse(PAYLOAD))
     with pytest.raises(ConnectionResetError):
-        download("https://example.invalid/data.bin", tmp_path / "cache" / "data.bin", DIGEST, progress=False)
+        download(
+            "https://example.invalid/data.bin",
+            tmp_path / "cache" / "data.bin",
+            DIGEST,
+            progress=False,
+        )
     assert leftovers(tmp_path / "cache") == []
 
 
@@ -69,15 +75,22 @@ def test_keyboard_interrupt_leaves_no_partial_file(tmp_path, monkeypatch):
             if self.tell() >= 200_000:
                 raise KeyboardInterrupt
             return super().read(size)
+
     monkeypatch.setattr(_download, "_open_url", lambda url, timeout: Interrupted(PAYLOAD))
     with pytest.raises(KeyboardInterrupt):
-        download("https://example.invalid/data.bin", tmp_path / "cache" / "data.bin", DIGEST, progress=False)
+        download(
+            "https://example.invalid/data.bin",
+            tmp_path / "cache" / "data.bin",
+            DIGEST,
+            progress=False,
+        )
     assert leftovers(tmp_path / "cache") == []
 
 
 def test_short_response_is_an_error(tmp_path, monkeypatch):
     class Short(io.BytesIO):
-        headers = {"Content-Length": str(len(PAYLOAD) + 10)}
+        headers = MappingProxyType({"Content-Length": str(len(PAYLOAD) + 10)})
+
     monkeypatch.setattr(_download, "_open_url", lambda url, timeout: Short(PAYLOAD))
     with pytest.raises(DownloadError, match="closed after"):
         download("https://example.invalid/x", tmp_path / "c" / "x", DIGEST, progress=False)
@@ -86,8 +99,14 @@ def test_short_response_is_an_error(tmp_path, monkeypatch):
 
 def test_get_file_falls_back_to_the_next_mirror(tmp_path, origin):
     dead = (tmp_path / "missing.bin").as_uri()
-    target = get_file("data.bin", [dead, origin], DIGEST, cache_subdir="sub", cache_root=tmp_path / "cache",
-                      progress=False)
+    target = get_file(
+        "data.bin",
+        [dead, origin],
+        DIGEST,
+        cache_subdir="sub",
+        cache_root=tmp_path / "cache",
+        progress=False,
+    )
     assert target == tmp_path / "cache" / "sub" / "data.bin"
     assert target.read_bytes() == PAYLOAD
 
@@ -95,7 +114,9 @@ def test_get_file_falls_back_to_the_next_mirror(tmp_path, origin):
 def test_get_file_lists_every_failed_mirror(tmp_path, origin):
     dead = (tmp_path / "missing.bin").as_uri()
     with pytest.raises(DownloadError) as info:
-        get_file("data.bin", [dead, origin], "f" * 64, cache_root=tmp_path / "cache", progress=False)
+        get_file(
+            "data.bin", [dead, origin], "f" * 64, cache_root=tmp_path / "cache", progress=False
+        )
     message = str(info.value)
     assert dead in message and origin in message and "ChecksumError" in message
     assert leftovers(tmp_path / "cache") == []
@@ -105,8 +126,13 @@ def test_get_file_uses_a_verified_cache_without_network(tmp_path, monkeypatch):
     cached = tmp_path / "cache" / "data.bin"
     cached.parent.mkdir()
     cached.write_bytes(PAYLOAD)
-    monkeypatch.setattr(_download, "_open_url", lambda url, timeout: pytest.fail("must not download"))
-    assert get_file("data.bin", ["https://example.invalid/x"], DIGEST, cache_root=tmp_path / "cache") == cached
+    monkeypatch.setattr(
+        _download, "_open_url", lambda url, timeout: pytest.fail("must not download")
+    )
+    assert (
+        get_file("data.bin", ["https://example.invalid/x"], DIGEST, cache_root=tmp_path / "cache")
+        == cached
+    )
 
 
 def test_get_file_replaces_a_tampered_cache(tmp_path, origin):

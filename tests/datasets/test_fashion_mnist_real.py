@@ -12,7 +12,9 @@ from strided.datasets.idx import read_bytes
 from strided.datasets.make_sample import array_digest, build
 
 SYSTEM = Path("/usr/share/datasets/fashion-mnist")
-needs_system_copy = pytest.mark.skipif(not SYSTEM.is_dir(), reason="apt-get install dataset-fashion-mnist")
+needs_system_copy = pytest.mark.skipif(
+    not SYSTEM.is_dir(), reason="apt-get install dataset-fashion-mnist"
+)
 
 # MD5s Zalando publishes for its .gz files (README of zalandoresearch/fashion-mnist)
 PUBLISHED_MD5 = {
@@ -23,8 +25,10 @@ PUBLISHED_MD5 = {
 }
 # the modification times stored in the gzip headers of Zalando's files (2017-08-31)
 UPSTREAM_MTIME = {
-    "train-images-idx3-ubyte.gz": 1504176606, "train-labels-idx1-ubyte.gz": 1504176606,
-    "t10k-images-idx3-ubyte.gz": 1504176627, "t10k-labels-idx1-ubyte.gz": 1504176627,
+    "train-images-idx3-ubyte.gz": 1504176606,
+    "train-labels-idx1-ubyte.gz": 1504176606,
+    "t10k-images-idx3-ubyte.gz": 1504176627,
+    "t10k-labels-idx1-ubyte.gz": 1504176627,
 }
 
 
@@ -51,7 +55,9 @@ def test_system_copy_is_found_by_the_search(monkeypatch):
     monkeypatch.delenv("STRIDED_DATA", raising=False)
     monkeypatch.setattr(sources, "SYSTEM_DIRS", ("/usr/share/datasets",))
     (_, y_train), _ = fashion_mnist.load_data(download=False)
-    assert fashion_mnist.source.startswith("system copy") or fashion_mnist.source.startswith("$STRIDED_DATA")
+    assert fashion_mnist.source.startswith("system copy") or fashion_mnist.source.startswith(
+        "$STRIDED_DATA"
+    )
     assert len(y_train) == 60000
 
 
@@ -76,6 +82,7 @@ def test_checksums_of_the_system_files(spec):
 
 
 # ---- the bundled sample (always runs: it ships inside the package) --------------------------
+
 
 def test_sample_loads_offline_and_is_balanced(isolated):
     (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(sample=True)

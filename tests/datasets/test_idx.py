@@ -20,8 +20,10 @@ def test_reads_images_and_labels(tmp_path, write_idx, compress):
     assert x.dtype == np.uint8 and x.flags.writeable
 
 
-@pytest.mark.parametrize("type_code, dtype", [(0x09, np.int8), (0x0B, np.int16), (0x0C, np.int32),
-                                              (0x0D, np.float32), (0x0E, np.float64)])
+@pytest.mark.parametrize(
+    "type_code, dtype",
+    [(0x09, np.int8), (0x0B, np.int16), (0x0C, np.int32), (0x0D, np.float32), (0x0E, np.float64)],
+)
 def test_big_endian_types_become_native(tmp_path, write_idx, type_code, dtype):
     values = np.array([[-3, 2], [1000 if dtype != np.int8 else 100, -1]], dtype=dtype)
     out = read_idx(write_idx(tmp_path / "v", values, type_code=type_code))
@@ -31,7 +33,10 @@ def test_big_endian_types_become_native(tmp_path, write_idx, type_code, dtype):
 
 def test_wrong_magic_names_the_file(tmp_path, write_idx):
     path = write_idx(tmp_path / "train-labels-idx1-ubyte.gz", np.zeros(4, np.uint8))
-    with pytest.raises(DatasetError, match=r"train-labels-idx1-ubyte.gz: wrong IDX magic number 2049, expected 2051"):
+    with pytest.raises(
+        DatasetError,
+        match=r"train-labels-idx1-ubyte.gz: wrong IDX magic number 2049, expected 2051",
+    ):
         read_idx(path, magic=2051)
 
 
@@ -43,9 +48,13 @@ def test_not_an_idx_file(tmp_path):
 
 
 def test_truncated_data_names_the_file(tmp_path, write_idx):
-    path = write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8), compress=False)
+    path = write_idx(
+        tmp_path / "t10k-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8), compress=False
+    )
     path.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(DatasetError, match=r"t10k-images-idx3-ubyte: the file is truncated.*\(5, 28, 28\)"):
+    with pytest.raises(
+        DatasetError, match=r"t10k-images-idx3-ubyte: the file is truncated.*\(5, 28, 28\)"
+    ):
         read_idx(path, magic=2051)
 
 
@@ -65,7 +74,10 @@ def test_truncated_header(tmp_path):
 
 def test_wrong_count_or_size(tmp_path, write_idx):
     path = write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.zeros((4, 28, 27), np.uint8))
-    with pytest.raises(DatasetError, match=r"train-images-idx3-ubyte.gz: the IDX dimensions are \(4, 28, 27\), expected \(None, 28, 28\)"):
+    with pytest.raises(
+        DatasetError,
+        match=r"train-images-idx3-ubyte.gz: the IDX dimensions are \(4, 28, 27\), expected \(None, 28, 28\)",
+    ):
         read_idx(path, magic=2051, shape=(None, 28, 28))
     path = write_idx(tmp_path / "labels.gz", np.zeros(59999, np.uint8))
     with pytest.raises(DatasetError, match=r"\(59999,\), expected \(60000,\)"):
@@ -75,7 +87,9 @@ def test_wrong_count_or_size(tmp_path, write_idx):
 def test_truncated_gzip_names_the_file(tmp_path, write_idx):
     path = write_idx(tmp_path / "train-images-idx3-ubyte.gz", np.ones((50, 28, 28), np.uint8))
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
-    with pytest.raises(DatasetError, match=r"train-images-idx3-ubyte.gz: the gzip data is damaged or truncated"):
+    with pytest.raises(
+        DatasetError, match=r"train-images-idx3-ubyte.gz: the gzip data is damaged or truncated"
+    ):
         read_idx(path)
 
 
@@ -100,7 +114,9 @@ def test_tampered_file_fails_verification(tmp_path, mnist_like):
     path = tmp_path / "d" / spec.name
     labels = spec.load(path)
     labels[0] = (labels[0] + 1) % 10
-    path.write_bytes(gzip.compress(bytes([0, 0, 8, 1]) + len(labels).to_bytes(4, "big") + labels.tobytes()))
+    path.write_bytes(
+        gzip.compress(bytes([0, 0, 8, 1]) + len(labels).to_bytes(4, "big") + labels.tobytes())
+    )
     with pytest.raises(ChecksumError, match=f"{spec.name}: SHA-256 .* is not the published value"):
         spec.load(path)
     assert spec.load(path, verify=False)[0] == labels[0]

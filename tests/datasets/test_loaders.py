@@ -25,13 +25,14 @@ def small_fashion(isolated, mnist_like, monkeypatch):
         for spec in specs:
             (folder / spec.name).write_bytes((isolated / "master" / spec.name).read_bytes())
         return folder
+
     return arrays, copy_to
 
 
 def test_explicit_path(small_fashion, isolated):
     arrays, copy_to = small_fashion
     folder = copy_to(isolated / "mine")
-    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data(path=folder)
+    (x_train, _y_train), (_x_test, y_test) = fashion_mnist.load_data(path=folder)
     np.testing.assert_array_equal(x_train, arrays["train-images-idx3-ubyte.gz"])
     np.testing.assert_array_equal(y_test, arrays["t10k-labels-idx1-ubyte.gz"])
     assert x_train.dtype == np.uint8 and x_train.shape == (20, 28, 28)
@@ -90,7 +91,9 @@ def test_broken_copy_is_skipped_and_reported(small_fashion, isolated, caplog):
     message = str(info.value)
     assert f"{system}: present but unusable: {system / name}: SHA-256" in message
     assert "incomplete copy, missing train-images-idx3-ubyte.gz" in message
-    assert "apt-get install dataset-fashion-mnist" in message and "load_data(sample=True)" in message
+    assert (
+        "apt-get install dataset-fashion-mnist" in message and "load_data(sample=True)" in message
+    )
     assert "strided data fetch fashion-mnist" in message
 
 
@@ -100,7 +103,9 @@ def test_not_found_lists_every_place(isolated):
     message = str(info.value)
     for place in ("system copy", "Keras cache", "strided cache", "download: Could not download"):
         assert place in message
-    assert "network disabled in tests" in message  # the download was attempted and its failure reported
+    assert (
+        "network disabled in tests" in message
+    )  # the download was attempted and its failure reported
     for url in fashion_mnist.MIRRORS:
         assert url in message
 
@@ -114,10 +119,15 @@ def test_offline_environment_skips_the_download(isolated, monkeypatch):
 def test_download_into_the_cache(small_fashion, isolated, monkeypatch):
     """The last resort: mirrors (file:// here) -> verified files in ~/.cache/strided -> loaded."""
     arrays, _ = small_fashion
-    monkeypatch.setattr("strided.datasets._download._open_url",
-                        lambda url, timeout: __import__("urllib.request").request.urlopen(url, timeout=timeout))
-    monkeypatch.setattr(fashion_mnist, "MIRRORS", ((isolated / "nothing").as_uri() + "/",
-                                                   (isolated / "master").as_uri() + "/"))
+    monkeypatch.setattr(
+        "strided.datasets._download._open_url",
+        lambda url, timeout: __import__("urllib.request").request.urlopen(url, timeout=timeout),
+    )
+    monkeypatch.setattr(
+        fashion_mnist,
+        "MIRRORS",
+        ((isolated / "nothing").as_uri() + "/", (isolated / "master").as_uri() + "/"),
+    )
     (x_train, _), _ = fashion_mnist.load_data()
     cache = isolated / "home" / ".cache" / "strided" / "fashion-mnist"
     assert fashion_mnist.source == f"download {cache} (verified)"
@@ -135,16 +145,21 @@ def test_fetch_rejects_unknown_names():
 
 def test_mnist_npz(isolated, monkeypatch):
     rng = np.random.default_rng(0)
-    arrays = {"x_train": rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8) // 255 * 255,
-              "y_train": np.zeros(60000, np.uint8), "x_test": np.zeros((10000, 28, 28), np.uint8),
-              "y_test": np.ones(10000, np.uint8)}
+    arrays = {
+        "x_train": rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8) // 255 * 255,
+        "y_train": np.zeros(60000, np.uint8),
+        "x_test": np.zeros((10000, 28, 28), np.uint8),
+        "y_test": np.ones(10000, np.uint8),
+    }
     path = isolated / "home" / ".keras" / "datasets" / "mnist.npz"
     path.parent.mkdir(parents=True)
     np.savez_compressed(path, **arrays)
-    with pytest.raises(DatasetNotFoundError, match=r"mnist.npz: SHA-256 .* is not the published value"):
+    with pytest.raises(
+        DatasetNotFoundError, match=r"mnist.npz: SHA-256 .* is not the published value"
+    ):
         mnist.load_data(download=False)
     monkeypatch.setattr(mnist, "NPZ_SHA256", hashlib.sha256(path.read_bytes()).hexdigest())
-    (x_train, y_train), (x_test, y_test) = mnist.load_data(download=False)
+    (x_train, _y_train), (_x_test, y_test) = mnist.load_data(download=False)
     assert mnist.source.startswith(f"Keras cache {path}")
     np.testing.assert_array_equal(x_train, arrays["x_train"])
     assert y_test.shape == (10000,) and y_test.dtype == np.uint8
@@ -153,7 +168,7 @@ def test_mnist_npz(isolated, monkeypatch):
 
 
 def test_mnist_idx_folder(isolated, mnist_like, monkeypatch):
-    arrays, specs = mnist_like(isolated / "env" / "mnist", n_train=30, n_test=5)
+    _arrays, specs = mnist_like(isolated / "env" / "mnist", n_train=30, n_test=5)
     monkeypatch.setattr(mnist, "FILES", specs)
     monkeypatch.setenv("STRIDED_DATA", str(isolated / "env"))
     (_, y_train), (x_test, _) = mnist.load_data(download=False)
@@ -163,21 +178,40 @@ def test_mnist_idx_folder(isolated, mnist_like, monkeypatch):
 
 # ---- CIFAR ----------------------------------------------------------------------------------
 
+
 def planes(n, offset):
     x = np.zeros((n, 3, 32, 32), np.uint8)
     x[:, 0] = (offset + np.arange(n))[:, None, None]  # red plane = image number
-    x[:, 2, 4, 5] = 250                                # blue pixel at row 4, column 5
+    x[:, 2, 4, 5] = 250  # blue pixel at row 4, column 5
     return x
 
 
 def small_cifar10_layouts(binary, per_batch=2):
     if binary:
-        return (CifarLayout("cifar-10-binary.tar.gz", (), "", "", "cifar-10-batches-bin",
-                            tuple((f"data_batch_{i}.bin", per_batch) for i in range(1, 6)),
-                            (("test_batch.bin", per_batch),), True),)
-    return (CifarLayout("cifar-10-python.tar.gz", ("cifar-10-batches-py.tar.gz",), "", "", "cifar-10-batches-py",
-                        tuple((f"data_batch_{i}", per_batch) for i in range(1, 6)),
-                        (("test_batch", per_batch),), False),)
+        return (
+            CifarLayout(
+                "cifar-10-binary.tar.gz",
+                (),
+                "",
+                "",
+                "cifar-10-batches-bin",
+                tuple((f"data_batch_{i}.bin", per_batch) for i in range(1, 6)),
+                (("test_batch.bin", per_batch),),
+                True,
+            ),
+        )
+    return (
+        CifarLayout(
+            "cifar-10-python.tar.gz",
+            ("cifar-10-batches-py.tar.gz",),
+            "",
+            "",
+            "cifar-10-batches-py",
+            tuple((f"data_batch_{i}", per_batch) for i in range(1, 6)),
+            (("test_batch", per_batch),),
+            False,
+        ),
+    )
 
 
 def write_cifar10(folder, binary, cifar_pickle, per_batch=2):
@@ -187,7 +221,9 @@ def write_cifar10(folder, binary, cifar_pickle, per_batch=2):
         x = planes(per_batch, per_batch * k)
         labels = [(per_batch * k + j) % 10 for j in range(per_batch)]
         if binary:
-            rows = np.concatenate([np.array(labels, np.uint8)[:, None], x.reshape(per_batch, -1)], axis=1)
+            rows = np.concatenate(
+                [np.array(labels, np.uint8)[:, None], x.reshape(per_batch, -1)], axis=1
+            )
             (folder / f"{name}.bin").write_bytes(rows.tobytes())
         else:
             (folder / name).write_bytes(cifar_pickle(x.reshape(per_batch, -1), {"labels": labels}))
@@ -205,13 +241,16 @@ def test_cifar10_extracted_folder(isolated, cifar_pickle, monkeypatch, binary):
     monkeypatch.setattr(cifar10, "LAYOUTS", small_cifar10_layouts(binary))
     name = "cifar-10-batches-bin" if binary else "cifar-10-batches-py"
     folder = write_cifar10(isolated / "home" / ".keras" / "datasets" / name, binary, cifar_pickle)
-    (x_train, y_train), (x_test, y_test) = cifar10.load_data(download=False)
+    (x_train, y_train), (x_test, _y_test) = cifar10.load_data(download=False)
     assert x_train.shape == (10, 32, 32, 3) and x_test.shape == (2, 32, 32, 3)
     assert y_train.shape == (10, 1) and y_train.dtype == np.uint8
     assert x_train[:, 0, 0, 0].tolist() == list(range(10)) and x_test[1, 0, 0, 0] == 11
     assert (x_train[:, 4, 5, 2] == 250).all() and x_train[:, 5, 4, 2].max() == 0  # row 4, column 5
     assert y_train[:, 0].tolist() == [i % 10 for i in range(10)]
-    assert cifar10.source == f"Keras cache {folder} (extracted copy: structure checked, no published checksums)"
+    assert (
+        cifar10.source
+        == f"Keras cache {folder} (extracted copy: structure checked, no published checksums)"
+    )
 
 
 def test_cifar10_channels_first(isolated, cifar_pickle, monkeypatch):
@@ -222,7 +261,9 @@ def test_cifar10_channels_first(isolated, cifar_pickle, monkeypatch):
         (x_train, _), _ = cifar10.load_data(path=isolated / "d")
     finally:
         strided.set_image_data_format("channels_last")
-    assert x_train.shape == (10, 3, 32, 32) and x_train[3, 0, 0, 0] == 3 and x_train[0, 2, 4, 5] == 250
+    assert (
+        x_train.shape == (10, 3, 32, 32) and x_train[3, 0, 0, 0] == 3 and x_train[0, 2, 4, 5] == 250
+    )
 
 
 def test_cifar10_archive_verified_and_tampered(isolated, cifar_pickle, monkeypatch):
@@ -245,7 +286,9 @@ def test_cifar10_broken_batch_names_the_file(isolated, cifar_pickle, monkeypatch
     monkeypatch.setattr(cifar10, "LAYOUTS", small_cifar10_layouts(True))
     folder = write_cifar10(isolated / "d" / "cifar-10-batches-bin", True, cifar_pickle)
     (folder / "data_batch_3.bin").write_bytes((folder / "data_batch_3.bin").read_bytes()[:3073])
-    with pytest.raises(DatasetError, match=r"cifar-10-batches-bin/data_batch_3.bin: holds 1 images, expected 2"):
+    with pytest.raises(
+        DatasetError, match=r"cifar-10-batches-bin/data_batch_3.bin: holds 1 images, expected 2"
+    ):
         cifar10.load_data(path=isolated / "d")
 
 
@@ -253,10 +296,18 @@ def test_cifar10_download(isolated, cifar_pickle, monkeypatch):
     folder = write_cifar10(isolated / "build" / "cifar-10-batches-bin", True, cifar_pickle)
     digest = make_archive(folder, isolated / "build" / "served.tar.gz")
     (layout,) = small_cifar10_layouts(True)
-    layout = CifarLayout(**{**layout.__dict__, "sha256": digest, "url": (isolated / "build" / "served.tar.gz").as_uri()})
+    layout = CifarLayout(
+        **{
+            **layout.__dict__,
+            "sha256": digest,
+            "url": (isolated / "build" / "served.tar.gz").as_uri(),
+        }
+    )
     monkeypatch.setattr(cifar10, "LAYOUTS", (layout,))
-    monkeypatch.setattr("strided.datasets._download._open_url",
-                        lambda url, timeout: __import__("urllib.request").request.urlopen(url, timeout=timeout))
+    monkeypatch.setattr(
+        "strided.datasets._download._open_url",
+        lambda url, timeout: __import__("urllib.request").request.urlopen(url, timeout=timeout),
+    )
     (x_train, _), _ = cifar10.load_data()
     cached = isolated / "home" / ".cache" / "strided" / "cifar10" / "cifar-10-binary.tar.gz"
     assert cifar10.source == f"download {cached} (verified)" and x_train.shape == (10, 32, 32, 3)
@@ -273,9 +324,20 @@ def test_cifar100_fine_and_coarse(isolated, cifar_pickle, monkeypatch, binary):
             rows = np.concatenate([np.array([coarse, fine], np.uint8).T, x.reshape(3, -1)], axis=1)
             (folder / f"{name}.bin").write_bytes(rows.tobytes())
         else:
-            (folder / name).write_bytes(cifar_pickle(x.reshape(3, -1), {"fine_labels": fine, "coarse_labels": coarse}))
+            (folder / name).write_bytes(
+                cifar_pickle(x.reshape(3, -1), {"fine_labels": fine, "coarse_labels": coarse})
+            )
     suffix = ".bin" if binary else ""
-    layout = CifarLayout("a.tar.gz", (), "", "", folder.name, ((f"train{suffix}", 3),), ((f"test{suffix}", 3),), binary)
+    layout = CifarLayout(
+        "a.tar.gz",
+        (),
+        "",
+        "",
+        folder.name,
+        ((f"train{suffix}", 3),),
+        ((f"test{suffix}", 3),),
+        binary,
+    )
     monkeypatch.setattr(cifar100, "LAYOUTS", (layout,))
     (x_train, y_train), (_, y_test) = cifar100.load_data(path=isolated / "d")
     assert y_train[:, 0].tolist() == fine and y_train.dtype == np.int64 and y_test.shape == (3, 1)
@@ -285,7 +347,9 @@ def test_cifar100_fine_and_coarse(isolated, cifar_pickle, monkeypatch, binary):
 
 
 def test_cifar100_label_mode_is_checked():
-    with pytest.raises(ValueError, match="label_mode must be 'fine' or 'coarse'. Received: label_mode='medium'"):
+    with pytest.raises(
+        ValueError, match="label_mode must be 'fine' or 'coarse'. Received: label_mode='medium'"
+    ):
         cifar100.load_data(label_mode="medium")
 
 

@@ -19,11 +19,11 @@ def ones(shape, dtype=None):
     return np.ones(shape, dtype=dtype)
 
 
-class Scale(Layer):
+class Scaler(Layer):
     """Multiplies by a learned per-feature scale and adds a frozen offset."""
 
     def build(self, input_shape):
-        self.scale = self.add_weight(shape=(input_shape[-1],), initializer=ones, name="scale")
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer=ones, name="scaler")
         self.offset = self.add_weight(shape=(input_shape[-1],), initializer="zeros", name="offset",
                                       trainable=False)
 
@@ -44,8 +44,8 @@ class Failing(Layer):
 class Block(Layer):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.first = Scale()
-        self.rest = [Scale(), Noisy()]
+        self.first = Scaler()
+        self.rest = [Scaler(), Noisy()]
 
     def call(self, x):
         x = self.first(x)
@@ -55,53 +55,53 @@ class Block(Layer):
 
 
 def test_builds_on_first_call_with_input_shape():
-    layer = Scale()
+    layer = Scaler()
     assert not layer.built and layer.weights == []
     out = layer(np.ones((2, 3)))
     assert layer.built
     assert isinstance(out, Tensor) and out.shape == (2, 3) and out.dtype == np.float32
-    assert [v.name for v in layer.weights] == ["scale", "offset"]
+    assert [v.name for v in layer.weights] == ["scaler", "offset"]
     assert layer.count_params() == 6
 
 
 def test_weights_order_and_trainable_split():
-    layer = Scale()
+    layer = Scaler()
     layer(np.ones((1, 4)))
-    assert [v.name for v in layer.trainable_weights] == ["scale"]
+    assert [v.name for v in layer.trainable_weights] == ["scaler"]
     assert [v.name for v in layer.non_trainable_weights] == ["offset"]
     assert layer.variables == layer.weights
 
 
 def test_ndarray_inputs_are_cast_to_float32():
-    out = Scale()(np.ones((2, 3), dtype=np.float64))
+    out = Scaler()(np.ones((2, 3), dtype=np.float64))
     assert out.dtype == np.float32
-    out = Scale()(np.ones((2, 3), dtype=np.uint8))
+    out = Scaler()(np.ones((2, 3), dtype=np.uint8))
     assert out.dtype == np.float32
 
 
 def test_auto_names_are_unique_snake_case_and_reset():
-    assert Scale().name == "scale"
-    assert Scale().name == "scale_1"
+    assert Scaler().name == "scaler"
+    assert Scaler().name == "scaler_1"
     clear_session()
-    assert Scale().name == "scale"
-    assert Scale(name="mine").name == "mine"
+    assert Scaler().name == "scaler"
+    assert Scaler(name="mine").name == "mine"
 
 
 def test_unknown_constructor_argument_is_a_type_error():
     with pytest.raises(TypeError, match="filterz"):
-        Scale(filterz=3)
+        Scaler(filterz=3)
 
 
 def test_input_shape_kwarg_is_recorded():
-    assert Scale(input_shape=(28, 28, 1))._batch_input_shape == (None, 28, 28, 1)
-    assert Scale(input_dim=5)._batch_input_shape == (None, 5)
+    assert Scaler(input_shape=(28, 28, 1))._batch_input_shape == (None, 28, 28, 1)
+    assert Scaler(input_dim=5)._batch_input_shape == (None, 5)
 
 
 def test_sublayers_in_attributes_and_lists_are_tracked():
     block = Block()
     block(np.ones((2, 3)))
-    assert len(block.weights) == 4  # two Scale layers, two weights each
-    assert [l.name for l in block._flatten_layers(include_self=False)] == ["scale", "scale_1", "noisy"]
+    assert len(block.weights) == 4  # two Scaler layers, two weights each
+    assert [l.name for l in block._flatten_layers(include_self=False)] == ["scaler", "scaler_1", "noisy"]
 
 
 def test_trainable_false_propagates_to_sublayers_and_variables():
@@ -124,7 +124,7 @@ def test_training_flag_reaches_inner_layers():
 
 
 def test_get_and_set_weights_round_trip_and_errors():
-    layer = Scale()
+    layer = Scaler()
     layer(np.ones((1, 3)))
     layer.set_weights([np.full(3, 2.0), np.full(3, 0.5)])
     assert np.allclose(layer(np.ones((1, 3))).numpy(), 2.5)
@@ -133,13 +133,13 @@ def test_get_and_set_weights_round_trip_and_errors():
     assert np.allclose(layer.weights[0].numpy(), 2.0)  # get_weights returns copies
     with pytest.raises(ValueError, match="has 2 weights"):
         layer.set_weights([np.ones(3)])
-    with pytest.raises(ValueError, match="weight 'scale' has shape \\(3,\\)"):
+    with pytest.raises(ValueError, match="weight .scaler. has shape \\(3,\\)"):
         layer.set_weights([np.ones(4), np.ones(3)])
 
 
 def test_count_params_before_build_raises():
     with pytest.raises(ValueError, match="isn't built"):
-        Scale().count_params()
+        Scaler().count_params()
 
 
 def test_error_inside_call_is_wrapped_once_with_layer_name_and_shape():
@@ -172,7 +172,7 @@ def test_missing_super_init_is_explained():
 def test_symbolic_call_records_node_and_output_shape():
     x = Input(shape=(5,))
     assert isinstance(x, KerasTensor) and x.shape == (None, 5) and x.dtype == "float32"
-    layer = Scale()
+    layer = Scaler()
     y = layer(x)
     assert isinstance(y, KerasTensor) and y.shape == (None, 5)
     assert layer.built and layer.count_params() == 10
@@ -208,7 +208,7 @@ def test_input_layer_arguments():
 
 def test_layer_output_before_any_symbolic_call():
     with pytest.raises(AttributeError, match="never been called"):
-        Scale().output
+        Scaler().output
 
 
 def test_add_weight_with_regularizer_adds_loss():
@@ -239,15 +239,15 @@ def test_variables_assigned_directly_are_weights():
 
 
 def test_registry_and_config_round_trip():
-    layer = Scale(name="s", trainable=False)
-    assert get_registered_class("Scale") is Scale
+    layer = Scaler(name="s", trainable=False)
+    assert get_registered_class("Scaler") is Scaler
     entry = serialize(layer)
-    assert entry["class_name"] == "Scale"
+    assert entry["class_name"] == "Scaler"
     again = deserialize(entry)
-    assert isinstance(again, Scale) and again.name == "s" and not again.trainable
+    assert isinstance(again, Scaler) and again.name == "s" and not again.trainable
     with pytest.raises(ValueError, match="Unknown layer class 'Nope'"):
         deserialize({"class_name": "Nope", "config": {}})
 
 
 def test_repr():
-    assert repr(Scale()) == "<Scale name=scale, built=False>"
+    assert repr(Scaler()) == "<Scaler name=scaler, built=False>"

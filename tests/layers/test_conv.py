@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from strided import layers
 from strided.layers.naming import reset_names
@@ -64,12 +66,12 @@ def test_same_padding_keeps_size_and_counts_params():
 @pytest.mark.parametrize(
     "kwargs, torch_kwargs, size",
     [
-        (dict(), dict(), 7),
-        (dict(strides=2, padding=1), dict(stride=2, padding=1), 8),
-        (dict(padding="same"), dict(padding="same"), 6),
-        (dict(dilation_rate=2), dict(dilation=2), 9),
-        (dict(groups=2), dict(groups=2), 6),
-        (dict(strides=(2, 1), padding=(0, 2)), dict(stride=(2, 1), padding=(0, 2)), 7),
+        ({}, {}, 7),
+        ({"strides": 2, "padding": 1}, {"stride": 2, "padding": 1}, 8),
+        ({"padding": "same"}, {"padding": "same"}, 6),
+        ({"dilation_rate": 2}, {"dilation": 2}, 9),
+        ({"groups": 2}, {"groups": 2}, 6),
+        ({"strides": (2, 1), "padding": (0, 2)}, {"stride": (2, 1), "padding": (0, 2)}, 7),
     ],
 )
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
@@ -172,10 +174,10 @@ def test_conv2d_transpose_shapes_and_params():
 @pytest.mark.parametrize(
     "kwargs, torch_kwargs, crop",
     [
-        (dict(strides=2), dict(stride=2), None),
-        (dict(strides=2, padding=1, output_padding=1), dict(stride=2, padding=1, output_padding=1), None),
-        (dict(strides=2, padding="same"), dict(stride=2), (0, 8)),  # canvas 9, "same" keeps the first 8
-        (dict(dilation_rate=2), dict(dilation=2), None),
+        ({"strides": 2}, {"stride": 2}, None),
+        ({"strides": 2, "padding": 1, "output_padding": 1}, {"stride": 2, "padding": 1, "output_padding": 1}, None),
+        ({"strides": 2, "padding": "same"}, {"stride": 2}, (0, 8)),  # canvas 9, "same" keeps the first 8
+        ({"dilation_rate": 2}, {"dilation": 2}, None),
     ],
 )
 def test_conv2d_transpose_matches_torch(kwargs, torch_kwargs, crop, rng):
@@ -264,3 +266,24 @@ def test_bad_inputs_give_clear_errors():
         layers.Conv2D(8, 5)(np.zeros((1, 3, 3, 1)))
     with pytest.raises(ValueError, match=r"Conv2D.*does not fit"):
         layers.Conv2D(8, 5)(layers.Input((3, 3, 1)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    size=st.integers(5, 12), kernel=st.integers(1, 4), stride=st.integers(1, 3), dilation=st.integers(1, 2),
+    padding=st.sampled_from(["valid", "same", 0, 1, 2]), transpose=st.booleans(),
+)
+def test_compute_output_shape_equals_the_real_output(size, kernel, stride, dilation, padding, transpose):
+    if stride > 1 and dilation > 1:
+        dilation = 1
+    if transpose:
+        layer = layers.Conv2DTranspose(2, kernel, strides=stride, padding=padding, dilation_rate=dilation)
+    else:
+        layer = layers.Conv2D(2, kernel, strides=stride, padding=padding, dilation_rate=dilation)
+    try:
+        expected = layer.compute_output_shape((None, size, size + 1, 3))
+    except ValueError:
+        with pytest.raises(ValueError):
+            layer(np.zeros((1, size, size + 1, 3), dtype="float32"))
+        return
+    assert layer(np.zeros((1, size, size + 1, 3), dtype="float32")).shape == (1,) + expected[1:]

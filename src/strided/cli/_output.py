@@ -11,6 +11,7 @@ import math
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 from strided.cli._errors import CLIError
@@ -38,16 +39,20 @@ def prepare_output_dir(path):
 
 
 def atomic_write_bytes(path, data):
-    """Write `data` to `path` through a temporary file renamed into place."""
+    """Write `data` to `path` through a temporary file renamed into place.
+
+    The temporary file sits in the same folder (so the rename is atomic) and gets the ordinary
+    permissions of a new file (mkstemp's would be owner-only).
+    """
     path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(temporary, "xb") as handle:
             handle.write(data)
         os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        if temporary.exists():
+            temporary.unlink()
         raise
     return path
 

@@ -5,6 +5,8 @@ import numbers
 
 import numpy as np
 
+from strided.utils.random import make_rng
+
 
 class DataLoader:
     """Iterate over arrays in mini-batches, like PyTorch's DataLoader for in-memory NumPy data.
@@ -17,7 +19,7 @@ class DataLoader:
         y: labels (same length) or None.
         batch_size: samples per batch.
         shuffle: reshuffle at the start of every epoch.
-        seed: seed of the shuffling and augmentation generator (None = fresh randomness).
+        seed: seed of the shuffling and augmentation generator (None: follows strided.utils.set_random_seed).
         drop_last: skip the last batch if it is smaller than batch_size.
         augment: applied to each input batch: an `ImageDataGenerator` (its random transform plus
             rescale/standardisation are applied) or any callable `f(x_batch) -> x_batch`.
@@ -34,15 +36,38 @@ class DataLoader:
         (4, [32, 32, 32, 4])
     """
 
-    def __init__(self, x, y=None, batch_size=32, shuffle=False, seed=None, drop_last=False, augment=None,
-                 sample_weight=None):
-        if not isinstance(batch_size, numbers.Integral) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int. Received: batch_size={batch_size!r}")
-        if augment is not None and not callable(augment) and not hasattr(augment, "transform_batch"):
-            raise TypeError(f"DataLoader: augment must be callable or an ImageDataGenerator. Received: {augment!r}")
+    def __init__(
+        self,
+        x,
+        y=None,
+        batch_size=32,
+        shuffle=False,
+        seed=None,
+        drop_last=False,
+        augment=None,
+        sample_weight=None,
+    ):
+        if (
+            not isinstance(batch_size, numbers.Integral)
+            or isinstance(batch_size, bool)
+            or batch_size < 1
+        ):
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive int. Received: batch_size={batch_size!r}"
+            )
+        if (
+            augment is not None
+            and not callable(augment)
+            and not hasattr(augment, "transform_batch")
+        ):
+            raise TypeError(
+                f"DataLoader: augment must be callable or an ImageDataGenerator. Received: {augment!r}"
+            )
         self.multi_input = isinstance(x, (tuple, list))
         if augment is not None and self.multi_input:
-            raise ValueError("DataLoader: augment works with a single input array, not a tuple of inputs.")
+            raise ValueError(
+                "DataLoader: augment works with a single input array, not a tuple of inputs."
+            )
         self.x = [np.asarray(a) for a in x] if self.multi_input else [np.asarray(x)]
         self.y = None if y is None else np.asarray(y)
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight)
@@ -52,14 +77,16 @@ class DataLoader:
         if self.sample_weight is not None:
             lengths["sample_weight"] = len(self.sample_weight)
         if len(set(lengths.values())) != 1:
-            raise ValueError(f"DataLoader: all arrays need the same number of samples; received {lengths}.")
+            raise ValueError(
+                f"DataLoader: all arrays need the same number of samples; received {lengths}."
+            )
         self.num_samples = len(self.x[0])
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.seed = seed
         self.drop_last = drop_last
         self.augment = augment
-        self.rng = np.random.default_rng(seed)
+        self.rng = make_rng(seed)
 
     def __len__(self):
         if self.drop_last:
@@ -74,9 +101,11 @@ class DataLoader:
         return self.augment(batch)
 
     def __iter__(self):
-        order = self.rng.permutation(self.num_samples) if self.shuffle else np.arange(self.num_samples)
+        order = (
+            self.rng.permutation(self.num_samples) if self.shuffle else np.arange(self.num_samples)
+        )
         for step in range(len(self)):
-            index = order[step * self.batch_size:(step + 1) * self.batch_size]
+            index = order[step * self.batch_size : (step + 1) * self.batch_size]
             if self.multi_input:
                 x_batch = tuple(a[index] for a in self.x)
             else:
@@ -89,8 +118,10 @@ class DataLoader:
                 yield x_batch, self.y[index], self.sample_weight[index]
 
     def __repr__(self):
-        return (f"DataLoader(samples={self.num_samples}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, batches={len(self)})")
+        return (
+            f"DataLoader(samples={self.num_samples}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"drop_last={self.drop_last}, batches={len(self)})"
+        )
 
 
 __all__ = ["DataLoader"]

@@ -14,7 +14,12 @@ from strided.datasets import cifar10, cifar100, fashion_mnist, mnist
 from strided.datasets._download import cache_dir, get_file, sha256_file
 from strided.datasets.errors import ChecksumError, DatasetError, DatasetNotFoundError, DownloadError
 
-DATASETS = {"mnist": mnist, "fashion-mnist": fashion_mnist, "cifar10": cifar10, "cifar100": cifar100}
+DATASETS = {
+    "mnist": mnist,
+    "fashion-mnist": fashion_mnist,
+    "cifar10": cifar10,
+    "cifar100": cifar100,
+}
 
 
 def fetch(name, progress=True):
@@ -28,13 +33,26 @@ def fetch(name, progress=True):
         PosixPath('/home/me/.cache/strided/fashion-mnist')
     """
     key = str(name).lower().replace("_", "-")
-    key = {"cifar-10": "cifar10", "cifar-100": "cifar100", "fashionmnist": "fashion-mnist"}.get(key, key)
+    key = {"cifar-10": "cifar10", "cifar-100": "cifar100", "fashionmnist": "fashion-mnist"}.get(
+        key, key
+    )
     if key not in DATASETS:
         raise ValueError(f"fetch: unknown dataset {name!r}; expected one of {sorted(DATASETS)}.")
     return DATASETS[key].fetch(progress=progress)
 
 
 __all__ = [
-    "mnist", "fashion_mnist", "cifar10", "cifar100", "fetch", "get_file", "cache_dir", "sha256_file",
-    "DatasetError", "ChecksumError", "DownloadError", "DatasetNotFoundError", "DATASETS",
+    "DATASETS",
+    "ChecksumError",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "cache_dir",
+    "cifar10",
+    "cifar100",
+    "fashion_mnist",
+    "fetch",
+    "get_file",
+    "mnist",
+    "sha256_file",
 ]

@@ -46,16 +46,18 @@ class CifarLayout:
 class CifarLabels:
     """How labels are stored: python keys, binary label bytes, and which one is wanted."""
 
-    keys: tuple          # python-version keys, wanted one first
-    classes: tuple       # class count for each key
-    binary_bytes: int    # label bytes per binary record
-    binary_column: int   # which of them is the wanted label
+    keys: tuple  # python-version keys, wanted one first
+    classes: tuple  # class count for each key
+    binary_bytes: int  # label bytes per binary record
+    binary_column: int  # which of them is the wanted label
     binary_classes: tuple
 
 
 def _parse(data, name, layout, labels, count):
     if layout.binary:
-        images, table = parse_binary_batch(data, name, labels.binary_bytes, labels.binary_classes, count)
+        images, table = parse_binary_batch(
+            data, name, labels.binary_bytes, labels.binary_classes, count
+        )
         return images, table[:, labels.binary_column].astype(np.int64)
     images, found = parse_python_batch(data, name, labels.keys, labels.classes, count)
     return images, found[labels.keys[0]]
@@ -71,12 +73,16 @@ def read_archive(path, layout, labels):
     """Read both splits from the archive without extracting it; returns channels-first arrays."""
     try:
         with tarfile.open(path, "r:gz") as archive:
+
             def read(name):
                 member = archive.extractfile(f"{layout.folder}/{name}")
                 if member is None:
                     raise DatasetError(f"{path}: {layout.folder}/{name} is not a regular file.")
                 return member.read(), f"{path}:{layout.folder}/{name}"
-            return _read_split(read, layout, labels, layout.train), _read_split(read, layout, labels, layout.test)
+
+            return _read_split(read, layout, labels, layout.train), _read_split(
+                read, layout, labels, layout.test
+            )
     except KeyError as error:
         raise DatasetError(f"{path}: the archive has no member {error}.") from None
     except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
@@ -92,7 +98,10 @@ def read_folder(folder, layout, labels):
 
     def read(name):
         return (Path(folder) / name).read_bytes(), str(Path(folder) / name)
-    return _read_split(read, layout, labels, layout.train), _read_split(read, layout, labels, layout.test)
+
+    return _read_split(read, layout, labels, layout.train), _read_split(
+        read, layout, labels, layout.test
+    )
 
 
 def find_in_folder(folder, layouts, labels, verify=True):
@@ -110,13 +119,21 @@ def find_in_folder(folder, layouts, labels, verify=True):
                         f"{path}: SHA-256 {digest} is not the published value {layout.sha256}; "
                         "delete it and fetch it again (or pass verify=False)."
                     )
-                return read_archive(path, layout, labels), f"{path} ({'verified' if verify else 'not verified'})"
+                return read_archive(
+                    path, layout, labels
+                ), f"{path} ({'verified' if verify else 'not verified'})"
     for layout in layouts:
         first = layout.train[0][0]
-        for sub in (folder / layout.folder, folder / f"{layout.folder}_extracted" / layout.folder,
-                    folder / f"{layout.folder}.tar.gz_extracted" / layout.folder, folder):
+        for sub in (
+            folder / layout.folder,
+            folder / f"{layout.folder}_extracted" / layout.folder,
+            folder / f"{layout.folder}.tar.gz_extracted" / layout.folder,
+            folder,
+        ):
             if (sub / first).is_file():
-                return read_folder(sub, layout, labels), f"{sub} (extracted copy: structure checked, no published checksums)"
+                return read_folder(
+                    sub, layout, labels
+                ), f"{sub} (extracted copy: structure checked, no published checksums)"
     return None
 
 
@@ -125,7 +142,9 @@ def fetch(layouts, subdir, progress=True):
     failures = []
     for layout in layouts:
         try:
-            get_file(layout.archive, [layout.url], layout.sha256, cache_subdir=subdir, progress=progress)
+            get_file(
+                layout.archive, [layout.url], layout.sha256, cache_subdir=subdir, progress=progress
+            )
             return cache_dir() / subdir
         except DownloadError as error:
             failures.append(str(error))
@@ -137,8 +156,18 @@ def to_keras_layout(data, label_dtype):
     (x_train, y_train), (x_test, y_test) = data
     if image_data_format() == "channels_last":
         x_train, x_test = x_train.transpose(0, 2, 3, 1).copy(), x_test.transpose(0, 2, 3, 1).copy()
-    return ((x_train, y_train.astype(label_dtype).reshape(-1, 1)),
-            (x_test, y_test.astype(label_dtype).reshape(-1, 1)))
+    return (
+        (x_train, y_train.astype(label_dtype).reshape(-1, 1)),
+        (x_test, y_test.astype(label_dtype).reshape(-1, 1)),
+    )
 
 
-__all__ = ["CifarLayout", "CifarLabels", "read_archive", "read_folder", "find_in_folder", "fetch", "to_keras_layout"]
+__all__ = [
+    "CifarLabels",
+    "CifarLayout",
+    "fetch",
+    "find_in_folder",
+    "read_archive",
+    "read_folder",
+    "to_keras_layout",
+]

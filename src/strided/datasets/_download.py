@@ -58,7 +58,9 @@ def _progress_bar(total, description, enabled):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=description, leave=False)
+    return tqdm(
+        total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=description, leave=False
+    )
 
 
 def download(url, destination, sha256, progress=True, timeout=60):
@@ -76,7 +78,9 @@ def download(url, destination, sha256, progress=True, timeout=60):
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
+    fd, temporary = tempfile.mkstemp(
+        dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+    )
     bar = None
     try:
         digest, received = hashlib.sha256(), 0
@@ -137,7 +141,9 @@ def get_file(fname, origins, sha256, cache_subdir="", cache_root=None, progress=
     if target.is_file():
         if sha256_file(target) == sha256:
             return target
-        logger.warning("The cached file %s does not match its published SHA-256; downloading it again.", target)
+        logger.warning(
+            "The cached file %s does not match its published SHA-256; downloading it again.", target
+        )
     failures = []
     for url in origins:
         logger.info("Downloading %s to %s", url, target)
@@ -148,4 +154,4 @@ def get_file(fname, origins, sha256, cache_subdir="", cache_root=None, progress=
     raise DownloadError(f"Could not download {fname} from any mirror:\n" + "\n".join(failures))
 
 
-__all__ = ["cache_dir", "sha256_file", "download", "get_file"]
+__all__ = ["cache_dir", "download", "get_file", "sha256_file"]

@@ -58,7 +58,11 @@ class IdxFile:
             if content is None or hashlib.sha256(content).hexdigest() != self.content_sha256:
                 raise ChecksumError(
                     f"{path}: SHA-256 {digest} is not the published value {self.sha256[0]}"
-                    + (f" (nor is its uncompressed content {self.content_sha256})" if self.content_sha256 else "")
+                    + (
+                        f" (nor is its uncompressed content {self.content_sha256})"
+                        if self.content_sha256
+                        else ""
+                    )
                     + ". The file is damaged or is a different file; delete it and fetch it again"
                     " (or pass verify=False to load it anyway)."
                 )
@@ -91,8 +95,12 @@ def load_idx_folder(folder, files, verify=True):
 
 def load_npz(path, train_count=60000, test_count=10000):
     """Read Keras' mnist.npz layout (x_train, y_train, x_test, y_test) without pickle, checking shapes."""
-    expected = {"x_train": (train_count, 28, 28), "y_train": (train_count,),
-                "x_test": (test_count, 28, 28), "y_test": (test_count,)}
+    expected = {
+        "x_train": (train_count, 28, 28),
+        "y_train": (train_count,),
+        "x_test": (test_count, 28, 28),
+        "y_test": (test_count,),
+    }
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in expected}
@@ -109,9 +117,14 @@ def load_npz(path, train_count=60000, test_count=10000):
 def fetch_idx(files, mirrors, subdir, progress=True):
     """Download the four IDX files into `<cache>/<subdir>/`, each from the first mirror that works."""
     for spec in files:
-        get_file(spec.name, [base + spec.name for base in mirrors], spec.sha256[0],
-                 cache_subdir=subdir, progress=progress)
+        get_file(
+            spec.name,
+            [base + spec.name for base in mirrors],
+            spec.sha256[0],
+            cache_subdir=subdir,
+            progress=progress,
+        )
     return cache_dir() / subdir
 
 
-__all__ = ["IdxFile", "load_idx_folder", "load_npz", "fetch_idx"]
+__all__ = ["IdxFile", "fetch_idx", "load_idx_folder", "load_npz"]

@@ -100,7 +100,9 @@ def _to_array(stub, name):
     if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
         raise DatasetError(f"{name}: 'data' has an invalid shape {shape!r}.")
     if len(raw) != int(np.prod(shape, dtype=np.int64)):
-        raise DatasetError(f"{name}: 'data' has shape {shape} but {len(raw):,} bytes (truncated or corrupted).")
+        raise DatasetError(
+            f"{name}: 'data' has shape {shape} but {len(raw):,} bytes (truncated or corrupted)."
+        )
     return np.frombuffer(raw, np.uint8).reshape(shape, order="F" if fortran else "C").copy()
 
 
@@ -120,7 +122,9 @@ def parse_python_batch(data, name, label_keys, num_classes, count=None):
     try:
         batch = SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
     except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
-        raise DatasetError(f"{name}: not a readable CIFAR python batch ({type(error).__name__}: {error}).") from None
+        raise DatasetError(
+            f"{name}: not a readable CIFAR python batch ({type(error).__name__}: {error})."
+        ) from None
     if not isinstance(batch, dict):
         raise DatasetError(f"{name}: expected a dict, found {type(batch).__name__}.")
     batch = {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in batch.items()}
@@ -128,7 +132,11 @@ def parse_python_batch(data, name, label_keys, num_classes, count=None):
     if missing:
         raise DatasetError(f"{name}: missing {missing}; keys present: {sorted(map(str, batch))}.")
     images = _to_array(batch["data"], name)
-    if images.ndim != 2 or images.shape[1] != PIXELS or (count is not None and images.shape[0] != count):
+    if (
+        images.ndim != 2
+        or images.shape[1] != PIXELS
+        or (count is not None and images.shape[0] != count)
+    ):
         expected = f"({count if count is not None else 'N'}, {PIXELS})"
         raise DatasetError(f"{name}: 'data' has shape {images.shape}, expected {expected}.")
     labels = {}
@@ -140,7 +148,9 @@ def parse_python_batch(data, name, label_keys, num_classes, count=None):
         if len(values) != len(images):
             raise DatasetError(f"{name}: {len(images)} images but {len(values)} '{key}'.")
         if values.size and (values.min() < 0 or values.max() >= classes):
-            raise DatasetError(f"{name}: '{key}' must be in 0..{classes - 1}, found {values.min()}..{values.max()}.")
+            raise DatasetError(
+                f"{name}: '{key}' must be in 0..{classes - 1}, found {values.min()}..{values.max()}."
+            )
         labels[key] = values
     return images.reshape(-1, 3, 32, 32), labels
 
@@ -169,8 +179,10 @@ def parse_binary_batch(data, name, label_bytes, num_classes, count=None):
     labels = table[:, :label_bytes].copy()
     for column, classes in enumerate(num_classes):
         if n and labels[:, column].max() >= classes:
-            raise DatasetError(f"{name}: label byte {column} must be < {classes}, found {labels[:, column].max()}.")
+            raise DatasetError(
+                f"{name}: label byte {column} must be < {classes}, found {labels[:, column].max()}."
+            )
     return table[:, label_bytes:].reshape(n, 3, 32, 32).copy(), labels
 
 
-__all__ = ["SafeUnpickler", "parse_python_batch", "parse_binary_batch", "PIXELS"]
+__all__ = ["PIXELS", "SafeUnpickler", "parse_binary_batch", "parse_python_batch"]

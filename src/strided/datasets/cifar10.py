@@ -11,21 +11,31 @@ run code; downloads fetch the binary version, which needs no unpickling at all.
 """
 
 from strided.datasets import sources
-from strided.datasets._cifar_family import CifarLabels, CifarLayout, fetch as _fetch, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import CifarLabels, CifarLayout, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import fetch as _fetch
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
+# SHA-256 of the archives: binary from TensorFlow Datasets' checksums, python from Keras' loader.
 LAYOUTS = (
-    CifarLayout("cifar-10-binary.tar.gz", (),
-                "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
-                "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", "cifar-10-batches-bin",
-                tuple((f"data_batch_{i}.bin", 10000) for i in range(1, 6)), (("test_batch.bin", 10000),), True),
-    CifarLayout("cifar-10-python.tar.gz", ("cifar-10-batches-py.tar.gz",),
-                "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
-                "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", "cifar-10-batches-py",
-                tuple((f"data_batch_{i}", 10000) for i in range(1, 6)), (("test_batch", 10000),), False),
+    CifarLayout(
+        archive="cifar-10-binary.tar.gz", aliases=(),
+        sha256="c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+        url="https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", folder="cifar-10-batches-bin",
+        train=tuple((f"data_batch_{i}.bin", 10000) for i in range(1, 6)), test=(("test_batch.bin", 10000),),
+        binary=True,
+    ),
+    CifarLayout(
+        archive="cifar-10-python.tar.gz", aliases=("cifar-10-batches-py.tar.gz",),  # Keras caches it so
+        sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+        url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz", folder="cifar-10-batches-py",
+        train=tuple((f"data_batch_{i}", 10000) for i in range(1, 6)), test=(("test_batch", 10000),),
+        binary=False,
+    ),
 )
-LABELS = CifarLabels(keys=("labels",), classes=(10,), binary_bytes=1, binary_column=0, binary_classes=(10,))
+LABELS = CifarLabels(
+    keys=("labels",), classes=(10,), binary_bytes=1, binary_column=0, binary_classes=(10,)
+)
 DIRNAMES = ("cifar10", "cifar-10")
 
 source = None  # set by load_data(): where the arrays came from
@@ -54,11 +64,16 @@ def load_data(path=None, download=True, verify=True):
         ((50000, 32, 32, 3), (50000, 1))
     """
     data, where = sources.find_and_load(
-        "cifar10", DIRNAMES, lambda folder: find_in_folder(folder, LAYOUTS, LABELS, verify), fetch,
-        path=path, download=download, advice=sources.advice_text("cifar10", "cifar10"),
+        "cifar10",
+        DIRNAMES,
+        lambda folder: find_in_folder(folder, LAYOUTS, LABELS, verify),
+        fetch,
+        path=path,
+        download=download,
+        advice=sources.advice_text("cifar10", "cifar10"),
     )
     sources.report(globals(), "cifar10", where)
     return to_keras_layout(data, "uint8")
 
 
-__all__ = ["load_data", "fetch", "CLASS_NAMES", "LAYOUTS"]
+__all__ = ["CLASS_NAMES", "LAYOUTS", "fetch", "load_data"]

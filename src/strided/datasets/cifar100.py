@@ -9,17 +9,23 @@ unpickler that cannot run code; downloads fetch the binary version.
 """
 
 from strided.datasets import sources
-from strided.datasets._cifar_family import CifarLabels, CifarLayout, fetch as _fetch, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import CifarLabels, CifarLayout, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import fetch as _fetch
 
+# SHA-256 of the archives: binary from TensorFlow Datasets' checksums, python from Keras' loader.
 LAYOUTS = (
-    CifarLayout("cifar-100-binary.tar.gz", (),
-                "58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
-                "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz", "cifar-100-binary",
-                (("train.bin", 50000),), (("test.bin", 10000),), True),
-    CifarLayout("cifar-100-python.tar.gz", (),
-                "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
-                "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", "cifar-100-python",
-                (("train", 50000),), (("test", 10000),), False),
+    CifarLayout(
+        archive="cifar-100-binary.tar.gz", aliases=(),
+        sha256="58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
+        url="https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz", folder="cifar-100-binary",
+        train=(("train.bin", 50000),), test=(("test.bin", 10000),), binary=True,
+    ),
+    CifarLayout(
+        archive="cifar-100-python.tar.gz", aliases=(),
+        sha256="85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
+        url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", folder="cifar-100-python",
+        train=(("train", 50000),), test=(("test", 10000),), binary=False,
+    ),
 )
 DIRNAMES = ("cifar100", "cifar-100")
 _LABELS = {
@@ -50,14 +56,21 @@ def load_data(label_mode="fine", path=None, download=True, verify=True):
         y_test int64 (10000, 1) (int64 labels, as Keras returns for CIFAR-100).
     """
     if label_mode not in _LABELS:
-        raise ValueError(f"cifar100.load_data: label_mode must be 'fine' or 'coarse'. Received: label_mode={label_mode!r}")
+        raise ValueError(
+            f"cifar100.load_data: label_mode must be 'fine' or 'coarse'. Received: label_mode={label_mode!r}"
+        )
     labels = _LABELS[label_mode]
     data, where = sources.find_and_load(
-        "cifar100", DIRNAMES, lambda folder: find_in_folder(folder, LAYOUTS, labels, verify), fetch,
-        path=path, download=download, advice=sources.advice_text("cifar100", "cifar100"),
+        "cifar100",
+        DIRNAMES,
+        lambda folder: find_in_folder(folder, LAYOUTS, labels, verify),
+        fetch,
+        path=path,
+        download=download,
+        advice=sources.advice_text("cifar100", "cifar100"),
     )
     sources.report(globals(), "cifar100", where)
     return to_keras_layout(data, "int64")
 
 
-__all__ = ["load_data", "fetch", "LAYOUTS"]
+__all__ = ["LAYOUTS", "fetch", "load_data"]

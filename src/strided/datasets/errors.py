@@ -20,4 +20,4 @@ class DatasetNotFoundError(FileNotFoundError):
     """No source had the data; the message lists what was tried and how to get the data."""
 
 
-__all__ = ["DatasetError", "ChecksumError", "DownloadError", "DatasetNotFoundError"]
+__all__ = ["ChecksumError", "DatasetError", "DatasetNotFoundError", "DownloadError"]

@@ -20,26 +20,49 @@ import numpy as np
 from strided.datasets import sources
 from strided.datasets._mnist_family import IdxFile, fetch_idx, load_idx_folder
 
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
+# sha256: (Zalando's published .gz, Debian's re-headered .gz); content_sha256: the uncompressed IDX bytes
 FILES = (
-    IdxFile("train-images-idx3-ubyte.gz",
-            ("3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",   # upstream
-             "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),  # Debian
-            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 60000),
-    IdxFile("train-labels-idx1-ubyte.gz",
-            ("a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
-             "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
-            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60000),
-    IdxFile("t10k-images-idx3-ubyte.gz",
-            ("346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
-             "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
-            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 10000),
-    IdxFile("t10k-labels-idx1-ubyte.gz",
-            ("67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
-             "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
-            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10000),
+    IdxFile(
+        name="train-images-idx3-ubyte.gz",
+        sha256=("3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"),
+        content_sha256="c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        count=60000,
+    ),
+    IdxFile(
+        name="train-labels-idx1-ubyte.gz",
+        sha256=("a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"),
+        content_sha256="bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        count=60000,
+    ),
+    IdxFile(
+        name="t10k-images-idx3-ubyte.gz",
+        sha256=("346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"),
+        content_sha256="5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        count=10000,
+    ),
+    IdxFile(
+        name="t10k-labels-idx1-ubyte.gz",
+        sha256=("67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"),
+        content_sha256="0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        count=10000,
+    ),
 )
 
 MIRRORS = (
@@ -89,14 +112,25 @@ def load_data(path=None, sample=False, download=True, verify=True):
 
     def try_folder(folder):
         data = load_idx_folder(folder, FILES, verify)
-        return None if data is None else (data, f"{folder} ({'verified' if verify else 'not verified'})")
+        return (
+            None
+            if data is None
+            else (data, f"{folder} ({'verified' if verify else 'not verified'})")
+        )
 
     data, where = sources.find_and_load(
-        "fashion_mnist", DIRNAMES, try_folder, fetch, path=path, download=download,
-        advice=sources.advice_text("fashion_mnist", "fashion-mnist", "dataset-fashion-mnist", sample=True),
+        "fashion_mnist",
+        DIRNAMES,
+        try_folder,
+        fetch,
+        path=path,
+        download=download,
+        advice=sources.advice_text(
+            "fashion_mnist", "fashion-mnist", "dataset-fashion-mnist", sample=True
+        ),
     )
     sources.report(globals(), "fashion_mnist", where)
     return data
 
 
-__all__ = ["load_data", "load_sample", "fetch", "CLASS_NAMES", "FILES", "MIRRORS"]
+__all__ = ["CLASS_NAMES", "FILES", "MIRRORS", "fetch", "load_data", "load_sample"]

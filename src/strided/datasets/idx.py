@@ -84,10 +84,16 @@ def parse_idx(data, name="<bytes>", magic=None, shape=None):
     dtype, ndim = IDX_TYPES[data[2]], data[3]
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
-        raise DatasetError(f"{name}: truncated IDX header ({len(data)} bytes; {ndim} dimensions need {header_size}).")
-    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    if shape is not None and (len(dims) != len(shape) or any(s is not None and s != d for s, d in zip(shape, dims))):
-        raise DatasetError(f"{name}: the IDX dimensions are {dims}, expected {tuple(shape)} (None = any).")
+        raise DatasetError(
+            f"{name}: truncated IDX header ({len(data)} bytes; {ndim} dimensions need {header_size})."
+        )
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    if shape is not None and (
+        len(dims) != len(shape) or any(s is not None and s != d for s, d in zip(shape, dims))
+    ):
+        raise DatasetError(
+            f"{name}: the IDX dimensions are {dims}, expected {tuple(shape)} (None = any)."
+        )
     count = int(np.prod(dims, dtype=np.int64))
     expected_size = header_size + count * dtype.itemsize
     if len(data) != expected_size:
@@ -104,10 +110,10 @@ def read_idx(path, magic=None, shape=None):
     """Read an IDX file (raw or .gz) from disk; see `parse_idx` for the checks.
 
     >>> x = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", 2051, (None, 28, 28))  # doctest: +SKIP
-    >>> x.shape
+    >>> x.shape  # doctest: +SKIP
     (10000, 28, 28)
     """
     return parse_idx(read_bytes(path), name=str(path), magic=magic, shape=shape)
 
 
-__all__ = ["decompress", "read_bytes", "parse_idx", "read_idx", "IDX_TYPES"]
+__all__ = ["IDX_TYPES", "decompress", "parse_idx", "read_bytes", "read_idx"]

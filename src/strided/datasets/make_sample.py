@@ -39,9 +39,12 @@ def build(x_train, y_train, x_test, y_test, seed=SEED):
     train_indices = choose(y_train, TRAIN_PER_CLASS, rng)
     test_indices = choose(y_test, TEST_PER_CLASS, rng)
     return {
-        "x_train": x_train[train_indices], "y_train": y_train[train_indices],
-        "x_test": x_test[test_indices], "y_test": y_test[test_indices],
-        "train_indices": train_indices, "test_indices": test_indices,
+        "x_train": x_train[train_indices],
+        "y_train": y_train[train_indices],
+        "x_test": x_test[test_indices],
+        "y_test": y_test[test_indices],
+        "train_indices": train_indices,
+        "test_indices": test_indices,
     }
 
 
@@ -85,7 +88,8 @@ subset of its images and labels.
 official files, verified against their pinned SHA-256 (source: {source}), then with
 `numpy.random.default_rng({seed})` drew {train_per_class} training and {test_per_class} test images of
 each class without replacement (classes 0 to 9 in turn, training set first) and kept them in their
-original order. The chosen indices are stored in the file itself.
+original order. All chosen indices are stored in the file itself (train_indices, test_indices);
+they begin {train_head} (training) and {test_head} (test).
 
 SHA-256 of each array's bytes (C order), checked by the tests:
 
@@ -106,10 +110,16 @@ def main(argv=None):
     def write_npz(temporary):
         with open(temporary, "wb") as f:
             np.savez_compressed(f, **arrays)
+
     _write_atomically(npz_path, write_npz)
     text = README.format(
-        **{k: tuple(v.shape) for k, v in arrays.items()}, train_per_class=TRAIN_PER_CLASS,
-        test_per_class=TEST_PER_CLASS, seed=SEED, source=fashion_mnist.source,
+        **{k: tuple(v.shape) for k, v in arrays.items()},
+        train_per_class=TRAIN_PER_CLASS,
+        test_per_class=TEST_PER_CLASS,
+        seed=SEED,
+        source=fashion_mnist.source,
+        train_head=", ".join(map(str, arrays["train_indices"][:8])) + ", ...",
+        test_head=", ".join(map(str, arrays["test_indices"][:8])) + ", ...",
         digests="\n".join(f"- `{k}`: `{array_digest(v)}`" for k, v in arrays.items()),
     )
     _write_atomically(SAMPLE_DIR / "README.md", lambda p: Path(p).write_text(text))

@@ -16,19 +16,27 @@ from strided.datasets._download import cache_dir, get_file, sha256_file
 from strided.datasets._mnist_family import IdxFile, fetch_idx, load_idx_folder, load_npz
 from strided.datasets.errors import ChecksumError, DownloadError
 
+# The SHA-256 TensorFlow Datasets publishes for LeCun's files (same bytes on both mirrors below);
+# no uncompressed-content digest is pinned, so re-compressed copies need verify=False.
 FILES = (
-    IdxFile("train-images-idx3-ubyte.gz", ("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",), None, 60000),
-    IdxFile("train-labels-idx1-ubyte.gz", ("3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",), None, 60000),
-    IdxFile("t10k-images-idx3-ubyte.gz", ("8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",), None, 10000),
-    IdxFile("t10k-labels-idx1-ubyte.gz", ("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",), None, 10000),
+    IdxFile(name="train-images-idx3-ubyte.gz", content_sha256=None, count=60000,
+            sha256=("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",)),
+    IdxFile(name="train-labels-idx1-ubyte.gz", content_sha256=None, count=60000,
+            sha256=("3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",)),
+    IdxFile(name="t10k-images-idx3-ubyte.gz", content_sha256=None, count=10000,
+            sha256=("8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",)),
+    IdxFile(name="t10k-labels-idx1-ubyte.gz", content_sha256=None, count=10000,
+            sha256=("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",)),
 )
 MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",       # PyTorch's mirror of LeCun's files
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",  # PyTorch's mirror of LeCun's files
     "https://storage.googleapis.com/cvdf-datasets/mnist/",  # Google's mirror (TensorFlow Datasets)
 )
 NPZ_NAME = "mnist.npz"
 NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
-NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"  # the copy Keras uses
+NPZ_URL = (
+    "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"  # the copy Keras uses
+)
 DIRNAMES = ("mnist", "MNIST/raw")
 
 source = None  # set by load_data(): where the arrays came from
@@ -86,14 +94,23 @@ def load_data(path=None, download=True, verify=True):
         if data is None and (Path(folder) / NPZ_NAME).is_file():
             data = _load_npz_checked(Path(folder) / NPZ_NAME, verify)
             folder = Path(folder) / NPZ_NAME
-        return None if data is None else (data, f"{folder} ({'verified' if verify else 'not verified'})")
+        return (
+            None
+            if data is None
+            else (data, f"{folder} ({'verified' if verify else 'not verified'})")
+        )
 
     data, where = sources.find_and_load(
-        "mnist", DIRNAMES, try_folder, fetch, path=path, download=download,
+        "mnist",
+        DIRNAMES,
+        try_folder,
+        fetch,
+        path=path,
+        download=download,
         advice=sources.advice_text("mnist", "mnist"),
     )
     sources.report(globals(), "mnist", where)
     return data
 
 
-__all__ = ["load_data", "fetch", "FILES", "MIRRORS", "NPZ_SHA256", "NPZ_URL"]
+__all__ = ["FILES", "MIRRORS", "NPZ_SHA256", "NPZ_URL", "fetch", "load_data"]

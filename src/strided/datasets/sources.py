@@ -95,7 +95,9 @@ def find_and_load(dataset, dirnames, try_folder, fetch, path=None, download=True
         tried.append(f"{label} {folder}: no {dataset} files there")
     if explicit:
         raise DatasetNotFoundError(
-            f"{dataset}: no {dataset} files in path={str(path)!r}.\n" + "\n".join(f"  {t}" for t in tried) + advice
+            f"{dataset}: no {dataset} files in path={str(path)!r}.\n"
+            + "\n".join(f"  {t}" for t in tried)
+            + advice
         )
     if not download or offline():
         tried.append("download: not attempted (download=False or STRIDED_OFFLINE=1)")
@@ -120,10 +122,16 @@ def advice_text(dataset, cli_name, apt_package=None, sample=False):
     """The 'how to get the data' paragraph of the not-found error."""
     lines = ["", "", "To get the data, any of:"]
     if apt_package:
-        lines.append(f"  * sudo apt-get install {apt_package}   (Debian/Ubuntu; installs /usr/share/datasets/)")
-    lines.append(f"  * on a machine with a network, run `strided data fetch {cli_name}` "
-                 f"(or: python -c \"import strided.datasets as d; d.fetch('{cli_name}')\"),")
-    lines.append("    copy the folder it prints to this machine and set STRIDED_DATA to its parent folder;")
+        lines.append(
+            f"  * sudo apt-get install {apt_package}   (Debian/Ubuntu; installs /usr/share/datasets/)"
+        )
+    lines.append(
+        f"  * on a machine with a network, run `strided data fetch {cli_name}` "
+        f"(or: python -c \"import strided.datasets as d; d.fetch('{cli_name}')\"),"
+    )
+    lines.append(
+        "    copy the folder it prints to this machine and set STRIDED_DATA to its parent folder;"
+    )
     lines.append("  * put the original files in a folder and pass load_data(path=that_folder).")
     if sample:
         lines.append(f"  * or use the small bundled sample: {dataset}.load_data(sample=True).")
@@ -136,4 +144,12 @@ def report(module_globals, dataset, source):
     logger.info("%s: loaded from %s", dataset, source)
 
 
-__all__ = ["SYSTEM_DIRS", "KERAS_DIR", "search_folders", "find_and_load", "offline", "advice_text", "report"]
+__all__ = [
+    "KERAS_DIR",
+    "SYSTEM_DIRS",
+    "advice_text",
+    "find_and_load",
+    "offline",
+    "report",
+    "search_folders",
+]

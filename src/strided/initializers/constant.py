@@ -52,4 +52,4 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
-__all__ = ["Zeros", "Ones", "Constant", "Identity"]
+__all__ = ["Constant", "Identity", "Ones", "Zeros"]

@@ -184,7 +184,17 @@ OrthogonalInitializer = Orthogonal
 
 
 __all__ = [
-    "RandomInitializer", "RandomNormal", "TruncatedNormal", "RandomUniform", "VarianceScaling",
-    "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform", "Orthogonal",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "LecunNormal",
+    "LecunUniform",
+    "Orthogonal",
     "OrthogonalInitializer",
+    "RandomInitializer",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
 ]

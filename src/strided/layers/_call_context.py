@@ -32,3 +32,15 @@ def scope(layer, training):
         yield len(stack) == 1
     finally:
         stack.pop()
+
+
+def note_added_loss():
+    """Record that some layer called `add_loss` (so the next outermost call clears losses)."""
+    _state.losses_added = True
+
+
+def take_added_losses():
+    """Whether `add_loss` was called since the last check; resets the flag."""
+    added = getattr(_state, "losses_added", False)
+    _state.losses_added = False
+    return added

@@ -170,4 +170,4 @@ class PReLU(_ElementwiseLayer):
         return config
 
 
-__all__ = ["ReLU", "LeakyReLU", "Softmax", "ELU", "PReLU"]
+__all__ = ["ELU", "LeakyReLU", "PReLU", "ReLU", "Softmax"]

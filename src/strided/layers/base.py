@@ -144,6 +144,7 @@ class Layer:
     def add_loss(self, loss):
         """Add a scalar loss term (e.g. an activity penalty) computed inside `call`."""
         self._losses.append(loss)
+        _call_context.note_added_loss()
 
     @property
     def weights(self):
@@ -262,7 +263,7 @@ class Layer:
             if training is not None and self._call_accepts("training"):
                 kwargs["training"] = training
             with _call_context.scope(self, training) as outermost:
-                if outermost:
+                if outermost and _call_context.take_added_losses():
                     for layer in self._flatten_layers(include_self=True, recursive=True):
                         layer._losses = []
                 return self.call(inputs, *args, **kwargs)
@@ -323,8 +324,8 @@ class Layer:
         for key, value in self.__dict__.items():
             if key in self._untracked_attributes:
                 continue
-            for item in _leaves_of(value):
-                if isinstance(item, Layer) and id(item) not in seen:
+            for item in _leaves_of(value, Layer):
+                if id(item) not in seen:
                     seen.add(id(item))
                     found.append(item)
         return found
@@ -335,10 +336,10 @@ class Layer:
         known = {id(v) for v in listed_trainable + listed_frozen}
         extra = []  # Variables assigned directly as attributes (self.w = Variable(...))
         for key, value in self.__dict__.items():
-            if key in self._untracked_attributes:
+            if key in self._untracked_attributes or key in _WEIGHT_LISTS:
                 continue
-            for item in _leaves_of(value):
-                if isinstance(item, Variable) and id(item) not in known:
+            for item in _leaves_of(value, Variable):
+                if id(item) not in known:
                     known.add(id(item))
                     extra.append(item)
         return (listed_trainable + [v for v in extra if v.trainable]
@@ -451,15 +452,27 @@ def _get_regularizer(regularizer):
     return regularizers.get(regularizer)
 
 
-def _leaves_of(value):
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _leaves_of(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves_of(item)
-    else:
-        yield value
+_CONTAINERS = (list, tuple, dict)
+_WEIGHT_LISTS = frozenset({"_trainable_weights", "_non_trainable_weights", "_losses"})
+
+
+def _leaves_of(value, kinds):
+    """Instances of `kinds` in `value` or in the lists/tuples/dicts it holds (any depth)."""
+    if isinstance(value, kinds):
+        return (value,)
+    if not isinstance(value, _CONTAINERS) or not value:
+        return ()
+    found, stack = [], [iter(value.values() if isinstance(value, dict) else value)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, kinds):
+                found.append(item)
+            elif isinstance(item, _CONTAINERS) and item:
+                stack.append(iter(item.values() if isinstance(item, dict) else item))
+                break
+        else:
+            stack.pop()
+    return found
 
 
 def _is_shape(value):

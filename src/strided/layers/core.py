@@ -180,11 +180,11 @@ class Lambda(Layer):
             ops, name or "", None
         )
         if not callable(function):
-            raise ValueError(
+            raise ValueError(  # noqa: TRY004 (a missing name, as Keras)
                 f"Lambda: cannot restore the function {name!r}: strided never stores code in a model file. "
                 f"Pass it when loading, e.g. custom_objects={{{name!r}: my_function}}."
             )
         return cls(function, **config)
 
 
-__all__ = ["Dense", "Activation", "Identity", "Lambda"]
+__all__ = ["Activation", "Dense", "Identity", "Lambda"]

@@ -64,7 +64,9 @@ class Merge(Layer):
 
     def call(self, inputs):
         if not isinstance(inputs, (list, tuple)):
-            raise ValueError(f"{type(self).__name__}: a merge layer should be called on a list of inputs.")
+            raise ValueError(  # noqa: TRY004 (Keras raises ValueError)
+                f"{type(self).__name__}: a merge layer should be called on a list of inputs."
+            )
         return functools.reduce(self._merge, inputs)
 
 
@@ -193,6 +195,18 @@ def concatenate(inputs, axis=-1, **kwargs):
 
 
 __all__ = [
-    "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
-    "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+    "Add",
+    "Average",
+    "Concatenate",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "minimum",
+    "multiply",
+    "subtract",
 ]

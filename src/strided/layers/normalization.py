@@ -173,8 +173,8 @@ class LayerNormalization(_Affine):
     Weights: gamma, beta of shape tuple(input_shape[a] for a in axis).
 
     Example:
-        >>> LayerNormalization()(np.array([[1.0, 3.0]])).numpy().round(3)
-        array([[-0.999,  0.999]], dtype=float32)
+        >>> LayerNormalization()(np.array([[1.0, 3.0]])).numpy().round(3)   # (x - 2) / sqrt(1 + 1e-3)
+        array([[-1.,  1.]], dtype=float32)
     """
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
@@ -262,4 +262,4 @@ class GroupNormalization(_Affine):
         return config
 
 
-__all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization"]

@@ -130,4 +130,4 @@ class GaussianNoise(Layer):
         return config
 
 
-__all__ = ["Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise"]
+__all__ = ["Dropout", "GaussianNoise", "SpatialDropout1D", "SpatialDropout2D"]

@@ -28,7 +28,9 @@ def to_categorical(x, num_classes=None):
     labels = np.asarray(x)
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-            raise ValueError("to_categorical: labels must be whole numbers (class indices); received non-integer values.")
+            raise ValueError(
+                "to_categorical: labels must be whole numbers (class indices); received non-integer values."
+            )
     elif labels.dtype.kind not in "iub":
         raise TypeError(f"to_categorical: labels must be integers; received dtype {labels.dtype}.")
     labels = labels.astype(np.int64)
@@ -39,7 +41,9 @@ def to_categorical(x, num_classes=None):
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if not isinstance(num_classes, numbers.Integral) or num_classes < 1:
-        raise ValueError(f"to_categorical: num_classes must be a positive int. Received: num_classes={num_classes!r}")
+        raise ValueError(
+            f"to_categorical: num_classes must be a positive int. Received: num_classes={num_classes!r}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(
             f"to_categorical: labels must be in [0, {num_classes}) for num_classes={num_classes}; "
@@ -78,10 +82,12 @@ def _count(size, total, name):
     if isinstance(size, float):
         if not 0.0 <= size <= 1.0:
             raise ValueError(f"{name} as a fraction must be in [0, 1]. Received: {name}={size}")
-        return int(round(size * total))
+        return round(size * total)
     if isinstance(size, numbers.Integral) and 0 <= size <= total:
         return int(size)
-    raise ValueError(f"{name} must be a float in [0, 1] or an int in [0, {total}]. Received: {name}={size!r}")
+    raise ValueError(
+        f"{name} must be a float in [0, 1] or an int in [0, {total}]. Received: {name}={size!r}"
+    )
 
 
 def _as_arrays(dataset):
@@ -89,7 +95,9 @@ def _as_arrays(dataset):
     arrays = [np.asarray(a) for a in arrays]
     lengths = {len(a) for a in arrays}
     if len(lengths) != 1:
-        raise ValueError(f"All arrays must have the same length; received lengths {[len(a) for a in arrays]}.")
+        raise ValueError(
+            f"All arrays must have the same length; received lengths {[len(a) for a in arrays]}."
+        )
     return arrays, lengths.pop(), isinstance(dataset, (tuple, list))
 
 
@@ -120,7 +128,7 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     if left + right > total:
         raise ValueError(f"left_size + right_size = {left + right} exceeds the {total} samples.")
     order = np.random.default_rng(seed).permutation(total) if shuffle else np.arange(total)
-    parts = [order[:left], order[left:left + right]]
+    parts = [order[:left], order[left : left + right]]
     pieces = [tuple(a[p] for a in arrays) for p in parts]
     return tuple(p if is_tuple else p[0] for p in pieces)
 
@@ -153,22 +161,28 @@ def train_val_split(x, y=None, validation_split=0.2, shuffle=True, seed=None, st
         if y is None:
             raise ValueError("train_val_split: stratify=True needs labels y.")
         labels = np.asarray(y)
-        labels = labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(total)
+        labels = (
+            labels.argmax(-1) if labels.ndim > 1 and labels.shape[-1] > 1 else labels.reshape(total)
+        )
         val = []
         for c in np.unique(labels):
             members = np.flatnonzero(labels == c)
             members = rng.permutation(members) if shuffle else members
-            val.append(members[len(members) - int(round(len(members) * n_val / total)):] if total else members[:0])
+            val.append(
+                members[len(members) - round(len(members) * n_val / total) :]
+                if total
+                else members[:0]
+            )
         val = np.sort(np.concatenate(val)) if val else np.arange(0)
         train = np.setdiff1d(np.arange(total), val)
         if shuffle:
             train, val = rng.permutation(train), rng.permutation(val)
     else:
         order = rng.permutation(total) if shuffle else np.arange(total)
-        train, val = order[: total - n_val], order[total - n_val:]
+        train, val = order[: total - n_val], order[total - n_val :]
     if y is None:
         return arrays[0][train], arrays[0][val]
     return (arrays[0][train], arrays[1][train]), (arrays[0][val], arrays[1][val])
 
 
-__all__ = ["to_categorical", "normalize", "split_dataset", "train_val_split"]
+__all__ = ["normalize", "split_dataset", "to_categorical", "train_val_split"]

@@ -11,8 +11,9 @@ and first-field edge F (input coordinate of the first output unit's top/left edg
     start_L = F_L + (R_L - 1) / 2        (centre of output unit 0's field, in input pixels)
 
 starting from the input itself: R_0 = 1, J_0 = 1, F_0 = 0. Output unit i of layer L sees
-input pixels F_L + i * J_L ... F_L + i * J_L + R_L - 1 (clipped to the image; pixels outside
-are padding). With dilation the field is the bounding box: a lone dilated kernel skips pixels
+input pixels F_L + i * J_L ... F_L + i * J_L + R_L - 1. Near the borders part of that is
+padding, or pixels a strided layer never reached; `table.field` traces the box back layer by
+layer and clips it to each layer's input, giving exactly the pixels that matter. With dilation the field is the bounding box: a lone dilated kernel skips pixels
 inside it. Max pooling passes gradient to one pixel per window, so for a given input only
 part of the field is used; the field is every pixel that *can* matter.
 
@@ -175,6 +176,8 @@ def receptive_field(model, input_size=None):
     current = list(input_size) if input_size is not None else None
     table = ReceptiveFieldTable(input_size=input_size)
     for index, layer in enumerate(layers):
+        if not isinstance(layer, (tuple, list, dict)) and "InputLayer" in _class_names(layer):
+            continue
         geometry = _geometry(layer, rank)
         name = _layer_name(layer, index)
         if geometry is None:
@@ -213,4 +216,4 @@ def _layer_type(layer):
     return "spec" if isinstance(layer, (tuple, list, dict)) else type(layer).__name__
 
 
-__all__ = ["receptive_field", "ReceptiveFieldTable", "FieldRow"]
+__all__ = ["FieldRow", "ReceptiveFieldTable", "receptive_field"]

@@ -1,0 +1,138 @@
+"""The plumbing every application constructor shares (Keras' applications do the same steps).
+
+1. `check_arguments`: `weights` is None, "imagenet" or an existing file; ImageNet weights with
+   the top need 1000 classes; `pooling` is None, "avg" or "max".
+2. `image_input`: a fresh `Input`, or the user's symbolic `input_tensor`.
+3. `finish`: wrap the graph in a functional `Model`, starting from the tensor's true source
+   inputs when `input_tensor` came out of other layers.
+4. `load_weights`: "imagenet" fetches the published file (see `_weights`); a path is read
+   according to its format: Keras `.h5`/`.weights.h5`/`.keras`, PyTorch
+   `.pt`/`.pth`/`.bin`/`.safetensors`, else the model's own `load_weights`.
+"""
+
+import os
+import zipfile
+
+from strided import _config, layers
+from strided.layers.keras_tensor import KerasTensor
+from strided.models import Model
+
+TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
+
+
+def check_arguments(weights, include_top, classes, pooling, has_imagenet=True, model_name="this model"):
+    if not (weights in (None, "imagenet") or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))):
+        raise ValueError(
+            "The `weights` argument should be either `None` (random initialization), 'imagenet' "
+            "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
+            f"Received: weights={weights!r}"
+            + (" (no such file)" if isinstance(weights, (str, os.PathLike)) else "")
+        )
+    if weights == "imagenet" and not has_imagenet:
+        raise ValueError(
+            f"No ImageNet weights are published for {model_name}. Use weights=None (random "
+            "initialization) or the path to a weights file."
+        )
+    if weights == "imagenet" and include_top and classes != 1000:
+        raise ValueError(
+            "If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  "
+            f"Received classes={classes}"
+        )
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
+
+
+def channel_axis():
+    return 1 if _config.image_data_format() == "channels_first" else 3
+
+
+def image_input(input_tensor, input_shape):
+    """A new Input of `input_shape`, or `input_tensor` if it is a symbolic tensor."""
+    if input_tensor is None:
+        return layers.Input(shape=input_shape)
+    if isinstance(input_tensor, KerasTensor):
+        return input_tensor
+    raise ValueError(
+        "`input_tensor` must be a symbolic tensor, the output of `strided.Input(...)` or of layers "
+        f"called on one. Received: {type(input_tensor).__name__} with shape "
+        f"{getattr(input_tensor, 'shape', None)}. To run the model on data, build it and call it."
+    )
+
+
+def source_inputs(tensor):
+    """The Input tensors a symbolic tensor was computed from (Keras' `get_source_inputs`)."""
+    found, stack, seen = [], [tensor], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        history = current._keras_history
+        if history is None:
+            found.append(current)
+            continue
+        layer, node_index, _ = history
+        node = layer._inbound_nodes[node_index]
+        if node.is_input:
+            found.append(current)
+        else:
+            stack.extend(reversed(node.input_tensors))
+    return found[0] if len(found) == 1 else found
+
+
+def global_pooling(x, pooling, avg_name=None, max_name=None):
+    """The optional pooling head of a model without its top."""
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name=avg_name)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name=max_name)(x)
+    return x
+
+
+def finish(img_input, outputs, input_tensor, name):
+    inputs = source_inputs(input_tensor) if input_tensor is not None else img_input
+    return Model(inputs, outputs, name=name)
+
+
+def weights_format(weights):
+    """'keras', 'torch', 'strided' or None for the `weights` argument (a path is sniffed)."""
+    if weights is None or weights == "imagenet":
+        return None
+    path = os.fspath(weights)
+    if path.lower().endswith(TORCH_SUFFIXES):
+        return "torch"
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if head == b"\x89HDF\r\n\x1a\n":
+        return "keras"
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if "model.weights.h5" in names:
+            return "keras"
+        if any(n.endswith("data.pkl") for n in names):
+            return "torch"
+    return "strided"
+
+
+def load_weights(model, weights, imagenet_file=None, torch_names=None):
+    """Load `weights` ("imagenet" or a path, see the module docstring) into `model`."""
+    if weights is None:
+        return model
+    from strided.saving import keras_h5, torch_import
+
+    if weights == "imagenet":
+        from strided.applications import _weights
+
+        weights = _weights.fetch(imagenet_file)
+    kind = weights_format(weights)
+    if kind == "keras":
+        keras_h5.load_keras_weights(model, weights)
+    elif kind == "torch":
+        torch_import.load_torch_weights(model, weights, key_map=torch_names)
+    else:
+        model.load_weights(weights)
+    return model
+
+
+__all__ = []

@@ -1,0 +1,5 @@
+"""`VGG16` with its preprocessing, under Keras' module name (`keras.applications.vgg16`)."""
+
+from strided.applications.vgg import VGG16, decode_predictions, preprocess_input
+
+__all__ = ["VGG16", "preprocess_input", "decode_predictions"]

@@ -1,0 +1,64 @@
+"""argparse, made to fail in one line: option value checkers and the parser class."""
+
+import argparse
+
+from strided.cli._errors import UsageError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors raise UsageError (one line, exit 2) instead of printing
+    the usage block and exiting, so `main` reports every error the same way."""
+
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keep the hand-wrapped descriptions and examples; show defaults after each option's help."""
+
+
+def positive_int(text):
+    """An int >= 1 (--epochs, --batch-size, --limit, ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text):
+    """An int >= 0 (--seed)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def positive_float(text):
+    """A finite float > 0 (--lr)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got '{text}'") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def fraction(text):
+    """A float in [0, 1) (--validation-split)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got '{text}'") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction >= 0 and < 1, got {text}")
+    return value
+
+
+__all__ = ["ArgumentParser", "HelpFormatter", "positive_int", "non_negative_int", "positive_float", "fraction"]

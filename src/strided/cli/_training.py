@@ -1,0 +1,87 @@
+"""Pieces of `strided train`: optimizer choice, augmentation, epoch timing, thread limits."""
+
+import contextlib
+import time
+
+from strided.callbacks import Callback
+from strided.cli._errors import UsageError
+from strided.cli._output import note
+
+OPTIMIZER_NAMES = ("sgd", "rmsprop", "adam", "adamw", "adagrad")
+
+
+def make_optimizer(name, learning_rate=None):
+    """An optimizer by name ('adam', 'SGD', ...), with `learning_rate` when given."""
+    from strided import optimizers
+
+    key = str(name).strip().lower()
+    if key not in OPTIMIZER_NAMES:
+        raise UsageError(f"unknown optimizer '{name}'; expected one of {', '.join(OPTIMIZER_NAMES)}")
+    optimizer = optimizers.get(key)
+    if learning_rate is not None:
+        optimizer.learning_rate = float(learning_rate)
+    return optimizer
+
+
+def make_augmenter(flip):
+    """Lesson 001's augmentation (small rotations and shifts, optional horizontal flips)."""
+    from strided.preprocessing import ImageDataGenerator
+
+    return ImageDataGenerator(rotation_range=10, width_shift_range=0.1, height_shift_range=0.1,
+                              horizontal_flip=flip, fill_mode="constant", cval=0.0)
+
+
+class EpochTimer(Callback):
+    """Measure the training part of each epoch (validation excluded) and count the images.
+
+    Attributes:
+        seconds: one duration per finished epoch.
+    """
+
+    def __init__(self, images_per_epoch):
+        super().__init__()
+        self.images_per_epoch = images_per_epoch
+        self.seconds = []
+        self._start = None
+        self._train_end = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start, self._train_end = time.perf_counter(), None
+
+    def on_test_begin(self, logs=None):
+        if self._start is not None and self._train_end is None:
+            self._train_end = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        end = self._train_end or time.perf_counter()
+        if self._start is not None:
+            self.seconds.append(end - self._start)
+        self._start = None
+
+    def summary(self):
+        """{"epochs", "seconds_per_epoch", "images_per_second"} of the epochs run."""
+        if not self.seconds:
+            return {"epochs": 0, "seconds_per_epoch": 0.0, "images_per_second": 0.0}
+        mean = sum(self.seconds) / len(self.seconds)
+        return {"epochs": len(self.seconds), "seconds_per_epoch": mean,
+                "images_per_second": self.images_per_epoch / mean if mean > 0 else 0.0}
+
+
+@contextlib.contextmanager
+def thread_limit(threads):
+    """Limit the BLAS/OpenMP threads NumPy uses (needs threadpoolctl; otherwise a note)."""
+    if threads is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        note("--threads needs the threadpoolctl package (pip install threadpoolctl); "
+             "alternatively set OMP_NUM_THREADS before starting strided")
+        yield
+        return
+    with threadpool_limits(limits=threads):
+        yield
+
+
+__all__ = ["OPTIMIZER_NAMES", "make_optimizer", "make_augmenter", "EpochTimer", "thread_limit"]

@@ -1,0 +1,139 @@
+"""`strided data list|fetch|verify`: where each dataset comes from, downloading it, checking it."""
+
+import time
+
+from strided.cli._args import HelpFormatter
+from strided.cli._errors import CLIError, UsageError
+from strided.cli._output import format_table
+
+DESCRIPTION = """\
+Manage the datasets strided trains on.
+
+  list          each dataset: the copy found on this machine (or "not found") and where it would
+                be downloaded from; then the folders searched, in order
+  fetch NAME    download NAME into strided's cache (~/.cache/strided, or $STRIDED_DATA),
+                checking every file against its pinned SHA-256
+  verify [NAME] check the copies found (all datasets, or NAME) against their pinned SHA-256
+
+The search order: $STRIDED_DATA, /usr/share/datasets (Debian/Ubuntu's dataset-* packages),
+~/.keras/datasets, ~/.cache/strided, then a download (not with STRIDED_OFFLINE=1).
+"""
+
+NAMES = ("mnist", "fashion-mnist", "cifar10", "cifar100", "fashion-mnist-sample")
+
+
+def add_parser(subparsers):
+    from strided.cli._args import ArgumentParser
+
+    parser = subparsers.add_parser("data", help="list, fetch or verify the datasets", description=DESCRIPTION,
+                                   formatter_class=HelpFormatter)
+    actions = parser.add_subparsers(title="action", metavar="ACTION", dest="action", parser_class=ArgumentParser)
+    actions.required = True
+    listing = actions.add_parser("list", help="where each dataset is found or would come from")
+    listing.set_defaults(run=run_list)
+    fetch = actions.add_parser("fetch", help="download a dataset into the cache")
+    fetch.add_argument("name", metavar="NAME", help=", ".join(NAMES[:-1]))
+    fetch.set_defaults(run=run_fetch)
+    verify = actions.add_parser("verify", help="check the local copies against their pinned SHA-256")
+    verify.add_argument("name", metavar="NAME", nargs="?", default=None, help="one dataset (default: all)")
+    verify.set_defaults(run=run_verify)
+    return parser
+
+
+def _canonical(name):
+    key = str(name).strip().lower().replace("_", "-")
+    key = {"cifar-10": "cifar10", "cifar-100": "cifar100", "fashionmnist": "fashion-mnist",
+           "sample": "fashion-mnist-sample"}.get(key, key)
+    if key not in NAMES:
+        raise UsageError(f"unknown dataset '{name}'; expected one of {', '.join(NAMES)}")
+    return key
+
+
+def _module(key):
+    from strided import datasets
+
+    return {"mnist": datasets.mnist, "fashion-mnist": datasets.fashion_mnist, "cifar10": datasets.cifar10,
+            "cifar100": datasets.cifar100, "fashion-mnist-sample": datasets.fashion_mnist}[key]
+
+
+def _origins(key):
+    """Where a download would come from (first mirror), or 'bundled with strided'."""
+    module = _module(key)
+    if key == "fashion-mnist-sample":
+        return "bundled with strided"
+    mirrors = getattr(module, "MIRRORS", None) or [layout.url for layout in getattr(module, "LAYOUTS", ())]
+    return mirrors[0] if mirrors else "-"
+
+
+def probe(key, verify):
+    """(status, detail): "found"/"not found"/"FAILED" and the source or reason, without downloading."""
+    from strided import datasets
+
+    module = _module(key)
+    try:
+        if key == "fashion-mnist-sample":
+            module.load_data(sample=True)
+        else:
+            module.load_data(download=False, verify=verify)
+    except datasets.DatasetNotFoundError as error:
+        broken = [line.strip(" -") for line in str(error).splitlines() if "present but unusable" in line]
+        if broken:
+            return "FAILED", broken[0]
+        return "not found", f"`strided data fetch {key}` downloads it"
+    except (datasets.DatasetError, OSError) as error:
+        return "FAILED", str(error).splitlines()[0]
+    return "found", module.source
+
+
+def run_list(args):
+    from strided.datasets import sources
+
+    rows = []
+    for key in NAMES:
+        status, detail = probe(key, verify=False)
+        rows.append([key, status, detail if status != "not found" else "-", _origins(key)])
+    print(format_table(rows, ["dataset", "status", "local copy", "download from"], align="llll"))
+    print("\nSearched, in order (each as <folder>/<dataset> and <folder>):")
+    seen = []
+    for label, folder in sources.search_folders(["fashion-mnist"]):
+        if folder.name == "fashion-mnist":
+            seen.append([label, str(folder.parent), "exists" if folder.parent.is_dir() else "absent"])
+    print(format_table(seen, align="lll"))
+    print("Downloads: " + ("disabled (STRIDED_OFFLINE=1)" if sources.offline() else "allowed (into the strided cache)"))
+    return 0
+
+
+def run_fetch(args):
+    from strided import datasets
+
+    key = _canonical(args.name)
+    if key == "fashion-mnist-sample":
+        print("fashion-mnist-sample is bundled with strided: nothing to fetch.")
+        return 0
+    start = time.perf_counter()
+    try:
+        folder = datasets.fetch(key, progress=True)
+    except (datasets.DownloadError, datasets.DatasetError) as error:
+        raise CLIError(f"could not fetch {key}: {str(error).splitlines()[0]}") from None
+    print(f"{key}: downloaded and verified into {folder} ({time.perf_counter() - start:.1f} s)")
+    return 0
+
+
+def run_verify(args):
+    keys = [_canonical(args.name)] if args.name else list(NAMES)
+    rows, failed, missing = [], False, False
+    for key in keys:
+        status, detail = probe(key, verify=True)
+        label = {"found": "OK (SHA-256 verified)" if key != "fashion-mnist-sample" else "OK (bundled)"}.get(status, status)
+        rows.append([key, label, detail])
+        failed |= status == "FAILED"
+        missing |= status == "not found"
+    print(format_table(rows, ["dataset", "result", "copy"], align="lll"))
+    if failed:
+        raise CLIError("a dataset copy failed verification: delete it and run `strided data fetch NAME`")
+    if args.name and missing:
+        raise CLIError(f"{keys[0]} is not on this machine; `strided data fetch {keys[0]}` downloads it")
+    return 0
+
+
+__all__ = ["add_parser", "run_list", "run_fetch", "run_verify", "probe", "NAMES"]

@@ -1,0 +1,76 @@
+"""`strided predict`: the most likely classes of image files under a saved model."""
+
+from pathlib import Path
+
+import numpy as np
+
+from strided.cli._args import HelpFormatter, positive_int
+from strided.cli._errors import UsageError
+from strided.cli._images import fit_image, read_image
+from strided.cli._models import (
+    input_shape_of, load_saved, model_file, named_model, output_classes, parse_labels, read_labels,
+)
+from strided.cli._output import format_table, note
+
+DESCRIPTION = """\
+Print the top-k classes, with probabilities, of each image under a saved model.
+
+Images are read with Pillow (PNG, JPEG, ...) and scaled to [0, 1] like the training data. An image
+whose size or colour differs from the model's input is an error unless --resize is given, which
+resizes it (stretching to the input size) and converts colour to grayscale, with a note. Grayscale
+stored as RGB, and grayscale images for an RGB model, are converted without asking.
+Class names come from --labels, else labels.txt beside the model (written by `strided train`).
+Note: Fashion-MNIST and MNIST images are light objects on a black background.
+"""
+
+EPILOG = """\
+examples:
+  strided predict runs/quick/model.keras shoe.png bag.png --top-k 3
+  strided predict runs/quick photo.jpg --resize
+"""
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("predict", help="classify image files with a saved model",
+                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
+    parser.add_argument("model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras")
+    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
+    parser.add_argument("--top-k", type=positive_int, default=3, help="how many classes to show per image")
+    parser.add_argument("--resize", action="store_true",
+                        help="resize/convert images that do not match the model's input")
+    parser.add_argument("--labels", default=None, metavar="NAMES",
+                        help="class names: a dataset name (fashion-mnist, mnist, cifar10), a file with "
+                             "one name per line, or a comma-separated list")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    if named_model(args.model) is not None and not Path(args.model).exists():
+        raise UsageError(f"'{args.model}' is a model name, not a trained model: train it first with "
+                         f"`strided train --model {args.model} --out DIR`, then predict with DIR/model.keras")
+    path = model_file(args.model)
+    model = load_saved(path)
+    shape = input_shape_of(model)
+    batch = []
+    for image_path in args.images:  # read and check every image before predicting any
+        array, notes = fit_image(read_image(image_path), shape, resize=args.resize, name=image_path)
+        for text in notes:
+            note(text)
+        batch.append(array)
+    probabilities = np.asarray(model.predict(np.stack(batch), verbose=0))
+    classes = probabilities.shape[1]
+    if args.labels is not None:
+        names = parse_labels(args.labels, output_classes(model) or classes)
+    else:
+        names = read_labels(path, classes) or [str(i) for i in range(classes)]
+    k = min(args.top_k, classes)
+    for image_path, row in zip(args.images, probabilities):
+        order = np.argsort(-row, kind="stable")[:k]
+        print(image_path)
+        rows = [[f"{rank}.", names[i], f"{row[i]:.2%}"] for rank, i in enumerate(order, start=1)]
+        print("\n".join("  " + line for line in format_table(rows, align="llr").splitlines()))
+    return 0
+
+
+__all__ = ["add_parser", "run"]

@@ -1,0 +1,52 @@
+"""`strided summary`: a model's layers, output shapes and parameter counts (Keras' model.summary())."""
+
+import argparse
+
+from strided.cli._args import HelpFormatter, positive_int
+from strided.cli._models import VALID_MODELS, resolve_model
+
+DESCRIPTION = """\
+Print a model's layers, output shapes and parameter counts, as Keras' model.summary().
+
+MODEL is a lesson model name (built untrained for its usual input, or for --input-shape) or a
+saved model (.keras, or a folder holding model.keras).
+"""
+
+EPILOG = """\
+examples:
+  strided summary fashion-cnn                     (243,786 parameters, as lesson 002)
+  strided summary cifar-cnn --input-shape 28,28,1
+  strided summary runs/quick/model.keras
+"""
+
+
+def shape_argument(text):
+    """'28,28,1' or '28x28x1' -> (28, 28, 1)."""
+    parts = text.replace("x", ",").split(",")
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HEIGHT,WIDTH,CHANNELS such as 28,28,1, got '{text}'") from None
+    if len(shape) != 3 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected three positive numbers HEIGHT,WIDTH,CHANNELS, got '{text}'")
+    return shape
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("summary", help="show a model's layers and parameter counts",
+                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
+    parser.add_argument("model", metavar="MODEL", help=VALID_MODELS)
+    parser.add_argument("--input-shape", type=shape_argument, default=None, metavar="H,W,C",
+                        help="input of a named model (default: the lesson's)")
+    parser.add_argument("--classes", type=positive_int, default=10, help="outputs of a named model")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def run(args):
+    model, _, _ = resolve_model(args.model, args.input_shape, args.classes)
+    model.summary()
+    return 0
+
+
+__all__ = ["add_parser", "run"]
