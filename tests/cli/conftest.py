@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from cli_helpers import LIMIT
 
 from strided.cli import main
@@ -20,8 +19,25 @@ def trained_run(tmp_path_factory):
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
-        code = main(["train", "--dataset", "fashion-mnist-sample", "--epochs", "2", "--limit", str(LIMIT),
-                     "--batch-size", "32", "--seed", "1", "--verbose", "0", "--out", str(out)])
+        code = main(
+            [
+                "train",
+                "--dataset",
+                "fashion-mnist-sample",
+                "--epochs",
+                "2",
+                "--limit",
+                str(LIMIT),
+                "--batch-size",
+                "32",
+                "--seed",
+                "1",
+                "--verbose",
+                "0",
+                "--out",
+                str(out),
+            ]
+        )
     assert code == 0, stderr.getvalue()
     return out, stdout.getvalue()
 
@@ -32,4 +48,6 @@ def sample_test_images():
     from strided.datasets import fashion_mnist
 
     _, (x_test, y_test) = fashion_mnist.load_data(sample=True)
-    return (x_test[:LIMIT, ..., None].astype(np.float32) / np.float32(255.0)), y_test[:LIMIT].astype(np.int64)
+    return (x_test[:LIMIT, ..., None].astype(np.float32) / np.float32(255.0)), y_test[
+        :LIMIT
+    ].astype(np.int64)

@@ -23,13 +23,22 @@ def test_images(tmp_path_factory):
     return folder, x_test, y_test
 
 
-def test_predict_prints_top_k_with_names_and_probabilities(capsys, trained_run, test_images, sample_test_images):
+def test_predict_prints_top_k_with_names_and_probabilities(
+    capsys, trained_run, test_images, sample_test_images
+):
     from strided.models import load_model
 
     out, _ = trained_run
-    folder, x_test, _ = test_images
-    code, stdout, err = run_cli(capsys, "predict", out / "model.keras", folder / "item0.png",
-                                folder / "item1_rgb.png", "--top-k", "3")
+    folder = test_images[0]
+    code, stdout, err = run_cli(
+        capsys,
+        "predict",
+        out / "model.keras",
+        folder / "item0.png",
+        folder / "item1_rgb.png",
+        "--top-k",
+        "3",
+    )
     assert code == 0, err
     lines = stdout.splitlines()
     assert lines[0].endswith("item0.png") and lines[4].endswith("item1_rgb.png")
@@ -44,15 +53,26 @@ def test_predict_prints_top_k_with_names_and_probabilities(capsys, trained_run, 
 
 def test_predict_top_k_is_capped_and_folder_means_its_model(capsys, trained_run, test_images):
     folder = test_images[0]
-    code, stdout, _ = run_cli(capsys, "predict", trained_run[0], folder / "item0.png", "--top-k", "50")
+    code, stdout, _ = run_cli(
+        capsys, "predict", trained_run[0], folder / "item0.png", "--top-k", "50"
+    )
     assert code == 0
     assert len(stdout.splitlines()) == 1 + 10
 
 
 def test_predict_resize_converts_with_a_note(capsys, trained_run, test_images):
     folder = test_images[0]
-    code, stdout, err = run_cli(capsys, "predict", trained_run[0], folder / "red.jpg", "--resize", "--top-k", "1",
-                                "--labels", "a,b,c,d,e,f,g,h,i,j")
+    code, stdout, err = run_cli(
+        capsys,
+        "predict",
+        trained_run[0],
+        folder / "red.jpg",
+        "--resize",
+        "--top-k",
+        "1",
+        "--labels",
+        "a,b,c,d,e,f,g,h,i,j",
+    )
     assert code == 0, err
     assert "strided: note:" in err and "resized to 28x28" in err and "grayscale" in err
     assert stdout.splitlines()[1].split()[1] in "abcdefghij"
@@ -61,8 +81,17 @@ def test_predict_resize_converts_with_a_note(capsys, trained_run, test_images):
 def test_evaluate_reproduces_the_training_report(capsys, trained_run, tmp_path):
     out, _ = trained_run
     results = read_results(out)
-    code, stdout, err = run_cli(capsys, "evaluate", out / "model.keras", "--limit", LIMIT, "--verbose", "0",
-                                "--out", tmp_path / "eval")
+    code, stdout, err = run_cli(
+        capsys,
+        "evaluate",
+        out / "model.keras",
+        "--limit",
+        LIMIT,
+        "--verbose",
+        "0",
+        "--out",
+        tmp_path / "eval",
+    )
     assert code == 0, err
     assert "results.json" in err  # the note says the recorded dataset was used
     assert f"{results['test_accuracy']:.4f}" in stdout
@@ -80,8 +109,17 @@ def test_evaluate_rejects_a_dataset_with_more_classes(capsys, tmp_path):
     model = fashion_cnn(classes=3)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.save(tmp_path / "three.keras")
-    code, _, err = run_cli(capsys, "evaluate", tmp_path / "three.keras", "--dataset", "fashion-mnist-sample",
-                           "--limit", "50", "--verbose", "0")
+    code, _, err = run_cli(
+        capsys,
+        "evaluate",
+        tmp_path / "three.keras",
+        "--dataset",
+        "fashion-mnist-sample",
+        "--limit",
+        "50",
+        "--verbose",
+        "0",
+    )
     assert code == 1 and "predicts 3 classes" in err
 
 
@@ -90,7 +128,9 @@ def test_summary_of_named_and_saved_models(capsys, trained_run):
     assert code == 0 and "243,786" in stdout and "conv2d" in stdout
     code, stdout, _ = run_cli(capsys, "summary", "mnist-cnn")
     assert code == 0 and "104,202" in stdout
-    code, stdout, _ = run_cli(capsys, "summary", "cifar-cnn", "--input-shape", "28,28,1", "--classes", "5")
+    code, stdout, _ = run_cli(
+        capsys, "summary", "cifar-cnn", "--input-shape", "28,28,1", "--classes", "5"
+    )
     assert code == 0 and "(None, 28, 28, 32)" in stdout and "(None, 5)" in stdout
     code, stdout, _ = run_cli(capsys, "summary", trained_run[0] / "model.keras")
     assert code == 0 and "243,786" in stdout
@@ -98,7 +138,9 @@ def test_summary_of_named_and_saved_models(capsys, trained_run):
 
 def test_visualize_writes_the_pngs(capsys, trained_run, test_images, tmp_path):
     folder = test_images[0]
-    code, stdout, err = run_cli(capsys, "visualize", trained_run[0], folder / "item0.png", "--out", tmp_path / "vis")
+    code, stdout, err = run_cli(
+        capsys, "visualize", trained_run[0], folder / "item0.png", "--out", tmp_path / "vis"
+    )
     assert code == 0, err
     for name in ("filters.png", "feature_maps.png", "grad_cam.png", "saliency.png"):
         with Image.open(tmp_path / "vis" / name) as image:
@@ -107,8 +149,16 @@ def test_visualize_writes_the_pngs(capsys, trained_run, test_images, tmp_path):
 
 
 def test_visualize_unknown_layer_lists_the_conv_layers(capsys, trained_run, test_images, tmp_path):
-    code, _, err = run_cli(capsys, "visualize", trained_run[0], test_images[0] / "item0.png",
-                           "--out", tmp_path / "vis", "--layer", "conv9")
+    code, _, err = run_cli(
+        capsys,
+        "visualize",
+        trained_run[0],
+        test_images[0] / "item0.png",
+        "--out",
+        tmp_path / "vis",
+        "--layer",
+        "conv9",
+    )
     assert code == 2 and "conv2d, conv2d_1" in err
 
 
@@ -128,7 +178,9 @@ def test_data_verify_reports_a_broken_copy(capsys, monkeypatch):
     from strided import datasets
 
     def broken(*args, **kwargs):
-        raise datasets.ChecksumError("/data/mnist/train-images-idx3-ubyte.gz: SHA-256 abc is not the published value")
+        raise datasets.ChecksumError(
+            "/data/mnist/train-images-idx3-ubyte.gz: SHA-256 abc is not the published value"
+        )
 
     monkeypatch.setattr(datasets.mnist, "load_data", broken)
     code, stdout, err = run_cli(capsys, "data", "verify", "mnist")
@@ -145,3 +197,10 @@ def test_data_fetch_failure_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(datasets, "fetch", offline)
     code, _, err = run_cli(capsys, "data", "fetch", "mnist")
     assert code == 1 and err.count("\n") == 1 and "could not fetch mnist" in err
+
+
+def test_visualize_bad_filter_index_writes_nothing(capsys, trained_run, test_images, tmp_path):
+    code, _, err = run_cli(capsys, "visualize", trained_run[0], test_images[0] / "item0.png",
+                           "--out", tmp_path / "vis", "--filter-index", "500")
+    assert code == 1 and "filter_index=500" in err and err.count("\n") == 1
+    assert list((tmp_path / "vis").iterdir()) == []

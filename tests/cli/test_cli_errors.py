@@ -22,16 +22,31 @@ def corrupt_model(tmp_path):
 @pytest.fixture
 def big_colour_image(tmp_path):
     path = tmp_path / "photo.png"
-    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(path)
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (40, 30, 3), dtype=np.uint8)).save(
+        path
+    )
     return path
 
 
 # (argv, exit code, fragments of the message)
 USAGE_CASES = [
-    (["train", "--model", "resnet9000"], 2, ["unknown model 'resnet9000'", "mnist-cnn", "fashion-cnn", "cifar-cnn",
-                                             "lenet5"]),
-    (["train", "--dataset", "imagenet"], 2, ["unknown dataset 'imagenet'", "mnist", "fashion-mnist", "cifar10",
-                                             "fashion-mnist-sample", "folder"]),
+    (
+        ["train", "--model", "resnet9000"],
+        2,
+        ["unknown model 'resnet9000'", "mnist-cnn", "fashion-cnn", "cifar-cnn", "lenet5"],
+    ),
+    (
+        ["train", "--dataset", "imagenet"],
+        2,
+        [
+            "unknown dataset 'imagenet'",
+            "mnist",
+            "fashion-mnist",
+            "cifar10",
+            "fashion-mnist-sample",
+            "folder",
+        ],
+    ),
     (["train", "--optimizer", "adamax"], 2, ["unknown optimizer 'adamax'", "sgd", "adam"]),
     (["train", "--epochs", "0"], 2, ["--epochs", ">= 1"]),
     (["train", "--epochs", "many"], 2, ["--epochs", "'many'"]),
@@ -45,7 +60,9 @@ USAGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("argv, code, fragments", USAGE_CASES, ids=[" ".join(c[0]) for c in USAGE_CASES])
+@pytest.mark.parametrize(
+    "argv, code, fragments", USAGE_CASES, ids=[" ".join(c[0]) for c in USAGE_CASES]
+)
 def test_usage_errors(capsys, tmp_path, argv, code, fragments):
     argv = argv + (["--out", str(tmp_path / "out")] if argv[0] == "train" else [])
     result_code, _, err = run_cli(capsys, *argv)
@@ -56,18 +73,26 @@ def test_usage_errors(capsys, tmp_path, argv, code, fragments):
 def test_missing_model_file(capsys, tmp_path):
     code, _, err = run_cli(capsys, "predict", tmp_path / "nowhere.keras", "x.png")
     assert_one_line_error(code, err, 1, "model file not found", "nowhere.keras")
-    code, _, err = run_cli(capsys, "train", "--model", tmp_path / "nowhere.keras", "--out", tmp_path / "o")
+    code, _, err = run_cli(
+        capsys, "train", "--model", tmp_path / "nowhere.keras", "--out", tmp_path / "o"
+    )
     assert_one_line_error(code, err, 1, "model file not found")
 
 
 def test_corrupt_model_file(capsys, corrupt_model):
-    for argv in (["predict", corrupt_model, "x.png"], ["evaluate", corrupt_model], ["summary", corrupt_model]):
+    for argv in (
+        ["predict", corrupt_model, "x.png"],
+        ["evaluate", corrupt_model],
+        ["summary", corrupt_model],
+    ):
         code, _, err = run_cli(capsys, *argv)
         assert_one_line_error(code, err, 1, str(corrupt_model))
 
 
 def test_missing_image_file(capsys, trained_run, tmp_path):
-    code, _, err = run_cli(capsys, "predict", trained_run[0] / "model.keras", tmp_path / "missing.png")
+    code, _, err = run_cli(
+        capsys, "predict", trained_run[0] / "model.keras", tmp_path / "missing.png"
+    )
     assert_one_line_error(code, err, 1, "image file not found", "missing.png")
 
 
@@ -84,7 +109,9 @@ def test_wrong_image_size_and_channels_offer_resize(capsys, trained_run, big_col
 
 
 def test_missing_dataset_folder(capsys, tmp_path):
-    code, _, err = run_cli(capsys, "train", "--dataset", tmp_path / "no_such_folder", "--out", tmp_path / "o")
+    code, _, err = run_cli(
+        capsys, "train", "--dataset", tmp_path / "no_such_folder", "--out", tmp_path / "o"
+    )
     assert_one_line_error(code, err, 1, "dataset folder not found")
 
 
@@ -98,12 +125,22 @@ def test_dataset_folder_without_class_folders(capsys, tmp_path):
 def test_unwritable_output_folder(capsys, tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("in the way")
-    code, _, err = run_cli(capsys, "train", "--dataset", "fashion-mnist-sample", "--limit", "10",
-                           "--out", blocker / "run")
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--dataset",
+        "fashion-mnist-sample",
+        "--limit",
+        "10",
+        "--out",
+        blocker / "run",
+    )
     assert_one_line_error(code, err, 1, "cannot write to the output folder", "a_file")
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores folder permissions"
+)
 def test_read_only_output_folder(capsys, tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -119,12 +156,16 @@ def test_unavailable_dataset_says_how_to_get_it(capsys, tmp_path, monkeypatch):
     from strided import datasets
 
     def not_found(*args, **kwargs):
-        raise datasets.DatasetNotFoundError("mnist: could not find or download the data. Tried, in order:\n"
-                                            "  - download: not attempted (download=False or STRIDED_OFFLINE=1)")
+        raise datasets.DatasetNotFoundError(
+            "mnist: could not find or download the data. Tried, in order:\n"
+            "  - download: not attempted (download=False or STRIDED_OFFLINE=1)"
+        )
 
     monkeypatch.setattr(datasets.mnist, "load_data", not_found)
     code, _, err = run_cli(capsys, "train", "--dataset", "mnist", "--out", tmp_path / "o")
-    assert_one_line_error(code, err, 1, "mnist data is not on this machine", "strided data fetch mnist")
+    assert_one_line_error(
+        code, err, 1, "mnist data is not on this machine", "strided data fetch mnist"
+    )
 
 
 def test_unexpected_exception_is_one_line(capsys, monkeypatch):
@@ -160,7 +201,13 @@ def test_ctrl_c_exits_130(capsys, monkeypatch):
 
 
 def test_help_and_version_exit_zero(capsys):
-    for argv in (["--help"], ["train", "--help"], ["predict", "--help"], ["data", "--help"], ["--version"]):
+    for argv in (
+        ["--help"],
+        ["train", "--help"],
+        ["predict", "--help"],
+        ["data", "--help"],
+        ["--version"],
+    ):
         code, out, err = run_cli(capsys, *argv)
         assert code == 0, argv
         assert out.strip() and not err
@@ -174,8 +221,13 @@ def test_no_command_prints_help_and_exits_2(capsys):
 
 
 def test_subprocess_error_has_no_traceback(corrupt_model):
-    completed = subprocess.run([sys.executable, "-m", "strided", "summary", str(corrupt_model)],
-                               capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-m", "strided", "summary", str(corrupt_model)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 1
     assert completed.stderr.startswith("strided: error: ") and completed.stderr.count("\n") == 1
     assert "Traceback" not in completed.stderr

@@ -37,7 +37,9 @@ def test_every_promised_file_is_written(trained_run):
     for name in FILES:
         assert (out / name).is_file(), name
         assert (out / name).stat().st_size > 0, name
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], "temporary files left behind"
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")], (
+        "temporary files left behind"
+    )
     assert "Saved to" in stdout and all(name in stdout for name in FILES)
 
 
@@ -61,8 +63,15 @@ def test_history_has_one_row_per_epoch(trained_run):
 def test_results_and_table_report_the_same_numbers(trained_run):
     out, stdout = trained_run
     results = read_results(out)
-    assert results["test_images"] == LIMIT and results["train_images"] + results["validation_images"] == LIMIT
-    assert results["epochs_run"] == 2 and results["seconds_per_epoch"] > 0 and results["images_per_second"] > 0
+    assert (
+        results["test_images"] == LIMIT
+        and results["train_images"] + results["validation_images"] == LIMIT
+    )
+    assert (
+        results["epochs_run"] == 2
+        and results["seconds_per_epoch"] > 0
+        and results["images_per_second"] > 0
+    )
     assert f"{results['test_accuracy']:.4f}" in stdout
     assert f"{results['test_loss']:.4f}" in stdout
     for name in fashion_mnist.CLASS_NAMES:  # per-class rows with the real class names
@@ -80,7 +89,10 @@ def test_saved_model_reloads_and_reproduces_the_reported_accuracy(trained_run, s
     model = load_model(out / "model.keras")
     predicted = np.argmax(model.predict(x_test, verbose=0), axis=1)
     assert np.mean(predicted == y_test) == pytest.approx(results["test_accuracy"], abs=1e-9)
-    per_class = {name: float(np.mean(predicted[y_test == i] == i)) for i, name in enumerate(fashion_mnist.CLASS_NAMES)}
+    per_class = {
+        name: float(np.mean(predicted[y_test == i] == i))
+        for i, name in enumerate(fashion_mnist.CLASS_NAMES)
+    }
     assert per_class == pytest.approx(results["per_class_accuracy"])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -92,11 +104,9 @@ def test_saved_model_reloads_and_reproduces_the_reported_accuracy(trained_run, s
 def test_python_dash_m_strided_runs_the_real_entry_point(tmp_path):
     out = tmp_path / "run"
     env = dict(os.environ, MPLBACKEND="Agg")
-    completed = subprocess.run(
-        [sys.executable, "-m", "strided", "train", "--dataset", "fashion-mnist-sample", "--epochs", "1",
-         "--limit", "128", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, env=env,
-    )
+    argv = "train --dataset fashion-mnist-sample --epochs 1 --limit 128 --out".split() + [str(out)]
+    completed = subprocess.run([sys.executable, "-m", "strided", *argv], check=False,
+                               capture_output=True, text=True, timeout=120, env=env)
     assert completed.returncode == 0, completed.stderr
     assert "Traceback" not in completed.stderr
     for name in FILES:

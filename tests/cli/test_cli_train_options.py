@@ -15,9 +15,14 @@ QUICK = ["--epochs", "1", "--batch-size", "32", "--verbose", "0"]
 @pytest.fixture
 def tiny_fashion(monkeypatch):
     """Replace the full Fashion-MNIST loader by 80 sample images reported as a system copy."""
+
     def load_data(path=None, sample=False, download=True, verify=True):
         (x, y), (xt, yt) = fashion_mnist.load_sample()
-        fashion_mnist.source = "bundled sample" if sample else "system copy /usr/share/datasets/fashion-mnist (verified)"
+        fashion_mnist.source = (
+            "bundled sample"
+            if sample
+            else "system copy /usr/share/datasets/fashion-mnist (verified)"
+        )
         return ((x, y), (xt, yt)) if sample else ((x[:80], y[:80]), (xt[:40], yt[:40]))
 
     monkeypatch.setattr(fashion_mnist, "load_data", load_data)
@@ -55,19 +60,34 @@ def image_folder(tmp_path):
     for name, colour in (("red", (220, 20, 20)), ("green", (20, 220, 20)), ("blue", (20, 20, 220))):
         (root / name).mkdir(parents=True)
         for i in range(8):
-            pixels = np.clip(np.array(colour) + rng.normal(0, 15, (20, 24, 3)), 0, 255).astype(np.uint8)
+            pixels = np.clip(np.array(colour) + rng.normal(0, 15, (20, 24, 3)), 0, 255).astype(
+                np.uint8
+            )
             Image.fromarray(pixels).save(root / name / f"{i}.png")
     return root
 
 
 def test_image_folder_dataset_is_converted_to_the_model_input(capsys, tmp_path, image_folder):
-    code, stdout, err = run_cli(capsys, "train", "--model", "fashion-cnn", "--dataset", image_folder, *QUICK,
-                                "--out", tmp_path / "run")
+    code, stdout, err = run_cli(
+        capsys,
+        "train",
+        "--model",
+        "fashion-cnn",
+        "--dataset",
+        image_folder,
+        *QUICK,
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     assert "resized to 28x28" in err and "converted colour to grayscale" in err
     assert "holding out 5 of 24 images" in err
     results = read_results(tmp_path / "run")
-    assert results["class_names"] == ["blue", "green", "red"] and results["input_shape"] == [28, 28, 1]
+    assert results["class_names"] == ["blue", "green", "red"] and results["input_shape"] == [
+        28,
+        28,
+        1,
+    ]
     assert (tmp_path / "run" / "labels.txt").read_text().split() == ["blue", "green", "red"]
     assert results["test_images"] == 5
     for name in ("blue", "green", "red"):
@@ -80,18 +100,51 @@ def test_image_folder_with_train_and_test_subfolders(capsys, tmp_path, image_fol
         for label in ("green", "red"):
             (root / part / label).mkdir(parents=True)
             for i in files:
-                (root / part / label / f"{i}.png").write_bytes((image_folder / label / f"{i}.png").read_bytes())
-    code, _, err = run_cli(capsys, "train", "--model", "cifar-cnn", "--dataset", root, *QUICK,
-                           "--validation-split", "0", "--out", tmp_path / "run")
+                (root / part / label / f"{i}.png").write_bytes(
+                    (image_folder / label / f"{i}.png").read_bytes()
+                )
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--model",
+        "cifar-cnn",
+        "--dataset",
+        root,
+        *QUICK,
+        "--validation-split",
+        "0",
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     results = read_results(tmp_path / "run")
-    assert results["train_images"] == 12 and results["test_images"] == 4 and results["input_shape"] == [32, 32, 3]
+    assert (
+        results["train_images"] == 12
+        and results["test_images"] == 4
+        and results["input_shape"] == [32, 32, 3]
+    )
 
 
 def test_augment_and_early_stopping(capsys, tmp_path):
-    code, stdout, err = run_cli(capsys, "train", "--dataset", "fashion-mnist-sample", "--limit", "96", "--epochs", "3",
-                                "--augment", "--early-stopping", "1", "--verbose", "0", "--lr", "1e-6",
-                                "--out", tmp_path / "run")
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--dataset",
+        "fashion-mnist-sample",
+        "--limit",
+        "96",
+        "--epochs",
+        "3",
+        "--augment",
+        "--early-stopping",
+        "1",
+        "--verbose",
+        "0",
+        "--lr",
+        "1e-6",
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     results = read_results(tmp_path / "run")
     assert results["augment"] is True and results["learning_rate"] == pytest.approx(1e-6)
@@ -102,18 +155,44 @@ def test_augment_and_early_stopping(capsys, tmp_path):
 def test_same_seed_same_run(capsys, tmp_path):
     histories = []
     for name in ("a", "b"):
-        code, _, err = run_cli(capsys, "train", "--dataset", "sample", "--limit", "64", *QUICK, "--seed", "7",
-                               "--threads", "1", "--out", tmp_path / name)
+        code, _, err = run_cli(
+            capsys,
+            "train",
+            "--dataset",
+            "sample",
+            "--limit",
+            "64",
+            *QUICK,
+            "--seed",
+            "7",
+            "--threads",
+            "1",
+            "--out",
+            tmp_path / name,
+        )
         assert code == 0, err
         histories.append(json.loads((tmp_path / name / "history.json").read_text()))
     assert histories[0] == histories[1]
 
 
 def test_continue_training_a_saved_model(capsys, tmp_path, trained_run):
-    code, stdout, err = run_cli(capsys, "train", "--model", trained_run[0] / "model.keras", "--dataset",
-                                "fashion-mnist-sample", "--limit", "64", *QUICK, "--out", tmp_path / "more")
+    code, stdout, err = run_cli(
+        capsys,
+        "train",
+        "--model",
+        trained_run[0] / "model.keras",
+        "--dataset",
+        "fashion-mnist-sample",
+        "--limit",
+        "64",
+        *QUICK,
+        "--out",
+        tmp_path / "more",
+    )
     assert code == 0, err
-    assert "243,786 parameters" in stdout and "Adam" in stdout  # the saved model keeps its optimizer
+    assert (
+        "243,786 parameters" in stdout and "Adam" in stdout
+    )  # the saved model keeps its optimizer
     assert read_results(tmp_path / "more")["model"].endswith("model.keras")
 
 
@@ -122,7 +201,18 @@ def test_saved_model_gets_converted_images(capsys, tmp_path):
     from strided.applications.lessons import mnist_cnn
 
     mnist_cnn(input_shape=(32, 32, 3)).save(tmp_path / "rgb.keras")
-    code, _, err = run_cli(capsys, "train", "--model", tmp_path / "rgb.keras", "--dataset", "sample", "--limit", "40",
-                           *QUICK, "--out", tmp_path / "run")
+    code, _, err = run_cli(
+        capsys,
+        "train",
+        "--model",
+        tmp_path / "rgb.keras",
+        "--dataset",
+        "sample",
+        "--limit",
+        "40",
+        *QUICK,
+        "--out",
+        tmp_path / "run",
+    )
     assert code == 0, err
     assert "converted them to 32x32 RGB" in err

@@ -251,3 +251,24 @@ def test_registry_and_config_round_trip():
 
 def test_repr():
     assert repr(Scaler()) == "<Scaler name=scaler, built=False>"
+
+
+def test_add_loss_is_replaced_on_each_outer_call():
+    class Activity(Layer):
+        def call(self, x):
+            self.add_loss((x * x).sum() * 0.5)
+            return x
+
+    class Outer(Layer):
+        def __init__(self):
+            super().__init__()
+            self.inner = Activity()
+
+        def call(self, x):
+            return self.inner(x)
+
+    outer = Outer()
+    outer(np.ones((1, 2)))
+    outer(np.full((1, 2), 2.0))
+    (loss,) = outer.losses
+    assert float(loss.numpy()) == pytest.approx(4.0)

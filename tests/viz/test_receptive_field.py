@@ -259,6 +259,11 @@ def test_same_padding_needs_the_input_size_for_odd_sizes():
     assert receptive_field([(3, 2, "same")], input_size=7).field((0, 0)) == ((0, 1), (0, 1))
 
 
+def test_mismatched_spatial_axes_are_reported():
+    with pytest.raises(ValueError, match="works on 1 spatial axes, but the input has 2"):
+        receptive_field([((3,), 1)], input_size=(8, 8))
+
+
 def test_plot_receptive_field_draws_the_box(tmp_path):
     from matplotlib.image import imread
 

@@ -115,8 +115,15 @@ def weights_format(weights):
     return "strided"
 
 
-def load_weights(model, weights, imagenet_file=None, torch_names=None):
-    """Load `weights` ("imagenet" or a path, see the module docstring) into `model`."""
+TOP_LAYERS = ("fc1", "fc2", "predictions")
+
+
+def load_weights(model, weights, imagenet_file=None, torch_names=None, include_top=True):
+    """Load `weights` ("imagenet" or a path, see the module docstring) into `model`.
+
+    Without the top, a torch file's classifier modules (mapped to fc1, fc2, predictions) are
+    ignored; Keras files are matched by name, so their top layers are simply not used.
+    """
     if weights is None:
         return model
     from strided.saving import keras_h5, torch_import
@@ -129,7 +136,15 @@ def load_weights(model, weights, imagenet_file=None, torch_names=None):
     if kind == "keras":
         keras_h5.load_keras_weights(model, weights)
     elif kind == "torch":
-        torch_import.load_torch_weights(model, weights, key_map=torch_names)
+        key_map = torch_names or (lambda path: path.replace(".", "_"))
+        if not include_top:
+            names = key_map
+
+            def key_map(path):
+                name = names(path)
+                return None if name in TOP_LAYERS else name
+
+        torch_import.load_torch_weights(model, weights, key_map=key_map)
     else:
         model.load_weights(weights)
     return model

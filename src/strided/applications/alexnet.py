@@ -69,7 +69,7 @@ def AlexNet(include_top=True, weights="imagenet", input_tensor=None, input_shape
     else:
         x = _builder.global_pooling(x, pooling)
     model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET, TORCH_NAMES.get)
+    return _builder.load_weights(model, weights, IMAGENET, TORCH_NAMES.get, include_top)
 
 
 def preprocess_input(x, data_format=None):

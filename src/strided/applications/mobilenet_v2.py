@@ -177,7 +177,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     else:
         x = _builder.global_pooling(x, pooling)
     model = _builder.finish(img_input, x, input_tensor, name or f"mobilenetv2_{alpha:0.2f}_{rows}")
-    return _builder.load_weights(model, weights, imagenet_file(alpha, rows, include_top), torch_names)
+    return _builder.load_weights(model, weights, imagenet_file(alpha, rows, include_top), torch_names,
+                                  include_top)
 
 
 def preprocess_input(x, data_format=None):

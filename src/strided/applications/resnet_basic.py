@@ -99,7 +99,7 @@ def _resnet(arch, include_top, weights, input_tensor, input_shape, pooling, clas
     else:
         x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
     model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET[arch], torch_names)
+    return _builder.load_weights(model, weights, IMAGENET[arch], torch_names, include_top)
 
 
 _ARGS_DOC = """

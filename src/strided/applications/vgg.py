@@ -62,7 +62,7 @@ def _vgg(arch, include_top, weights, input_tensor, input_shape, pooling, classes
         x = _builder.global_pooling(x, pooling)
     model = _builder.finish(img_input, x, input_tensor, name)
     names = torch_names(BLOCKS[arch])
-    return _builder.load_weights(model, weights, IMAGENET[(arch, include_top)], names.get)
+    return _builder.load_weights(model, weights, IMAGENET[(arch, include_top)], names.get, include_top)
 
 
 def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,

@@ -13,11 +13,19 @@ import sys
 import traceback
 
 from strided.cli._args import ArgumentParser, HelpFormatter
-from strided.cli._errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, debug_enabled, describe_exception
+from strided.cli._errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    debug_enabled,
+    describe_exception,
+)
 
 DESCRIPTION = "strided: train a CNN on image data and look inside it, on NumPy."
 
-EPILOG = "Run `strided COMMAND --help` for a command's options. Errors exit with 1 (input) or 2 (usage)."
+EPILOG = (
+    "Run `strided COMMAND --help` for a command's options. Errors exit with 1 (input) or 2 (usage)."
+)
 
 
 def build_parser():
@@ -25,11 +33,13 @@ def build_parser():
     from strided import __version__
     from strided.cli import data, evaluate, predict, summary, train, visualize
 
-    parser = ArgumentParser(prog="strided", description=DESCRIPTION, epilog=EPILOG,
-                            formatter_class=HelpFormatter)
+    parser = ArgumentParser(
+        prog="strided", description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"strided {__version__}")
-    subparsers = parser.add_subparsers(title="command", metavar="COMMAND", dest="command",
-                                       parser_class=ArgumentParser)
+    subparsers = parser.add_subparsers(
+        title="command", metavar="COMMAND", dest="command", parser_class=ArgumentParser
+    )
     for module in (train, evaluate, predict, summary, data, visualize):
         module.add_parser(subparsers)
     return parser

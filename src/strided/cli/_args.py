@@ -13,8 +13,17 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the hand-wrapped descriptions and examples; show defaults after each option's help."""
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the hand-wrapped descriptions and examples; add "(default: X)" to an option's help
+    when it has a meaningful default and its help does not already explain it."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if (action.option_strings and "default" not in text and default not in (None, False)
+                and default is not argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
 
 
 def positive_int(text):
@@ -55,10 +64,19 @@ def fraction(text):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got '{text}'") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction between 0 and 1, got '{text}'"
+        ) from None
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"expected a fraction >= 0 and < 1, got {text}")
     return value
 
 
-__all__ = ["ArgumentParser", "HelpFormatter", "positive_int", "non_negative_int", "positive_float", "fraction"]
+__all__ = [
+    "ArgumentParser",
+    "HelpFormatter",
+    "positive_int",
+    "non_negative_int",
+    "positive_float",
+    "fraction",
+]

@@ -15,8 +15,12 @@ from strided.cli._images import class_folders, describe, fit_image, load_image_f
 
 DATASET_NAMES = ("mnist", "fashion-mnist", "cifar10", "fashion-mnist-sample")
 _ALIASES = {
-    "fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist", "cifar-10": "cifar10",
-    "cifar_10": "cifar10", "sample": "fashion-mnist-sample", "fashion-mnist-sample": "fashion-mnist-sample",
+    "fashion_mnist": "fashion-mnist",
+    "fashionmnist": "fashion-mnist",
+    "cifar-10": "cifar10",
+    "cifar_10": "cifar10",
+    "sample": "fashion-mnist-sample",
+    "fashion-mnist-sample": "fashion-mnist-sample",
     "fashion_mnist_sample": "fashion-mnist-sample",
 }
 VALID_DATASETS = ", ".join(DATASET_NAMES) + ", or a folder of images with one sub-folder per class"
@@ -50,8 +54,11 @@ def canonical_name(name):
 def _class_names(name, count):
     from strided.datasets import cifar10, fashion_mnist
 
-    names = {"fashion-mnist": fashion_mnist.CLASS_NAMES, "fashion-mnist-sample": fashion_mnist.CLASS_NAMES,
-             "cifar10": cifar10.CLASS_NAMES}.get(name)
+    names = {
+        "fashion-mnist": fashion_mnist.CLASS_NAMES,
+        "fashion-mnist-sample": fashion_mnist.CLASS_NAMES,
+        "cifar10": cifar10.CLASS_NAMES,
+    }.get(name)
     return list(names) if names else [str(i) for i in range(count)]
 
 
@@ -63,14 +70,16 @@ def _load_builtin(name):
     if name == "fashion-mnist-sample":
         data = fashion_mnist.load_data(sample=True)
         return data, fashion_mnist.source
-    module = {"mnist": datasets.mnist, "fashion-mnist": fashion_mnist, "cifar10": datasets.cifar10}[name]
+    modules = {"mnist": datasets.mnist, "fashion-mnist": fashion_mnist, "cifar10": datasets.cifar10}
+    module = modules[name]
     try:
         data = module.load_data()
     except datasets.DatasetNotFoundError as error:
+        sample = ", or use --dataset fashion-mnist-sample" if name == "fashion-mnist" else ""
         raise CLIError(
-            f"the {name} data is not on this machine and could not be downloaded ({_download_failure(error)}); "
-            f"`strided data list` shows where it is looked for, `strided data fetch {name}` downloads it"
-            + (", or use --dataset fashion-mnist-sample (bundled)" if name == "fashion-mnist" else "")
+            f"the {name} data is not on this machine and could not be downloaded "
+            f"({_download_failure(error)}); `strided data list` shows where it is looked for, "
+            f"`strided data fetch {name}` downloads it{sample}"
         ) from None
     except (datasets.DatasetError, datasets.DownloadError) as error:
         raise CLIError(f"{name}: {error}") from None
@@ -103,13 +112,14 @@ def _compatible(shape, target):
 
 
 def fit_arrays(x, target_shape, what):
-    """Convert float images (N, H, W, C) to `target_shape` (resize / colour), returning (x, notes)."""
+    """Convert float images (N, H, W, C) to `target_shape` (resize, colour); returns (x, notes)."""
     if target_shape is None or _compatible(x.shape[1:], target_shape):
         return x, []
     uint8 = np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
     fitted = [fit_image(image, target_shape, resize=True, name=what)[0] for image in uint8]
-    return np.stack(fitted), [f"{what} images are {describe(x.shape[1:])}; converted them to "
-                              f"{describe(target_shape)} to fit the model's input {tuple(target_shape)}"]
+    message = (f"{what} images are {describe(x.shape[1:])}; converted them to "
+               f"{describe(target_shape)} to fit the model's input {tuple(target_shape)}")
+    return np.stack(fitted), [message]
 
 
 def _load_folder(root, target_shape, seed, test_fraction=0.2):
@@ -119,19 +129,27 @@ def _load_folder(root, target_shape, seed, test_fraction=0.2):
     names = [p.name for p in class_folders(root)]
     if "train" in names and "test" in names:
         x_train, y_train, classes, notes = load_image_folder(root / "train", target_shape)
-        x_test, y_test, test_classes, test_notes = load_image_folder(root / "test", x_train.shape[1:])
+        x_test, y_test, test_classes, test_notes = load_image_folder(
+            root / "test", x_train.shape[1:]
+        )
         if test_classes != classes:
-            raise CLIError(f"'{root}/train' and '{root}/test' must hold the same class folders: "
-                           f"{classes} vs {test_classes}")
+            raise CLIError(
+                f"'{root}/train' and '{root}/test' must hold the same class folders: "
+                f"{classes} vs {test_classes}"
+            )
         return x_train, y_train, x_test, y_test, classes, notes + test_notes
     x, y, classes, notes = load_image_folder(root, target_shape)
     if len(x) < 2:
-        raise CLIError(f"'{root}' holds only {len(x)} image; at least 2 are needed (one to train, one to test)")
+        raise CLIError(
+            f"'{root}' holds only {len(x)} image; at least 2 are needed (one to train, one to test)"
+        )
     order = np.random.default_rng(seed).permutation(len(x))
-    test_count = max(1, int(round(len(x) * test_fraction)))
+    test_count = max(1, round(len(x) * test_fraction))
     test, train = order[:test_count], order[test_count:]
-    notes.append(f"'{root}' has no train/ and test/ sub-folders: holding out {test_count} of {len(x)} "
-                 f"images ({test_fraction:.0%}, chosen with seed {seed}) as the test set")
+    notes.append(
+        f"'{root}' has no train/ and test/ sub-folders: holding out {test_count} of {len(x)} "
+        f"images ({test_fraction:.0%}, chosen with seed {seed}) as the test set"
+    )
     return x[train], y[train], x[test], y[test], classes, notes
 
 
@@ -178,24 +196,36 @@ def load_dataset(name, target_shape=None, limit=None, seed=0):
         x_train, y_train, x_test, y_test, classes, notes = _load_folder(path, target_shape, seed)
         key, source = str(path), f"image folder {path}"
     if limit is not None:
-        x_train, y_train, x_test, y_test = x_train[:limit], y_train[:limit], x_test[:limit], y_test[:limit]
+        x_train, y_train = x_train[:limit], y_train[:limit]
+        x_test, y_test = x_test[:limit], y_test[:limit]
     x_train, fit_notes = fit_arrays(x_train, target_shape, key)
     x_test, _ = fit_arrays(x_test, target_shape, key)
     return Dataset(key, x_train, y_train, x_test, y_test, classes, source, notes + fit_notes)
 
 
 def load_default_dataset(target_shape=None, limit=None, seed=0):
-    """Fashion-MNIST when it can be found or downloaded, otherwise the bundled sample (with a note)."""
+    """Fashion-MNIST when it can be found or downloaded, else the bundled sample (with a note)."""
     try:
         dataset = load_dataset("fashion-mnist", target_shape, limit, seed)
         dataset.notes.insert(0, f"no --dataset given: using Fashion-MNIST from {dataset.source}")
     except CLIError:
         dataset = load_dataset("fashion-mnist-sample", target_shape, limit, seed)
-        dataset.notes.insert(0, "no --dataset given and Fashion-MNIST is not available here "
-                                "(`strided data fetch fashion-mnist` downloads it): using the bundled "
-                                f"sample of {len(dataset.x_train)} training and {len(dataset.x_test)} test images")
+        dataset.notes.insert(
+            0,
+            "no --dataset given and Fashion-MNIST is not available here "
+            "(`strided data fetch fashion-mnist` downloads it): using the bundled "
+            f"sample of {len(dataset.x_train)} training and {len(dataset.x_test)} test images",
+        )
     return dataset
 
 
-__all__ = ["Dataset", "DATASET_NAMES", "VALID_DATASETS", "canonical_name", "check_dataset_argument", "load_dataset",
-           "load_default_dataset", "fit_arrays"]
+__all__ = [
+    "Dataset",
+    "DATASET_NAMES",
+    "VALID_DATASETS",
+    "canonical_name",
+    "check_dataset_argument",
+    "load_dataset",
+    "load_default_dataset",
+    "fit_arrays",
+]

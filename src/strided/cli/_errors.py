@@ -73,6 +73,13 @@ def describe_exception(error):
 
 
 __all__ = [
-    "CLIError", "UsageError", "one_line", "describe_exception", "debug_enabled",
-    "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "EXIT_INTERRUPTED",
+    "CLIError",
+    "UsageError",
+    "one_line",
+    "describe_exception",
+    "debug_enabled",
+    "EXIT_OK",
+    "EXIT_FAILURE",
+    "EXIT_USAGE",
+    "EXIT_INTERRUPTED",
 ]

@@ -1,7 +1,8 @@
 """Reading image files with Pillow and fitting them to a model's input shape.
 
 An image is read as uint8 (height, width, channels) with 1 (grayscale) or 3 (RGB) channels and
-scaled to [0, 1] floats, as the datasets are. Fitting it to a model input (H, W, C) follows one rule:
+scaled to [0, 1] floats, as the datasets are. Fitting it to a model input (H, W, C) follows one
+rule:
 conversions that lose nothing happen by themselves (a grayscale picture stored as RGB becomes
 1 channel; a grayscale picture given to an RGB model is repeated on 3 channels), while conversions
 that change the picture (a different size, colour to grayscale) happen only when the caller allows
@@ -62,7 +63,9 @@ def read_image(path):
                 return array[:, :, None]
             return np.asarray(image.convert("RGB"), dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError) as error:
-        raise CLIError(f"cannot read image '{path}': not an image Pillow can open ({error})") from None
+        raise CLIError(
+            f"cannot read image '{path}': not an image Pillow can open ({error})"
+        ) from None
 
 
 def fit_image(array, target_shape, resize=False, name="image"):
@@ -83,11 +86,16 @@ def fit_image(array, target_shape, resize=False, name="image"):
     """
     height, width, channels = target_shape
     if channels not in (1, 3):
-        raise CLIError(f"the model expects {channels}-channel images; only 1 (grayscale) or 3 (RGB) can be read")
+        raise CLIError(
+            f"the model expects {channels}-channel images; "
+            "only 1 (grayscale) or 3 (RGB) channels can be read"
+        )
     notes, problems = [], []
     original = describe(array.shape)
     if array.shape[2] == 3 and channels == 1:
-        if np.array_equal(array[..., 0], array[..., 1]) and np.array_equal(array[..., 1], array[..., 2]):
+        if np.array_equal(array[..., 0], array[..., 1]) and np.array_equal(
+            array[..., 1], array[..., 2]
+        ):
             array = array[..., :1]  # grayscale stored as RGB: nothing is lost
         elif resize:
             array = _to_gray(array)
@@ -101,9 +109,13 @@ def fit_image(array, target_shape, resize=False, name="image"):
     if array.shape[:2] != wanted:
         if resize:
             array = _resize(array, wanted)
-            notes.append(f"resized to {wanted[1]}x{wanted[0]} (stretching if the aspect ratio differs)")
+            notes.append(
+                f"resized to {wanted[1]}x{wanted[0]} (stretching if the aspect ratio differs)"
+            )
         else:
-            problems.append(f"{array.shape[1]}x{array.shape[0]} pixels, not {wanted[1]}x{wanted[0]}")
+            problems.append(
+                f"{array.shape[1]}x{array.shape[0]} pixels, not {wanted[1]}x{wanted[0]}"
+            )
     if problems:
         raise CLIError(
             f"'{name}' is {original} but the model expects {describe(target_shape)} images "
@@ -121,18 +133,22 @@ def _to_gray(array):
 
 
 def _resize(array, size):
-    """Resize a uint8 (H, W, C) image to size=(height, width) with Pillow's antialiased bilinear filter."""
+    """Resize a uint8 (H, W, C) image to size=(height, width): Pillow's antialiased bilinear."""
     image_module = _pillow()
     height, width = size
     channels = array.shape[2]
     image = image_module.fromarray(array[:, :, 0] if channels == 1 else array)
-    resized = np.asarray(image.resize((width, height), image_module.Resampling.BILINEAR), dtype=np.uint8)
+    resized = np.asarray(
+        image.resize((width, height), image_module.Resampling.BILINEAR), dtype=np.uint8
+    )
     return resized[:, :, None] if channels == 1 else resized
 
 
 def image_files(folder):
     """The image files directly inside `folder`, sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(
+        p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    )
 
 
 def class_folders(root):
@@ -163,16 +179,27 @@ def load_image_folder(root, target_shape):
             raise CLIError(f"class folder '{folder}' holds no images ({', '.join(IMAGE_SUFFIXES)})")
         for path in files:
             array, notes = fit_image(read_image(path), target_shape, resize=True, name=path.name)
-            if target_shape[0] is None or target_shape[1] is None:  # flexible input: use the first size
+            if (
+                target_shape[0] is None or target_shape[1] is None
+            ):  # flexible input: use the first size
                 target_shape = array.shape
             for text in notes:
                 key = text.split(": ", 1)[1]
                 converted[key] = converted.get(key, 0) + 1
             images.append(array)
             labels.append(label)
-    summary = [f"{count} of {len(images)} images in '{root}': {how}" for how, count in converted.items()]
+    summary = [
+        f"{count} of {len(images)} images in '{root}': {how}" for how, count in converted.items()
+    ]
     return np.stack(images), np.asarray(labels, dtype=np.int64), [p.name for p in classes], summary
 
 
-__all__ = ["read_image", "fit_image", "load_image_folder", "image_files", "class_folders", "describe",
-           "IMAGE_SUFFIXES"]
+__all__ = [
+    "read_image",
+    "fit_image",
+    "load_image_folder",
+    "image_files",
+    "class_folders",
+    "describe",
+    "IMAGE_SUFFIXES",
+]

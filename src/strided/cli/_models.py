@@ -17,25 +17,28 @@ class NamedModel:
     """A lesson model: how to build it and how the lesson trained it."""
 
     name: str
-    builder: str            # "module:function" building it
-    input_shape: tuple      # the shape the lesson used
-    optimizer: str          # the lesson's optimizer
+    builder: str  # "module:function" building it
+    input_shape: tuple  # the shape the lesson used
+    optimizer: str  # the lesson's optimizer
     description: str
 
 
-NAMED_MODELS = {
-    m.name: m for m in (
-        NamedModel("mnist-cnn", "strided.applications.lessons:mnist_cnn", (28, 28, 1), "rmsprop",
-                   "lesson 000: Conv32-Pool-Conv64-Pool-Conv128-Flatten-Dense10"),
-        NamedModel("fashion-cnn", "strided.applications.lessons:fashion_cnn", (28, 28, 1), "adam",
-                   "lesson 002: Conv64-Pool-Conv64-Pool-Flatten-Dense128-Dense10 (243,786 parameters)"),
-        NamedModel("cifar-cnn", "strided.applications.lessons:cifar_cnn", (32, 32, 3), "adam",
-                   "lesson 001: three Conv-BatchNorm-ReLU blocks with pooling and Dropout"),
-        NamedModel("lenet5", "strided.applications.lenet:LeNet5", (28, 28, 1), "adam", "LeCun et al. 1998: LeNet-5"),
-    )
-}
+_LESSONS = "strided.applications.lessons"
+NAMED_MODELS = {m.name: m for m in (
+    NamedModel("mnist-cnn", f"{_LESSONS}:mnist_cnn", (28, 28, 1), "rmsprop",
+               "lesson 000's MNIST CNN: Conv32-Pool-Conv64-Pool-Conv128-Flatten-Dense10"),
+    NamedModel("fashion-cnn", f"{_LESSONS}:fashion_cnn", (28, 28, 1), "adam",
+               "lesson 002's Fashion-MNIST CNN: Conv64-Pool-Conv64-Pool-Dense128-Dense10"),
+    NamedModel("cifar-cnn", f"{_LESSONS}:cifar_cnn", (32, 32, 3), "adam",
+               "lesson 001's CIFAR-10 CNN: 3 blocks of Conv-BatchNorm-ReLU x2, pooling, Dropout"),
+    NamedModel("lenet5", "strided.applications.lenet:LeNet5", (32, 32, 1), "adam",
+               "LeNet-5 (LeCun et al. 1998): tanh, average pooling"),
+)}
 VALID_MODELS = ", ".join(NAMED_MODELS) + ", or the path of a saved model (.keras)"
 LABELS_FILE = "labels.txt"
+MODELS_HELP = "models (default optimizer in brackets):\n" + "\n".join(
+    f"  {m.name:<12} {m.description} [{m.optimizer}]" for m in NAMED_MODELS.values()
+)
 
 
 def named_model(name):
@@ -100,7 +103,9 @@ def resolve_model(text, input_shape=None, classes=10):
     if spec is not None:
         return build_named(spec, input_shape, classes), spec.name, spec
     path = Path(text).expanduser()
-    looks_like_path = path.suffix in (".keras", ".h5", ".zip") or "/" in str(text) or "\\" in str(text)
+    looks_like_path = (
+        path.suffix in (".keras", ".h5", ".zip") or "/" in str(text) or "\\" in str(text)
+    )
     if path.exists() or looks_like_path:
         return load_saved(path), str(path), None
     raise UsageError(f"unknown model '{text}'; expected {VALID_MODELS}")
@@ -120,10 +125,15 @@ def input_shape_of(model):
     except (AttributeError, ValueError):
         shape = getattr(model, "_build_shapes", None)
     if isinstance(shape, list):
-        raise CLIError(f"model '{model.name}' has {len(shape)} inputs; the command line handles one image input")
+        raise CLIError(
+            f"model '{model.name}' has {len(shape)} inputs; "
+            "the command line handles models with one image input"
+        )
     if not shape or len(shape) != 4:
-        raise CLIError(f"model '{model.name}' does not take images (its input shape is {shape}); "
-                       "expected (batch, height, width, channels)")
+        raise CLIError(
+            f"model '{model.name}' does not take images (its input shape is {shape}); "
+            "expected (batch, height, width, channels)"
+        )
     return tuple(shape[1:])
 
 
@@ -141,7 +151,9 @@ def read_labels(model_path, count=None):
     labels = Path(model_path).expanduser().parent / LABELS_FILE
     if not labels.is_file():
         return None
-    names = [line.strip() for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    names = [
+        line.strip() for line in labels.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     if count is not None and len(names) != count:
         return None
     return names
@@ -155,15 +167,35 @@ def parse_labels(text, count):
     key = canonical_name(text)
     if key is not None:
         names = {"mnist": [str(i) for i in range(10)], "cifar10": list(cifar10.CLASS_NAMES)}.get(
-            key, list(fashion_mnist.CLASS_NAMES))
+            key, list(fashion_mnist.CLASS_NAMES)
+        )
     elif Path(text).is_file():
-        names = [line.strip() for line in Path(text).read_text(encoding="utf-8").splitlines() if line.strip()]
+        names = [
+            line.strip()
+            for line in Path(text).read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
     else:
         names = [part.strip() for part in str(text).split(",")]
     if count is not None and len(names) != count:
-        raise UsageError(f"--labels gives {len(names)} class names but the model predicts {count} classes")
+        raise UsageError(
+            f"--labels gives {len(names)} class names but the model predicts {count} classes"
+        )
     return names
 
 
-__all__ = ["NAMED_MODELS", "VALID_MODELS", "LABELS_FILE", "named_model", "build_named", "load_saved",
-           "resolve_model", "model_file", "input_shape_of", "output_classes", "read_labels", "parse_labels"]
+__all__ = [
+    "MODELS_HELP",
+    "NAMED_MODELS",
+    "VALID_MODELS",
+    "LABELS_FILE",
+    "named_model",
+    "build_named",
+    "load_saved",
+    "resolve_model",
+    "model_file",
+    "input_shape_of",
+    "output_classes",
+    "read_labels",
+    "parse_labels",
+]

@@ -109,7 +109,10 @@ def save_history(history, folder):
         writer.writerow([epoch + 1] + [repr(float(v)) if v != "" else "" for v in values])
     folder = Path(folder)
     csv_path = atomic_write_text(folder / "history.csv", buffer.getvalue())
-    record = {"epoch": [e + 1 for e in epochs], **{k: [float(v) for v in vals] for k, vals in logs.items()}}
+    record = {
+        "epoch": [e + 1 for e in epochs],
+        **{k: [float(v) for v in vals] for k, vals in logs.items()},
+    }
     json_path = write_json(folder / "history.json", record)
     return csv_path, json_path
 
@@ -139,7 +142,9 @@ def format_table(rows, headers=None, align=None):
     align = align or "l" + "r" * (count - 1)
 
     def render(row):
-        cells = [cell.ljust(w) if a == "l" else cell.rjust(w) for cell, w, a in zip(row, widths, align)]
+        cells = [
+            cell.ljust(w) if a == "l" else cell.rjust(w) for cell, w, a in zip(row, widths, align)
+        ]
         return "  ".join(cells).rstrip()
 
     lines = [render(row) for row in table]
@@ -154,6 +159,11 @@ def note(message):
 
 
 __all__ = [
-    "prepare_output_dir", "atomic_write_bytes", "atomic_write_text", "write_json", "save_history",
-    "format_table", "note",
+    "prepare_output_dir",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "write_json",
+    "save_history",
+    "format_table",
+    "note",
 ]

@@ -34,7 +34,9 @@ class Evaluation:
 
     def to_dict(self):
         return {
-            "test_loss": self.loss, "test_accuracy": self.accuracy, "test_images": int(len(self.y_true)),
+            "test_loss": self.loss,
+            "test_accuracy": self.accuracy,
+            "test_images": len(self.y_true),
             "per_class_accuracy": {name: acc for name, _, _, acc in self.per_class()},
         }
 
@@ -52,19 +54,18 @@ def evaluate_model(model, x, y, class_names, batch_size=128, verbose=0):
 
 def results_table(evaluation, timing=None):
     """The final table: test loss and accuracy, then one row per class, then speed."""
-    lines = [format_table([
-        ["test loss", f"{evaluation.loss:.4f}"],
-        ["test accuracy", f"{evaluation.accuracy:.4f}  ({evaluation.accuracy:.2%} of {len(evaluation.y_true)} images)"],
-    ], ["result", "value"], align="ll")]
-    rows = [[name, f"{acc:.2%}" if acc is not None else "-", f"{correct}/{total}"]
-            for name, correct, total, acc in evaluation.per_class() if total or name]
-    lines += ["", format_table(rows, ["class", "accuracy", "correct"])]
+    count = len(evaluation.y_true)
+    accuracy = f"{evaluation.accuracy:.4f}  ({evaluation.accuracy:.2%} of {count} images)"
+    summary = [["test loss", f"{evaluation.loss:.4f}"], ["test accuracy", accuracy]]
+    lines = [format_table(summary, ["result", "value"], align="ll"), ""]
+    rows = [[name, "-" if acc is None else f"{acc:.2%}", f"{correct}/{total}"]
+            for name, correct, total, acc in evaluation.per_class()]
+    lines.append(format_table(rows, ["class", "accuracy", "correct"]))
     if timing:
-        lines += ["", format_table([
-            ["epochs", str(timing["epochs"])],
-            ["time per epoch", f"{timing['seconds_per_epoch']:.2f} s"],
-            ["training speed", f"{timing['images_per_second']:.0f} images/s"],
-        ], ["training", "value"], align="ll")]
+        speed = [["epochs", str(timing["epochs"])],
+                 ["time per epoch", f"{timing['seconds_per_epoch']:.2f} s"],
+                 ["training speed", f"{timing['images_per_second']:.0f} images/s"]]
+        lines += ["", format_table(speed, ["training", "value"], align="ll")]
     return "\n".join(lines)
 
 
@@ -79,17 +80,31 @@ def save_plots(folder, evaluation, x_test, history=None):
     try:
         if history is not None and getattr(history, "history", None):
             written.append(viz.plot_history(history, save_path=folder / "training_curves.png"))
-        written.append(viz.plot_confusion_matrix(
-            evaluation.y_true, evaluation.y_pred, class_names=evaluation.class_names,
-            save_path=folder / "confusion_matrix.png"))
-        written.append(viz.plot_misclassified(
-            x_test, evaluation.y_true, evaluation.y_pred, class_names=evaluation.class_names,
-            save_path=folder / "misclassified.png"))
+        written.append(
+            viz.plot_confusion_matrix(
+                evaluation.y_true,
+                evaluation.y_pred,
+                class_names=evaluation.class_names,
+                save_path=folder / "confusion_matrix.png",
+            )
+        )
+        written.append(
+            viz.plot_misclassified(
+                x_test,
+                evaluation.y_true,
+                evaluation.y_pred,
+                class_names=evaluation.class_names,
+                save_path=folder / "misclassified.png",
+            )
+        )
     except ImportError as error:  # matplotlib missing: an optional extra
         note(f"plots skipped: {error}")
     _close(written)
-    return [folder / name for name in ("training_curves.png", "confusion_matrix.png", "misclassified.png")
-            if (folder / name).exists()]
+    return [
+        folder / name
+        for name in ("training_curves.png", "confusion_matrix.png", "misclassified.png")
+        if (folder / name).exists()
+    ]
 
 
 def _close(figures):

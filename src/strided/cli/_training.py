@@ -1,6 +1,7 @@
-"""Pieces of `strided train`: optimizer choice, augmentation, epoch timing, thread limits."""
+"""Pieces of `strided train`: optimizer, validation split, augmentation, timing, thread limits."""
 
 import contextlib
+import math
 import time
 
 from strided.callbacks import Callback
@@ -16,11 +17,35 @@ def make_optimizer(name, learning_rate=None):
 
     key = str(name).strip().lower()
     if key not in OPTIMIZER_NAMES:
-        raise UsageError(f"unknown optimizer '{name}'; expected one of {', '.join(OPTIMIZER_NAMES)}")
+        raise UsageError(f"unknown optimizer '{name}'; "
+                         f"expected one of {', '.join(OPTIMIZER_NAMES)}")
     optimizer = optimizers.get(key)
     if learning_rate is not None:
         optimizer.learning_rate = float(learning_rate)
     return optimizer
+
+
+def learning_rate_of(optimizer):
+    """The current learning rate as a float (a schedule is evaluated at the current step)."""
+    rate = optimizer.learning_rate
+    if callable(rate):
+        rate = rate(getattr(optimizer, "iterations", 0))
+    return float(getattr(rate, "data", rate))
+
+
+def split_validation(x, y, fraction):
+    """Keras' validation_split: hold out the last `fraction` of the arrays (before shuffling).
+
+    Returns ((x_train, y_train), (x_val, y_val) or None).
+    """
+    if not fraction:
+        return (x, y), None
+    split_at = math.ceil(len(x) * (1.0 - fraction))
+    if split_at >= len(x) or split_at == 0:
+        note(f"--validation-split {fraction} leaves no validation (or no training) images out of "
+             f"{len(x)}; training without validation")
+        return (x, y), None
+    return (x[:split_at], y[:split_at]), (x[split_at:], y[split_at:])
 
 
 def make_augmenter(flip):
@@ -29,6 +54,33 @@ def make_augmenter(flip):
 
     return ImageDataGenerator(rotation_range=10, width_shift_range=0.1, height_shift_range=0.1,
                               horizontal_flip=flip, fill_mode="constant", cval=0.0)
+
+
+def fit_model(model, train, validation, args, flip=True):
+    """model.fit with the command's options; returns (History, EpochTimer).
+
+    With --augment the batches come from a seeded DataLoader that augments each batch;
+    --early-stopping watches val_loss (loss without validation) and restores the best weights.
+    """
+    from strided.callbacks import EarlyStopping
+
+    timer = EpochTimer(len(train[0]))
+    callbacks = [timer]
+    if args.early_stopping:
+        callbacks.append(EarlyStopping(monitor="loss" if validation is None else "val_loss",
+                                       patience=args.early_stopping, restore_best_weights=True,
+                                       verbose=1 if args.verbose else 0))
+    options = {"epochs": args.epochs, "validation_data": validation, "callbacks": callbacks,
+               "verbose": args.verbose}
+    if args.augment:
+        from strided.data import DataLoader
+
+        loader = DataLoader(*train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                            augment=make_augmenter(flip))
+        history = model.fit(loader, **options)
+    else:
+        history = model.fit(*train, batch_size=args.batch_size, shuffle=True, **options)
+    return history, timer
 
 
 class EpochTimer(Callback):
@@ -84,4 +136,5 @@ def thread_limit(threads):
         yield
 
 
-__all__ = ["OPTIMIZER_NAMES", "make_optimizer", "make_augmenter", "EpochTimer", "thread_limit"]
+__all__ = ["OPTIMIZER_NAMES", "make_optimizer", "learning_rate_of", "split_validation",
+           "make_augmenter", "fit_model", "EpochTimer", "thread_limit"]

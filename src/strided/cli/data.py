@@ -1,5 +1,6 @@
 """`strided data list|fetch|verify`: where each dataset comes from, downloading it, checking it."""
 
+import os
 import time
 
 from strided.cli._args import HelpFormatter
@@ -25,25 +26,39 @@ NAMES = ("mnist", "fashion-mnist", "cifar10", "cifar100", "fashion-mnist-sample"
 def add_parser(subparsers):
     from strided.cli._args import ArgumentParser
 
-    parser = subparsers.add_parser("data", help="list, fetch or verify the datasets", description=DESCRIPTION,
-                                   formatter_class=HelpFormatter)
-    actions = parser.add_subparsers(title="action", metavar="ACTION", dest="action", parser_class=ArgumentParser)
+    parser = subparsers.add_parser(
+        "data",
+        help="list, fetch or verify the datasets",
+        description=DESCRIPTION,
+        formatter_class=HelpFormatter,
+    )
+    actions = parser.add_subparsers(
+        title="action", metavar="ACTION", dest="action", parser_class=ArgumentParser
+    )
     actions.required = True
     listing = actions.add_parser("list", help="where each dataset is found or would come from")
     listing.set_defaults(run=run_list)
     fetch = actions.add_parser("fetch", help="download a dataset into the cache")
     fetch.add_argument("name", metavar="NAME", help=", ".join(NAMES[:-1]))
     fetch.set_defaults(run=run_fetch)
-    verify = actions.add_parser("verify", help="check the local copies against their pinned SHA-256")
-    verify.add_argument("name", metavar="NAME", nargs="?", default=None, help="one dataset (default: all)")
+    verify = actions.add_parser(
+        "verify", help="check the local copies against their pinned SHA-256"
+    )
+    verify.add_argument(
+        "name", metavar="NAME", nargs="?", default=None, help="one dataset (default: all)"
+    )
     verify.set_defaults(run=run_verify)
     return parser
 
 
 def _canonical(name):
     key = str(name).strip().lower().replace("_", "-")
-    key = {"cifar-10": "cifar10", "cifar-100": "cifar100", "fashionmnist": "fashion-mnist",
-           "sample": "fashion-mnist-sample"}.get(key, key)
+    key = {
+        "cifar-10": "cifar10",
+        "cifar-100": "cifar100",
+        "fashionmnist": "fashion-mnist",
+        "sample": "fashion-mnist-sample",
+    }.get(key, key)
     if key not in NAMES:
         raise UsageError(f"unknown dataset '{name}'; expected one of {', '.join(NAMES)}")
     return key
@@ -52,8 +67,13 @@ def _canonical(name):
 def _module(key):
     from strided import datasets
 
-    return {"mnist": datasets.mnist, "fashion-mnist": datasets.fashion_mnist, "cifar10": datasets.cifar10,
-            "cifar100": datasets.cifar100, "fashion-mnist-sample": datasets.fashion_mnist}[key]
+    return {
+        "mnist": datasets.mnist,
+        "fashion-mnist": datasets.fashion_mnist,
+        "cifar10": datasets.cifar10,
+        "cifar100": datasets.cifar100,
+        "fashion-mnist-sample": datasets.fashion_mnist,
+    }[key]
 
 
 def _origins(key):
@@ -61,12 +81,14 @@ def _origins(key):
     module = _module(key)
     if key == "fashion-mnist-sample":
         return "bundled with strided"
-    mirrors = getattr(module, "MIRRORS", None) or [layout.url for layout in getattr(module, "LAYOUTS", ())]
+    mirrors = getattr(module, "MIRRORS", None) or [
+        layout.url for layout in getattr(module, "LAYOUTS", ())
+    ]
     return mirrors[0] if mirrors else "-"
 
 
 def probe(key, verify):
-    """(status, detail): "found"/"not found"/"FAILED" and the source or reason, without downloading."""
+    """(status, detail): "found" / "not found" / "FAILED" and the source or reason; no download."""
     from strided import datasets
 
     module = _module(key)
@@ -76,7 +98,9 @@ def probe(key, verify):
         else:
             module.load_data(download=False, verify=verify)
     except datasets.DatasetNotFoundError as error:
-        broken = [line.strip(" -") for line in str(error).splitlines() if "present but unusable" in line]
+        broken = [
+            line.strip(" -") for line in str(error).splitlines() if "present but unusable" in line
+        ]
         if broken:
             return "FAILED", broken[0]
         return "not found", f"`strided data fetch {key}` downloads it"
@@ -93,13 +117,15 @@ def run_list(args):
         status, detail = probe(key, verify=False)
         rows.append([key, status, detail if status != "not found" else "-", _origins(key)])
     print(format_table(rows, ["dataset", "status", "local copy", "download from"], align="llll"))
-    print("\nSearched, in order (each as <folder>/<dataset> and <folder>):")
-    seen = []
+    print("\nSearched, in order (each as <folder>/<dataset> and <folder> itself):")
+    searched = [] if os.environ.get("STRIDED_DATA") else [["$STRIDED_DATA", "(not set)", ""]]
     for label, folder in sources.search_folders(["fashion-mnist"]):
         if folder.name == "fashion-mnist":
-            seen.append([label, str(folder.parent), "exists" if folder.parent.is_dir() else "absent"])
-    print(format_table(seen, align="lll"))
-    print("Downloads: " + ("disabled (STRIDED_OFFLINE=1)" if sources.offline() else "allowed (into the strided cache)"))
+            state = "exists" if folder.parent.is_dir() else "absent"
+            searched.append([label, str(folder.parent), state])
+    print(format_table(searched, align="lll"))
+    downloads = "off (STRIDED_OFFLINE is set)" if sources.offline() else "on, into strided's cache"
+    print(f"Downloads: {downloads}")
     return 0
 
 
@@ -124,15 +150,21 @@ def run_verify(args):
     rows, failed, missing = [], False, False
     for key in keys:
         status, detail = probe(key, verify=True)
-        label = {"found": "OK (SHA-256 verified)" if key != "fashion-mnist-sample" else "OK (bundled)"}.get(status, status)
+        label = {
+            "found": "OK (SHA-256 verified)" if key != "fashion-mnist-sample" else "OK (bundled)"
+        }.get(status, status)
         rows.append([key, label, detail])
         failed |= status == "FAILED"
         missing |= status == "not found"
     print(format_table(rows, ["dataset", "result", "copy"], align="lll"))
     if failed:
-        raise CLIError("a dataset copy failed verification: delete it and run `strided data fetch NAME`")
+        raise CLIError(
+            "a dataset copy failed verification: delete it and run `strided data fetch NAME`"
+        )
     if args.name and missing:
-        raise CLIError(f"{keys[0]} is not on this machine; `strided data fetch {keys[0]}` downloads it")
+        raise CLIError(
+            f"{keys[0]} is not on this machine; `strided data fetch {keys[0]}` downloads it"
+        )
     return 0
 
 

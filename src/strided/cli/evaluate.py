@@ -1,12 +1,24 @@
-"""`strided evaluate`: a saved model's loss, accuracy and per-class accuracy on a dataset's test images."""
+"""`strided evaluate`: a saved model's loss, accuracy and per-class accuracy on test images."""
 
 import json
 from pathlib import Path
 
 from strided.cli._args import HelpFormatter, positive_int
-from strided.cli._datasets import VALID_DATASETS, check_dataset_argument, load_dataset, load_default_dataset
+from strided.cli._datasets import (
+    VALID_DATASETS,
+    check_dataset_argument,
+    load_dataset,
+    load_default_dataset,
+)
 from strided.cli._errors import CLIError, UsageError
-from strided.cli._models import input_shape_of, load_saved, model_file, named_model, output_classes, read_labels
+from strided.cli._models import (
+    input_shape_of,
+    load_saved,
+    model_file,
+    named_model,
+    output_classes,
+    read_labels,
+)
 from strided.cli._output import note, prepare_output_dir, write_json
 from strided.cli._report import evaluate_model, results_table, save_plots
 
@@ -26,15 +38,30 @@ examples:
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("evaluate", help="test a saved model on a dataset",
-                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras")
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="test a saved model on a dataset",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
+    )
     parser.add_argument("--dataset", default=None, metavar="NAME|FOLDER", help=VALID_DATASETS)
-    parser.add_argument("--limit", type=positive_int, default=None, metavar="N", help="only the first N test images")
+    parser.add_argument(
+        "--limit", type=positive_int, default=None, metavar="N", help="only the first N test images"
+    )
     parser.add_argument("--batch-size", type=positive_int, default=128, help="images per step")
-    parser.add_argument("--out", default=None, metavar="DIR",
-                        help="also write evaluation.json, confusion_matrix.png and misclassified.png there")
-    parser.add_argument("--verbose", type=int, choices=(0, 1), default=1, help="1 shows a progress bar")
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="also write evaluation.json, confusion_matrix.png and misclassified.png there",
+    )
+    parser.add_argument(
+        "--verbose", type=int, choices=(0, 1), default=1, help="1 shows a progress bar"
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -50,14 +77,19 @@ def recorded_run(path):
 
 def ensure_compiled(model):
     """Compile for integer labels and accuracy, keeping the model's optimizer if it has one."""
-    model.compile(optimizer=getattr(model, "optimizer", None) or "adam",
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=getattr(model, "optimizer", None) or "adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
 
 
 def run(args):
     if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(f"'{args.model}' is a model name, not a trained model: train it first with "
-                         f"`strided train --model {args.model} --out DIR`, then evaluate DIR/model.keras")
+        raise UsageError(
+            f"'{args.model}' is a model name, not a trained model: train it first with "
+            f"`strided train --model {args.model} --out DIR`, then evaluate DIR/model.keras"
+        )
     path = model_file(args.model)
     dataset_name = args.dataset
     if dataset_name is not None:
@@ -65,27 +97,47 @@ def run(args):
     model = load_saved(path)
     out = prepare_output_dir(args.out) if args.out else None
     shape = input_shape_of(model)
-    if dataset_name is None and recorded_run(path).get("dataset"):
-        dataset_name = recorded_run(path)["dataset"]
-        note(f"no --dataset given: using {dataset_name}, the dataset recorded in results.json beside the model")
-    dataset = (load_dataset(dataset_name, shape, args.limit) if dataset_name
-               else load_default_dataset(shape, args.limit))
+    recorded = recorded_run(path)
+    if dataset_name is None and recorded.get("dataset"):
+        dataset_name = recorded["dataset"]
+        note(f"no --dataset given: using {dataset_name}, "
+             "the dataset recorded in results.json beside the model")
+    # a folder without train/ and test/ is split with the training run's seed, so the same
+    # images are held out again
+    seed = recorded.get("seed", 0) if dataset_name == recorded.get("dataset") else 0
+    if dataset_name:
+        dataset = load_dataset(dataset_name, shape, args.limit, seed)
+    else:
+        dataset = load_default_dataset(shape, args.limit)
     for text in dataset.notes:
         note(text)
     classes = output_classes(model)
     if classes is not None and int(dataset.y_test.max()) >= classes:
-        raise CLIError(f"the model predicts {classes} classes but {dataset.name} has "
-                       f"{len(dataset.class_names)}; is it the right dataset?")
+        raise CLIError(
+            f"the model predicts {classes} classes but {dataset.name} has "
+            f"{len(dataset.class_names)}; is it the right dataset?"
+        )
     names = read_labels(path, classes) or dataset.class_names
     ensure_compiled(model)
     print(f"Evaluating {path} on {len(dataset.x_test):,} test images of {dataset.name}", flush=True)
-    evaluation = evaluate_model(model, dataset.x_test, dataset.y_test, names, args.batch_size, args.verbose)
+    evaluation = evaluate_model(
+        model, dataset.x_test, dataset.y_test, names, args.batch_size, args.verbose
+    )
     print()
     print(results_table(evaluation))
     if out is not None:
-        written = [write_json(out / "evaluation.json", {"model": str(path), "dataset": dataset.name,
-                                                         "source": dataset.source, "limit": args.limit,
-                                                         **evaluation.to_dict()})]
+        written = [
+            write_json(
+                out / "evaluation.json",
+                {
+                    "model": str(path),
+                    "dataset": dataset.name,
+                    "source": dataset.source,
+                    "limit": args.limit,
+                    **evaluation.to_dict(),
+                },
+            )
+        ]
         written += save_plots(out, evaluation, dataset.x_test)
         print(f"\nSaved to {out}/: " + ", ".join(p.name for p in written))
     return 0

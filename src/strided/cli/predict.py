@@ -8,7 +8,13 @@ from strided.cli._args import HelpFormatter, positive_int
 from strided.cli._errors import UsageError
 from strided.cli._images import fit_image, read_image
 from strided.cli._models import (
-    input_shape_of, load_saved, model_file, named_model, output_classes, parse_labels, read_labels,
+    input_shape_of,
+    load_saved,
+    model_file,
+    named_model,
+    output_classes,
+    parse_labels,
+    read_labels,
 )
 from strided.cli._output import format_table, note
 
@@ -31,24 +37,52 @@ examples:
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("predict", help="classify image files with a saved model",
-                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras")
+    parser = subparsers.add_parser(
+        "predict",
+        help="classify image files with a saved model",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
+    )
     parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
-    parser.add_argument("--top-k", type=positive_int, default=3, help="how many classes to show per image")
-    parser.add_argument("--resize", action="store_true",
-                        help="resize/convert images that do not match the model's input")
-    parser.add_argument("--labels", default=None, metavar="NAMES",
-                        help="class names: a dataset name (fashion-mnist, mnist, cifar10), a file with "
-                             "one name per line, or a comma-separated list")
+    parser.add_argument(
+        "--top-k", type=positive_int, default=3, help="how many classes to show per image"
+    )
+    parser.add_argument(
+        "--resize",
+        action="store_true",
+        help="resize/convert images that do not match the model's input",
+    )
+    parser.add_argument(
+        "--labels",
+        default=None,
+        metavar="NAMES",
+        help="class names: a dataset name (fashion-mnist, mnist, cifar10), a file with "
+        "one name per line, or a comma-separated list",
+    )
     parser.set_defaults(run=run)
     return parser
 
 
+def as_probabilities(outputs):
+    """The outputs as probabilities: raw scores (logits) get a softmax, with a note."""
+    outputs = outputs.reshape(len(outputs), -1).astype(np.float64)
+    if outputs.min() >= 0 and np.allclose(outputs.sum(axis=1), 1.0, atol=1e-3):
+        return outputs
+    note("the model outputs scores, not probabilities (no softmax): showing their softmax")
+    shifted = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def run(args):
     if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(f"'{args.model}' is a model name, not a trained model: train it first with "
-                         f"`strided train --model {args.model} --out DIR`, then predict with DIR/model.keras")
+        raise UsageError(
+            f"'{args.model}' is a model name, not a trained model: train it first with "
+            f"`strided train --model {args.model} --out DIR`, then predict with DIR/model.keras"
+        )
     path = model_file(args.model)
     model = load_saved(path)
     shape = input_shape_of(model)
@@ -58,7 +92,7 @@ def run(args):
         for text in notes:
             note(text)
         batch.append(array)
-    probabilities = np.asarray(model.predict(np.stack(batch), verbose=0))
+    probabilities = as_probabilities(np.asarray(model.predict(np.stack(batch), verbose=0)))
     classes = probabilities.shape[1]
     if args.labels is not None:
         names = parse_labels(args.labels, output_classes(model) or classes)

@@ -1,9 +1,9 @@
-"""`strided summary`: a model's layers, output shapes and parameter counts (Keras' model.summary())."""
+"""`strided summary`: a model's layers, output shapes and parameter counts (Keras' summary())."""
 
 import argparse
 
 from strided.cli._args import HelpFormatter, positive_int
-from strided.cli._models import VALID_MODELS, resolve_model
+from strided.cli._models import MODELS_HELP, VALID_MODELS, resolve_model
 
 DESCRIPTION = """\
 Print a model's layers, output shapes and parameter counts, as Keras' model.summary().
@@ -26,18 +26,32 @@ def shape_argument(text):
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HEIGHT,WIDTH,CHANNELS such as 28,28,1, got '{text}'") from None
+        raise argparse.ArgumentTypeError(
+            f"expected HEIGHT,WIDTH,CHANNELS such as 28,28,1, got '{text}'"
+        ) from None
     if len(shape) != 3 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"expected three positive numbers HEIGHT,WIDTH,CHANNELS, got '{text}'")
+        raise argparse.ArgumentTypeError(
+            f"expected three positive numbers HEIGHT,WIDTH,CHANNELS, got '{text}'"
+        )
     return shape
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("summary", help="show a model's layers and parameter counts",
-                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
+    parser = subparsers.add_parser(
+        "summary",
+        help="show a model's layers and parameter counts",
+        description=DESCRIPTION,
+        epilog=MODELS_HELP + "\n\n" + EPILOG,
+        formatter_class=HelpFormatter,
+    )
     parser.add_argument("model", metavar="MODEL", help=VALID_MODELS)
-    parser.add_argument("--input-shape", type=shape_argument, default=None, metavar="H,W,C",
-                        help="input of a named model (default: the lesson's)")
+    parser.add_argument(
+        "--input-shape",
+        type=shape_argument,
+        default=None,
+        metavar="H,W,C",
+        help="input of a named model (default: the lesson's)",
+    )
     parser.add_argument("--classes", type=positive_int, default=10, help="outputs of a named model")
     parser.set_defaults(run=run)
     return parser

@@ -7,14 +7,22 @@ import numpy as np
 from strided.cli._args import HelpFormatter, non_negative_int
 from strided.cli._errors import CLIError, UsageError
 from strided.cli._images import fit_image, read_image
-from strided.cli._models import input_shape_of, load_saved, model_file, named_model, parse_labels, read_labels
+from strided.cli._models import (
+    input_shape_of,
+    load_saved,
+    model_file,
+    named_model,
+    parse_labels,
+    read_labels,
+)
 from strided.cli._output import note, prepare_output_dir
 
 DESCRIPTION = """\
 Draw what a trained model learned and where it looks for one (or a few) images. Writes into --out:
 
   filters.png       the learned kernels of a convolution layer (--layer, default the first)
-  feature_maps.png  every convolution and pooling layer's output for the image(s), channel --filter-index
+  feature_maps.png  every convolution and pooling layer's output for the image(s),
+                    channel --filter-index
   grad_cam.png      Grad-CAM: the image regions that drive the predicted class (or --class-index)
   saliency.png      |d class score / d pixel| for each pixel
 
@@ -29,17 +37,36 @@ examples:
 
 
 def add_parser(subparsers):
-    parser = subparsers.add_parser("visualize", help="filters, feature maps and Grad-CAM as PNGs",
-                                   description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter)
-    parser.add_argument("model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras")
+    parser = subparsers.add_parser(
+        "visualize",
+        help="filters, feature maps and Grad-CAM as PNGs",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    parser.add_argument(
+        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
+    )
     parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
-    parser.add_argument("--layer", default=None, metavar="NAME", help="convolution layer whose filters to draw")
-    parser.add_argument("--filter-index", type=non_negative_int, default=0, help="channel shown in the feature maps")
-    parser.add_argument("--class-index", type=non_negative_int, default=None,
-                        help="class explained by Grad-CAM and saliency (default: the predicted class)")
-    parser.add_argument("--resize", action="store_true", help="resize/convert images that do not match the model")
-    parser.add_argument("--labels", default=None, metavar="NAMES", help="class names, as for `strided predict`")
+    parser.add_argument(
+        "--layer", default=None, metavar="NAME", help="convolution layer whose filters to draw"
+    )
+    parser.add_argument(
+        "--filter-index", type=non_negative_int, default=0, help="channel shown in the feature maps"
+    )
+    parser.add_argument(
+        "--class-index",
+        type=non_negative_int,
+        default=None,
+        help="class explained by Grad-CAM and saliency (default: the predicted class)",
+    )
+    parser.add_argument(
+        "--resize", action="store_true", help="resize/convert images that do not match the model"
+    )
+    parser.add_argument(
+        "--labels", default=None, metavar="NAMES", help="class names, as for `strided predict`"
+    )
     parser.set_defaults(run=run)
     return parser
 
@@ -48,13 +75,18 @@ def _check_layer(model, name):
     names = [layer.name for layer in model.layers]
     if name not in names:
         convs = [layer.name for layer in model.layers if hasattr(layer, "kernel_size")]
-        raise UsageError(f"the model has no layer '{name}'; its convolution layers are: {', '.join(convs) or 'none'}")
+        raise UsageError(
+            f"the model has no layer '{name}'; "
+            f"its convolution layers are: {', '.join(convs) or 'none'}"
+        )
 
 
 def run(args):
     if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(f"'{args.model}' is a model name, not a trained model: train it first with "
-                         f"`strided train --model {args.model} --out DIR`, then visualize DIR/model.keras")
+        raise UsageError(
+            f"'{args.model}' is a model name, not a trained model: train it first with "
+            f"`strided train --model {args.model} --out DIR`, then visualize DIR/model.keras"
+        )
     path = model_file(args.model)
     model = load_saved(path)
     shape = input_shape_of(model)
@@ -70,7 +102,10 @@ def run(args):
     out = prepare_output_dir(args.out)
     classes = int(np.asarray(model.predict(batch[:1], verbose=0)).shape[-1])
     if args.class_index is not None and args.class_index >= classes:
-        raise UsageError(f"--class-index {args.class_index} is out of range: the model predicts {classes} classes")
+        raise UsageError(
+            f"--class-index {args.class_index} is out of range: "
+            f"the model predicts {classes} classes"
+        )
     names = parse_labels(args.labels, classes) if args.labels else read_labels(path, classes)
     written = _draw(model, batch, out, args, names)
     print(f"Saved to {out}/: " + ", ".join(p.name for p in written))
@@ -82,13 +117,14 @@ def _draw(model, batch, out, args, names):
         from strided import viz
     except ImportError as error:
         raise CLIError(f"drawing needs matplotlib: {error}") from None
-    jobs = [
-        ("filters.png", lambda p: viz.plot_filters(model, args.layer, save_path=p)),
-        ("feature_maps.png", lambda p: viz.plot_feature_maps(model, batch, filter_index=args.filter_index,
+    index, cls = args.filter_index, args.class_index
+    jobs = [  # feature maps first: a bad --filter-index fails before any file is written
+        ("feature_maps.png", lambda p: viz.plot_feature_maps(model, batch, filter_index=index,
                                                              show_input=True, save_path=p)),
-        ("grad_cam.png", lambda p: viz.plot_grad_cam(model, batch, class_index=args.class_index,
+        ("filters.png", lambda p: viz.plot_filters(model, args.layer, save_path=p)),
+        ("grad_cam.png", lambda p: viz.plot_grad_cam(model, batch, class_index=cls,
                                                      class_names=names, save_path=p)),
-        ("saliency.png", lambda p: viz.plot_saliency(model, batch, class_index=args.class_index,
+        ("saliency.png", lambda p: viz.plot_saliency(model, batch, class_index=cls,
                                                      class_names=names, save_path=p)),
     ]
     written = []

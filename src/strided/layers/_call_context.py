@@ -8,6 +8,8 @@ without it: `model(x, training=True)` makes the Dropout inside a subclassed mode
 import contextlib
 import threading
 
+from strided.layers.keras_tensor import flatten
+
 _state = threading.local()
 
 
@@ -44,3 +46,27 @@ def take_added_losses():
     added = getattr(_state, "losses_added", False)
     _state.losses_added = False
     return added
+
+
+def describe_inputs(inputs):
+    tensors = [t for t in flatten(inputs) if hasattr(t, "shape")]
+    if len(tensors) == 1:
+        return f"input shape {tuple(tensors[0].shape)}, {tensors[0].dtype}"
+    shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
+    dtypes = sorted({str(t.dtype) for t in tensors})
+    return f"input shapes [{shapes}], {'/'.join(dtypes)}"
+
+
+def with_layer_context(error, layer, inputs):
+    """The same exception type, its message prefixed once with the layer and its inputs."""
+    if getattr(error, "_strided_layer_context", False):
+        return error
+    message = f"Error in {type(layer).__name__} '{layer.name}' ({describe_inputs(inputs)}): {error}"
+    try:
+        new_error = type(error)(message)
+    except Exception:
+        error.add_note(message)
+        error._strided_layer_context = True
+        return error
+    new_error._strided_layer_context = True
+    return new_error.with_traceback(error.__traceback__)

@@ -27,11 +27,19 @@ import inspect
 import numpy as np
 
 from strided import _config
-from strided.autograd import Tensor, Variable, no_grad
+from strided.autograd import Tensor, Variable
 from strided.layers import _call_context
-from strided.layers.keras_tensor import KerasTensor, Node, flatten, map_structure, pack_like
+from strided.layers.keras_tensor import KerasTensor, Node, flatten, map_structure
 from strided.layers.naming import auto_name
 from strided.layers.registry import register_class
+from strided.layers.shapes import (
+    _keras_tensors_for,
+    _probe_output_shape,
+    _shape_from_json,
+    _shape_to_json,
+    _shapes_of,
+)
+from strided.layers.tracking import _WEIGHT_LISTS, _leaves_of
 
 _SHAPE_KWARGS = ("input_shape", "batch_input_shape", "input_dim", "batch_size")
 _IGNORED_KWARGS = ("autocast",)
@@ -268,7 +276,7 @@ class Layer:
                         layer._losses = []
                 return self.call(inputs, *args, **kwargs)
         except Exception as error:  # add the layer's name and input shapes, once
-            raise _with_layer_context(error, self, inputs) from None
+            raise _call_context.with_layer_context(error, self, inputs) from None
 
     def _symbolic_call(self, inputs, args, kwargs, training):
         input_shapes = _shapes_of(inputs)
@@ -276,7 +284,7 @@ class Layer:
             self._maybe_build(input_shapes)
             output_shapes = self.compute_output_shape(input_shapes)
         except Exception as error:
-            raise _with_layer_context(error, self, inputs) from None
+            raise _call_context.with_layer_context(error, self, inputs) from None
         outputs = _keras_tensors_for(output_shapes, self._dtype)
         call_kwargs = dict(kwargs)
         if training is not None:
@@ -450,130 +458,6 @@ def _get_regularizer(regularizer):
     from strided import regularizers
 
     return regularizers.get(regularizer)
-
-
-_CONTAINERS = (list, tuple, dict)
-_WEIGHT_LISTS = frozenset({"_trainable_weights", "_non_trainable_weights", "_losses"})
-
-
-def _leaves_of(value, kinds):
-    """Instances of `kinds` in `value` or in the lists/tuples/dicts it holds (any depth)."""
-    if isinstance(value, kinds):
-        return (value,)
-    if not isinstance(value, _CONTAINERS) or not value:
-        return ()
-    found, stack = [], [iter(value.values() if isinstance(value, dict) else value)]
-    while stack:
-        for item in stack[-1]:
-            if isinstance(item, kinds):
-                found.append(item)
-            elif isinstance(item, _CONTAINERS) and item:
-                stack.append(iter(item.values() if isinstance(item, dict) else item))
-                break
-        else:
-            stack.pop()
-    return found
-
-
-def _is_shape(value):
-    return isinstance(value, (tuple, list)) and all(
-        d is None or isinstance(d, (int, np.integer)) for d in value
-    )
-
-
-def _shapes_of(structure):
-    """Shape tuple of one tensor, or the same nesting of shape tuples for several."""
-    return map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else np.shape(t), structure)
-
-
-def _flatten_shapes(shapes):
-    if _is_shape(shapes):
-        return [tuple(shapes)]
-    values = shapes.values() if isinstance(shapes, dict) else shapes
-    return [s for item in values for s in _flatten_shapes(item)]
-
-
-def _keras_tensors_for(output_shapes, dtype):
-    if _is_shape(output_shapes):
-        return KerasTensor(output_shapes, dtype)
-    if isinstance(output_shapes, dict):
-        return {k: _keras_tensors_for(v, dtype) for k, v in output_shapes.items()}
-    return type(output_shapes)(_keras_tensors_for(s, dtype) for s in output_shapes) if isinstance(
-        output_shapes, tuple
-    ) else [_keras_tensors_for(s, dtype) for s in output_shapes]
-
-
-def _probe_output_shape(layer, input_shape, sizes=(32, 33)):
-    """Run `layer.call` on zeros to read its output shape; unknown sizes become None.
-
-    The batch axis is probed with 1; other unknown axes with two sizes, and an output axis
-    that changes between the two runs is unknown (None) too.
-    """
-    def zeros(shapes, size):
-        if _is_shape(shapes):
-            concrete = tuple(
-                (1 if i == 0 else size) if d is None else d for i, d in enumerate(shapes)
-            )
-            return Tensor(np.zeros(concrete, dtype=layer.dtype), _copy=False)
-        if isinstance(shapes, dict):
-            return {k: zeros(v, size) for k, v in shapes.items()}
-        return [zeros(s, size) for s in shapes]
-
-    flat_inputs = _flatten_shapes(input_shape)
-    unknown_inner = any(d is None for s in flat_inputs for d in s[1:])
-    batch_unknown = bool(flat_inputs) and bool(flat_inputs[0]) and flat_inputs[0][0] is None
-    runs = []
-    for size in sizes if unknown_inner else sizes[:1]:
-        with no_grad():
-            outputs = layer.call(zeros(input_shape, size))
-        runs.append([tuple(t.shape) for t in flatten(outputs)])
-    merged = []
-    for index, shape in enumerate(runs[0]):
-        dims = [d if all(run[index][i] == d for run in runs) else None for i, d in enumerate(shape)]
-        if dims and batch_unknown:
-            dims[0] = None
-        merged.append(tuple(dims))
-    return pack_like(outputs, merged)
-
-
-def _shape_to_json(shape):
-    if _is_shape(shape):
-        return [None if d is None else int(d) for d in shape]
-    if isinstance(shape, dict):
-        return {k: _shape_to_json(v) for k, v in shape.items()}
-    return [_shape_to_json(s) for s in shape]
-
-
-def _shape_from_json(shape):
-    if _is_shape(shape):
-        return tuple(shape)
-    if isinstance(shape, dict):
-        return {k: _shape_from_json(v) for k, v in shape.items()}
-    return [_shape_from_json(s) for s in shape]
-
-
-def _describe_inputs(inputs):
-    tensors = [t for t in flatten(inputs) if hasattr(t, "shape")]
-    if len(tensors) == 1:
-        return f"input shape {tuple(tensors[0].shape)}, {tensors[0].dtype}"
-    shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-    dtypes = sorted({str(t.dtype) for t in tensors})
-    return f"input shapes [{shapes}], {'/'.join(dtypes)}"
-
-
-def _with_layer_context(error, layer, inputs):
-    """The same exception type, its message prefixed once with the layer and its inputs."""
-    if getattr(error, "_strided_layer_context", False):
-        return error
-    message = f"Error in {type(layer).__name__} '{layer.name}' ({_describe_inputs(inputs)}): {error}"
-    try:
-        new_error = type(error)(message)
-    except Exception:
-        error.add_note(message)
-        error._strided_layer_context = True
-        return error
-    new_error._strided_layer_context = True
-    return new_error.with_traceback(error.__traceback__)
 
 
 __all__ = ["Layer"]

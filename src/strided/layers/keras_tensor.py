@@ -63,6 +63,46 @@ class KerasTensor:
         )
 
     __hash__ = object.__hash__
+    __array_ufunc__ = None  # `ndarray + KerasTensor` defers to KerasTensor.__radd__
+
+    # Arithmetic records a TensorOperation layer in the graph (Keras 3 allows `inputs / 255.0`).
+    def _operation(self, op, other=None, reverse=False):
+        from strided.layers.tensor_operation import apply_operation
+
+        return apply_operation(op, self, other, reverse)
+
+    def __add__(self, other):
+        return self._operation("add", other)
+
+    def __radd__(self, other):
+        return self._operation("add", other, reverse=True)
+
+    def __sub__(self, other):
+        return self._operation("subtract", other)
+
+    def __rsub__(self, other):
+        return self._operation("subtract", other, reverse=True)
+
+    def __mul__(self, other):
+        return self._operation("multiply", other)
+
+    def __rmul__(self, other):
+        return self._operation("multiply", other, reverse=True)
+
+    def __truediv__(self, other):
+        return self._operation("divide", other)
+
+    def __rtruediv__(self, other):
+        return self._operation("divide", other, reverse=True)
+
+    def __pow__(self, other):
+        return self._operation("power", other)
+
+    def __matmul__(self, other):
+        return self._operation("matmul", other)
+
+    def __neg__(self):
+        return self._operation("negative")
 
 
 class Node:

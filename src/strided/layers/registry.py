@@ -12,6 +12,7 @@ import threading
 
 _builtin = {}
 _custom = {}
+_qualified = {}  # "module.ClassName" -> class, for user classes that share a name
 _scopes = threading.local()
 
 
@@ -22,6 +23,7 @@ def register_class(cls, name=None):
         _builtin.setdefault(name, cls)
     else:
         _custom[name] = cls
+        _qualified[f"{cls.__module__}.{name}"] = cls
     return cls
 
 
@@ -41,19 +43,30 @@ def register_keras_serializable(package="Custom", name=None):
     return decorator
 
 
-def get_registered_class(name, custom_objects=None):
-    """The class registered under `name`, or None. `custom_objects` takes precedence."""
+def get_registered_class(name, custom_objects=None, module=None):
+    """The class registered under `name`, or None. `custom_objects` takes precedence, then
+    a user class defined in `module` (two user classes may share a name)."""
     if custom_objects and name in custom_objects:
         return custom_objects[name]
     for scope in reversed(getattr(_scopes, "stack", [])):
         if name in scope:
             return scope[name]
+    if module and f"{module}.{name}" in _qualified:
+        return _qualified[f"{module}.{name}"]
     if name in _builtin:
         return _builtin[name]
     return _custom.get(name)
 
 
 
+
+
+def lookup_custom_object(name):
+    """The object registered as `name` in an active `custom_object_scope`, or None."""
+    for scope in reversed(getattr(_scopes, "stack", [])):
+        if name in scope:
+            return scope[name]
+    return None
 
 
 @contextlib.contextmanager
@@ -79,8 +92,9 @@ def serialize(layer):
     >>> serialize(Dense(10))["class_name"]
     'Dense'
     """
+    module = type(layer).__module__
     entry = {
-        "module": "keras.layers",
+        "module": "keras.layers" if module.startswith("strided.") else module,
         "class_name": type(layer).__name__,
         "config": layer.get_config(),
         "registered_name": type(layer).__name__,
@@ -99,7 +113,7 @@ def deserialize(config, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Invalid layer config: expected a dict with 'class_name', received {config!r:.200}")
     name = config["class_name"]
-    cls = get_registered_class(name, custom_objects) or get_registered_class(
+    cls = get_registered_class(name, custom_objects, config.get("module")) or get_registered_class(
         config.get("registered_name") or "", custom_objects
     )
     if cls is None:
@@ -115,4 +129,4 @@ def deserialize(config, custom_objects=None):
     return layer
 
 __all__ = ["register_class", "register_keras_serializable", "get_registered_class", "serialize", "deserialize",
-           "custom_object_scope"]
+           "custom_object_scope", "lookup_custom_object"]

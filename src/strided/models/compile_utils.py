@@ -33,6 +33,16 @@ def _per_output(spec, names, argument, default=None):
     return [spec] * n
 
 
+def _leaves(spec):
+    if spec is None:
+        return []
+    if isinstance(spec, dict):
+        return [leaf for value in spec.values() for leaf in _leaves(value)]
+    if isinstance(spec, (list, tuple)):
+        return [leaf for value in spec for leaf in _leaves(value)]
+    return [spec]
+
+
 def _metric_lists(spec, names):
     if spec is None:
         return [[] for _ in names]
@@ -49,6 +59,11 @@ class CompileState:
     """Losses, loss weights and metrics of a compiled model, with their running values."""
 
     def __init__(self, loss=None, loss_weights=None, metrics=None, weighted_metrics=None):
+        for spec in _leaves(loss):  # unknown names fail in compile(), not in the first fit step
+            losses_module.get(spec)
+        for spec in _leaves(metrics) + _leaves(weighted_metrics):
+            if not isinstance(spec, metrics_module.Metric):
+                metrics_module.get(spec)
         self.loss_spec = loss
         self.loss_weights_spec = loss_weights
         self.metrics_spec = metrics

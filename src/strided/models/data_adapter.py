@@ -126,11 +126,11 @@ class ArrayAdapter:
         for step, start in enumerate(starts):
             if step >= self.steps:
                 break
-            if order is not None:
-                index = order[start:start + size]
-                take = lambda a, i=index: a[i]  # noqa: E731
-            else:
-                take = lambda a, s=start: a[s:s + size]  # noqa: E731
+            index = order[start:start + size] if order is not None else slice(start, start + size)
+
+            def take(array, index=index):
+                return array[index]
+
             yield (
                 map_structure(take, self.x),
                 None if self.y is None else map_structure(take, self.y),

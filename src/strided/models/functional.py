@@ -11,6 +11,7 @@ with its config and, for each call ("node"), which tensors it was called on, nam
 (layer name, node index, tensor index) as in Keras.
 """
 
+from strided.layers import tensor_operation  # noqa: F401  (registers TensorOperation for loading)
 from strided.layers.keras_tensor import KerasTensor, flatten, map_structure
 from strided.layers.registry import deserialize, serialize
 from strided.models.model import Model

@@ -19,7 +19,6 @@ import sys
 
 import numpy as np
 
-
 # rich's HEAVY_HEAD box: top, header row, header rule, body row, row rule, bottom.
 _TOP, _HEAD, _HEAD_RULE = "┏━┳┓", "┃┃┃", "┡━╇┩"
 _ROW, _RULE, _BOTTOM = "│││", "├─┼┤", "└─┴┘"

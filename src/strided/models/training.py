@@ -193,7 +193,7 @@ class Trainer:
                     break
             if getattr(train, "exhausted", False) and not logs:
                 break
-            epoch_logs = dict(self._compile_state.results()) if self._compile_state.built else dict(logs)
+            epoch_logs = self._epoch_logs(logs)
             if validation is not None and _should_validate(epoch, validation_freq):
                 val_logs = self._run_evaluation(validation, callback_list)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -205,6 +205,13 @@ class Trainer:
         if history is not None:
             self.history = history
         return self.history
+
+    def _epoch_logs(self, logs):
+        """The epoch's metric results, or a custom train_step's own logs (as Keras)."""
+        custom = type(self).train_step is not Trainer.train_step
+        if custom or not self._compile_state.built:
+            return dict(logs)
+        return dict(self._compile_state.results())
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):

@@ -10,12 +10,19 @@ rename), and damaged files raise ValueError naming the file.
 import os
 
 from strided.layers.registry import (
-    custom_object_scope, get_registered_class, register_keras_serializable,
+    custom_object_scope,
+    get_registered_class,
+    register_keras_serializable,
 )
 from strided.saving.atomic import atomic_write
 from strided.saving.model_file import load_model, model_from_json, read_model_file, save_model
 from strided.saving.weights_io import (
-    assign_weight_arrays, read_h5, read_npz, weight_arrays, write_h5, write_npz,
+    assign_weight_arrays,
+    read_h5,
+    read_npz,
+    weight_arrays,
+    write_h5,
+    write_npz,
 )
 
 _WEIGHT_SUFFIXES = (".weights.npz", ".weights.h5")
@@ -44,7 +51,8 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
-    """Load weights from ".weights.npz", ".weights.h5" or a ".keras" model file into `model`."""
+    """Load weights from ".weights.npz", ".weights.h5", a ".keras" model file (strided's or
+    Keras'), or a legacy Keras 2 ".h5" file into `model`."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file found at '{filepath}'.")
@@ -55,10 +63,14 @@ def load_weights(model, filepath, skip_mismatch=False):
         )
     if filepath.endswith(".keras"):
         _, arrays = read_model_file(filepath)
+        if arrays is None:  # a .keras file written by Keras itself
+            return _load_keras_file_weights(model, filepath, skip_mismatch)
         arrays = {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}
-    elif filepath.endswith(".h5"):
+    elif filepath.endswith(".weights.h5"):
         arrays = read_h5(filepath)
         arrays = {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}
+    elif filepath.endswith(".h5"):  # legacy Keras 2 weights or model file, matched by layer
+        return _load_keras_file_weights(model, filepath, skip_mismatch)
     elif filepath.endswith(".npz"):
         with open(filepath, "rb") as handle:
             arrays = read_npz(handle.read(), filepath)
@@ -68,6 +80,12 @@ def load_weights(model, filepath, skip_mismatch=False):
             f"Received: filepath={filepath}"
         )
     assign_weight_arrays(model, arrays, filepath, skip_mismatch=skip_mismatch)
+
+
+def _load_keras_file_weights(model, filepath, skip_mismatch):
+    from strided.saving.keras_h5 import load_keras_weights
+
+    load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
 
 
 __all__ = ["save_model", "load_model", "model_from_json", "save_weights", "load_weights",

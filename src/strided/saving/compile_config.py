@@ -63,9 +63,17 @@ def optimizer_arrays(model):
     return {_OPTIMIZER_PREFIX + key: np.asarray(value) for key, value in optimizer.get_state().items()}
 
 
+def _custom(entry):
+    from strided.layers.registry import lookup_custom_object
+
+    return lookup_custom_object(entry) if isinstance(entry, str) else None
+
+
 def _deserialize_loss(entry):
     from strided import losses
 
+    if _custom(entry) is not None:
+        return _custom(entry)
     if isinstance(entry, dict) and "class_name" in entry:
         return _from_registry_or(losses.get, entry)
     if isinstance(entry, dict):
@@ -78,6 +86,8 @@ def _deserialize_loss(entry):
 def _deserialize_metric(entry):
     from strided import metrics
 
+    if _custom(entry) is not None:
+        return _custom(entry)
     if isinstance(entry, dict) and "class_name" in entry:
         return _from_registry_or(metrics.get, entry)
     if isinstance(entry, dict):

@@ -79,8 +79,11 @@ class _Plan:
     def __init__(self):
         self.pairs, self.problems, self.skipped = [], [], []
 
-    def match(self, where, variables, arrays, skip_mismatch):
+    def match(self, where, variables, arrays, skip_mismatch, layer=None):
         arrays = list(arrays)
+        if (type(layer).__name__ == "Normalization" and len(arrays) == len(variables) + 1
+                and np.ndim(arrays[-1]) == 0):
+            arrays = arrays[:-1]  # Keras' adapt() sample `count`, which strided's layer may not keep
         if len(variables) != len(arrays):
             problem = (f"{where}: the model's layer has {len(variables)} weight(s) "
                        f"{[tuple(v.shape) for v in variables]}, the file has {len(arrays)} "
@@ -148,7 +151,7 @@ def _walk_structure(container, group, plan, skip_mismatch, path):
         if stored is not None and stored != layer.name:
             plan.problems.append(f"{child_path}: holds layer '{stored}', the model's layer there is '{layer.name}'")
             continue
-        plan.match(f"{child_path} (layer '{layer.name}')", variables, _vars_of(child), skip_mismatch)
+        plan.match(f"{child_path} (layer '{layer.name}')", variables, _vars_of(child), skip_mismatch, layer)
 
 
 def _named_groups(root):
@@ -174,7 +177,8 @@ def _named_plan(model, root, skip_mismatch):
         if group is None:
             (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{layer.name}': no group named so")
             continue
-        plan.match(f"{group.name} (layer '{layer.name}')", _own_variables(layer), _vars_of(group), skip_mismatch)
+        plan.match(f"{group.name} (layer '{layer.name}')", _own_variables(layer), _vars_of(group), skip_mismatch,
+                   layer)
     return plan
 
 
@@ -259,7 +263,7 @@ def _legacy_plan(model, entries, by_name, skip_mismatch):
                 if found is None:
                     (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{leaf.name}': not in the file")
                     continue
-                plan.match(f"layer '{leaf.name}'", _own_variables(leaf), found, skip_mismatch)
+                plan.match(f"layer '{leaf.name}'", _own_variables(leaf), found, skip_mismatch, leaf)
         else:
             (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{layer.name}': not in the file")
     return plan
@@ -268,7 +272,7 @@ def _legacy_plan(model, entries, by_name, skip_mismatch):
 def _match_legacy(plan, layer, entry_name, weight_names, arrays, skip_mismatch):
     where = f"layer '{layer.name}' (file entry '{entry_name}')"
     if _sublayers(layer) is None:
-        plan.match(where, _legacy_weights(layer), arrays, skip_mismatch)
+        plan.match(where, _legacy_weights(layer), arrays, skip_mismatch, layer)
         return
     # A nested model saved as one entry: pair its weights by "<layer>/<weight>" names when they
     # are recorded, else in Keras 2's order (all trainable weights first).

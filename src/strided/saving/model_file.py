@@ -68,22 +68,28 @@ def save_model(model, filepath, overwrite=True, **kwargs):
             archive.writestr(WEIGHTS, weights_buffer.getvalue())
 
 
+KERAS_WEIGHTS = "model.weights.h5"  # what Keras 3 itself writes inside a .keras file
+
+
 def read_model_file(filepath):
-    """(config dict, weight arrays) from a `.keras` file, with clear errors for bad files."""
+    """(config dict, weight arrays) from a `.keras` file, with clear errors for bad files.
+
+    The arrays are None for a file written by Keras itself (weights in `model.weights.h5`);
+    `strided.saving.keras_h5` reads those.
+    """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file found at '{filepath}'.")
     try:
         with zipfile.ZipFile(filepath, "r") as archive:
             names = set(archive.namelist())
-            missing = [n for n in (CONFIG, WEIGHTS) if n not in names]
-            if missing:
+            if CONFIG not in names or not names & {WEIGHTS, KERAS_WEIGHTS}:
                 raise ValueError(
-                    f"'{filepath}' is not a strided/Keras model file: it has no {missing} "
-                    "(was it saved with model.save('....keras')?)."
+                    f"'{filepath}' is not a strided/Keras model file: it has no config.json and "
+                    f"{WEIGHTS} (was it saved with model.save('....keras')?)."
                 )
             config_bytes = archive.read(CONFIG)
-            weight_bytes = archive.read(WEIGHTS)
+            weight_bytes = archive.read(WEIGHTS) if WEIGHTS in names else None
     except (zipfile.BadZipFile, EOFError, OSError) as error:
         if isinstance(error, FileNotFoundError):
             raise
@@ -97,7 +103,7 @@ def read_model_file(filepath):
         raise ValueError(f"Cannot load '{filepath}': its config.json is not valid JSON ({error}).") from None
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Cannot load '{filepath}': config.json does not describe a model.")
-    return config, read_npz(weight_bytes, filepath)
+    return config, None if weight_bytes is None else read_npz(weight_bytes, filepath)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -127,7 +133,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             model = deserialize(config, custom_objects)
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(f"Cannot rebuild the model saved in '{filepath}': {error}") from None
-    assign_weight_arrays(model, {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}, filepath)
+    if arrays is None:  # written by Keras: HDF5 weights, no optimizer state we can use
+        from strided.saving.keras_h5 import load_keras_weights
+
+        load_keras_weights(model, filepath)
+        arrays = {}
+    else:
+        assign_weight_arrays(model, {k: v for k, v in arrays.items() if not k.startswith("optimizer/")},
+                             filepath)
     if compile and config.get("compile_config"):
         with custom_object_scope(custom_objects):
             compile_io.restore_compile(model, config["compile_config"], arrays, filepath)

@@ -105,34 +105,37 @@ def _flatten(model):
     else:
         layers = list(getattr(model, "layers", None) or [model])
     for layer in layers:
-        if not isinstance(layer, (tuple, list, dict)) and getattr(layer, "layers", None):
+        if not _is_spec(layer) and getattr(layer, "layers", None):
             yield from _flatten(layer)
         else:
             yield layer
 
 
+def _is_spec(layer):
+    return isinstance(layer, (tuple, list, dict))
+
+
 def _input_size(model, layers, data_format):
     """The spatial size of the model's input when it is known, else None."""
-    shape = None
     inputs = getattr(model, "inputs", None)
-    if inputs:
-        shape = getattr(inputs[0], "shape", None)
-    for layer in layers[:1]:
-        if shape is None:
-            shape = getattr(layer, "_build_shapes", None) or getattr(layer, "batch_shape", None)
-    if shape is None or not isinstance(shape, (tuple, list)) or len(shape) < 3:
+    shape = getattr(inputs[0], "shape", None) if inputs else None
+    if shape is None and layers and not _is_spec(layers[0]):
+        shape = getattr(layers[0], "_build_shapes", None)  # an unbuilt-graph model after a call
+    if not isinstance(shape, (tuple, list)) or len(shape) < 3:
         return None
     spatial = shape[2:] if data_format == "channels_first" else shape[1:-1]
     return None if any(s is None for s in spatial) else tuple(int(s) for s in spatial)
 
 
-def _rank(layers, input_size):
-    if input_size is not None:
-        return len(input_size)
+def _rank(layers):
+    """Number of spatial axes: from the first kernel given as a tuple, else 2 (images)."""
     for layer in layers:
-        value = (getattr(layer, "pool_size", None) or getattr(layer, "kernel_size", None)
-                 if not isinstance(layer, (tuple, list, dict)) else
-                 (layer[0] if isinstance(layer, (tuple, list)) else layer.get("kernel_size")))
+        if isinstance(layer, (tuple, list)):
+            value = layer[0]
+        elif isinstance(layer, dict):
+            value = layer.get("kernel_size", layer.get("pool_size"))
+        else:
+            value = getattr(layer, "pool_size", None) or getattr(layer, "kernel_size", None)
         if isinstance(value, (tuple, list)):
             return len(value)
     return 2
@@ -157,7 +160,8 @@ def receptive_field(model, input_size=None):
     Returns:
         A `ReceptiveFieldTable` (a list of `FieldRow`, one per layer followed: `size`, `jump`,
         `start`, `first` (edge of unit 0's field), `output_size`), printable as a table, with
-        `table.field(position, layer=None)` giving the input box one unit sees.
+        `table.field(position, layer=None)` giving the input box one unit sees and
+        `table.support(position, layer=None)` the exact input rows/columns per axis.
 
     Example:
         >>> table = receptive_field([(3, 1), (5, 2)])     # lesson 003's worked example
@@ -170,13 +174,15 @@ def receptive_field(model, input_size=None):
     if input_size is None:
         input_size = _input_size(model, layers, data_format)
     elif isinstance(input_size, int):
-        input_size = (input_size,) * _rank(layers, None)
-    rank = _rank(layers, input_size)
+        input_size = (input_size,) * _rank(layers)
+    else:
+        input_size = tuple(int(n) for n in input_size)
+    rank = len(input_size) if input_size is not None else _rank(layers)
     size, jump, first = [1] * rank, [1] * rank, [0] * rank
     current = list(input_size) if input_size is not None else None
     table = ReceptiveFieldTable(input_size=input_size)
     for index, layer in enumerate(layers):
-        if not isinstance(layer, (tuple, list, dict)) and "InputLayer" in _class_names(layer):
+        if not _is_spec(layer) and "InputLayer" in _class_names(layer):
             continue
         geometry = _geometry(layer, rank)
         name = _layer_name(layer, index)
@@ -184,6 +190,11 @@ def receptive_field(model, input_size=None):
             table.stopped_at = (name, type(layer).__name__)
             break
         kernel, strides, dilation, padding = geometry
+        if not len(kernel) == len(strides) == len(dilation) == rank:
+            raise ValueError(
+                f"receptive_field: layer '{name}' works on {len(kernel)} spatial axes, but the "
+                f"input has {rank} (input size {input_size})."
+            )
         pads = []
         for a in range(rank):
             before, after = _resolve(padding, None if current is None else current[a],

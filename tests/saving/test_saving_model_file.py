@@ -235,3 +235,40 @@ def test_to_json_and_model_from_json():
     clone = model_from_json(model.to_json())
     assert [l.name for l in clone.layers] == [l.name for l in model.layers]
     assert clone.count_params() == model.count_params()
+
+
+def test_model_file_written_by_keras_loads(tmp_path):
+    """Keras 3 stores the weights as model.weights.h5 inside the zip."""
+    pytest.importorskip("h5py")
+    from strided.layers.registry import serialize
+    from strided.saving.weights_io import write_h5
+
+    model = Sequential([layers.Conv2D(2, 3, input_shape=(6, 6, 1)), layers.Flatten(), layers.Dense(3)])
+    model.set_weights([np.random.default_rng(i).random(w.shape) for i, w in enumerate(model.get_weights())])
+    weights = io.BytesIO()
+    write_h5(weights, model)
+    path = tmp_path / "from_keras.keras"
+    write_zip(path, {"metadata.json": json.dumps({"keras_version": "3.6.0"}),
+                     "config.json": json.dumps(serialize(model)),
+                     "model.weights.h5": weights.getvalue()})
+    again = load_model(path)
+    x = np.random.default_rng(9).random((2, 6, 6, 1)).astype("float32")
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    other = Sequential([layers.Conv2D(2, 3, input_shape=(6, 6, 1)), layers.Flatten(), layers.Dense(3)])
+    other.load_weights(path)
+    np.testing.assert_array_equal(other.get_weights()[0], model.get_weights()[0])
+
+
+def scaled_mse(y_true, y_pred):
+    return ((y_pred - y_true) ** 2).mean(axis=-1) * 2.0
+
+
+def test_custom_loss_function_restored_through_custom_objects(tmp_path):
+    model = Sequential([layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss=scaled_mse)
+    model.save(tmp_path / "custom_loss.keras")
+    again = load_model(tmp_path / "custom_loss.keras", custom_objects={"scaled_mse": scaled_mse})
+    x, y = np.ones((4, 2)), np.zeros((4, 1))
+    assert again.evaluate(x, y, verbose=0) == pytest.approx(model.evaluate(x, y, verbose=0))
+    with pytest.warns(UserWarning, match="uncompiled"):
+        assert not load_model(tmp_path / "custom_loss.keras").compiled

@@ -125,3 +125,17 @@ def test_config_round_trip_rebuilds_same_graph():
     clone.set_weights(model.get_weights())
     x = np.random.default_rng(2).random((2, 28, 28, 1)).astype("float32")
     np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_arithmetic_on_symbolic_tensors():
+    inputs = layers.Input(shape=(4,))
+    scaled = 1.0 - inputs / 255.0
+    squared = scaled * scaled
+    model = Model(inputs, [squared, -squared + np.ones(4)])
+    x = np.arange(8.0).reshape(2, 4)
+    first, second = model.predict(x, verbose=0)
+    np.testing.assert_allclose(first, (1 - x / 255) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(second, 1 - (1 - x / 255) ** 2, rtol=1e-6)
+    assert [l.name for l in model.layers[1:3]] == ["divide", "subtract"]
+    clone = Functional.from_config(model.get_config())
+    np.testing.assert_allclose(clone.predict(x, verbose=0)[1], second, rtol=1e-6)
