@@ -96,7 +96,7 @@ source_model.save_weights(str(weights_file))
 # The base is LeNet-5 without its dense layers, its weights read from the file.
 
 # %%
-base = applications.LeNet5(include_top=False, weights=str(weights_file))
+base = applications.LeNet5(include_top=False, weights=str(weights_file), input_shape=(32, 32, 1))
 base.trainable = False
 model = keras.Sequential([
     layers.Input((32, 32, 1)),
@@ -124,7 +124,7 @@ transferred = model.evaluate(x_eval, y_eval, verbose=0)[1]
 
 # %%
 keras.utils.set_random_seed(42)
-scratch_base = applications.LeNet5(include_top=False, weights=None)
+scratch_base = applications.LeNet5(include_top=False, weights=None, input_shape=(32, 32, 1))
 scratch = keras.Sequential([
     layers.Input((32, 32, 1)),
     scratch_base,

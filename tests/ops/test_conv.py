@@ -32,7 +32,7 @@ def naive_conv2d(x, kernel, stride, pads, dilation):
 def torch_conv2d(x, w, stride, pads, dilation, groups):
     """torch on channels-last data: pad explicitly (asymmetric "same"), conv, back to NHWC."""
     x = F.pad(to_nchw(x), (pads[1][0], pads[1][1], pads[0][0], pads[0][1]))
-    return to_nhwc(F.conv2d(x, w.permute(3, 2, 0, 1), stride=stride, dilation=dilation, groups=groups))
+    return to_nhwc(F.conv2d(x, w.permute(3, 2, 0, 1).contiguous(), stride=stride, dilation=dilation, groups=groups))
 
 
 @settings(max_examples=30, deadline=None)

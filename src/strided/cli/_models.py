@@ -67,6 +67,9 @@ def build_named(spec, input_shape=None, classes=10):
         if key in parameters:
             kwargs[key] = classes
             break
+    from strided.utils import clear_session
+
+    clear_session()  # layer names start at conv2d, conv2d_1, ... as in a fresh process
     try:
         return builder(**kwargs)
     except ValueError as error:

@@ -1,0 +1,154 @@
+"""Turn every example script (percent format) into a Jupyter notebook in examples/notebooks/.
+
+The scripts are the source of truth: they run with plain `python`, are tested, and diff
+well. A cell starts at a line `# %%` (code) or `# %% [markdown]` (markdown, every line a
+comment: the leading `# ` is removed). The notebooks are nbformat 4.5 JSON written with the
+json module only, without outputs, with stable cell ids, so rendering twice gives the same
+bytes and a stale notebook shows up as a diff.
+
+    python examples/render_notebooks.py            # write examples/notebooks/*.ipynb
+    python examples/render_notebooks.py --check    # exit 1 if a notebook is out of date
+    python examples/render_notebooks.py --out DIR  # write elsewhere
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent
+NOTEBOOKS = EXAMPLES / "notebooks"
+CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def example_scripts(folder=EXAMPLES):
+    """The example scripts: every .py in the folder except this one and private _*.py files."""
+    return sorted(
+        path for path in folder.glob("*.py")
+        if path.name != Path(__file__).name and not path.name.startswith("_")
+    )
+
+
+def split_cells(text):
+    """[(cell_type, source)] from a percent-format script; blank edge lines trimmed."""
+    cells, cell_type, lines = [], "code", []
+
+    def close():
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if lines:
+            cells.append((cell_type, "\n".join(lines)))
+
+    for line in text.splitlines():
+        marker = CELL_MARKER.match(line)
+        if marker:
+            close()
+            cell_type = "markdown" if "[markdown]" in marker.group("rest") else "code"
+            lines = []
+        elif cell_type == "markdown":
+            lines.append(_uncomment(line))
+        else:
+            lines.append(line)
+    close()
+    return cells
+
+
+def _uncomment(line):
+    if line.startswith("# "):
+        return line[2:]
+    return line[1:] if line.startswith("#") else line
+
+
+def notebook(script):
+    """The nbformat-4 notebook dict for one script."""
+    cells = []
+    for index, (cell_type, source) in enumerate(split_cells(script.read_text(encoding="utf-8"))):
+        cell = {
+            "cell_type": cell_type,
+            "id": f"{script.stem[:50]}-{index}".replace(".", "-"),
+            "metadata": {},
+            "source": source.splitlines(keepends=True),
+        }
+        if cell_type == "code":
+            cell["execution_count"] = None
+            cell["outputs"] = []
+        cells.append(cell)
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python"},
+            "source": f"generated from examples/{script.name} by examples/render_notebooks.py",
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def render(script):
+    """The notebook as text (what is written to disk)."""
+    return json.dumps(notebook(script), indent=1, ensure_ascii=False) + "\n"
+
+
+def write_atomic(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def render_all(out=NOTEBOOKS, scripts=None):
+    """Write one notebook per script into `out`; returns the written paths."""
+    written = []
+    for script in scripts or example_scripts():
+        target = Path(out) / f"{script.stem}.ipynb"
+        write_atomic(target, render(script))
+        written.append(target)
+    return written
+
+
+def stale(out=NOTEBOOKS, scripts=None):
+    """Names of notebooks in `out` that are missing, differ from their script, or have no script."""
+    scripts = scripts or example_scripts()
+    problems = []
+    for script in scripts:
+        target = Path(out) / f"{script.stem}.ipynb"
+        if not target.is_file():
+            problems.append(f"{target.name}: missing")
+        elif target.read_text(encoding="utf-8") != render(script):
+            problems.append(f"{target.name}: out of date with {script.name}")
+    expected = {f"{script.stem}.ipynb" for script in scripts}
+    problems += [f"{p.name}: no script" for p in sorted(Path(out).glob("*.ipynb")) if p.name not in expected]
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=NOTEBOOKS, help="folder for the notebooks")
+    parser.add_argument("--check", action="store_true", help="only check they are up to date")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale(args.out)
+        for problem in problems:
+            print(problem)
+        if problems:
+            print("run: python examples/render_notebooks.py")
+        return 1 if problems else 0
+    for path in render_all(args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
