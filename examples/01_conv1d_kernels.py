@@ -21,7 +21,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,7 +39,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -82,8 +86,10 @@ print("output length:", len(ones_out))
 print("ones kernel: maximum", ones_out.max(), "(the sum of 5 ones)")
 print(f"Gaussian kernel: maximum {gauss_out.max():.4f} (the weights sum to 1)")
 # valid output i is centred on data index i + 2
-print(f"edge kernel: {edge_out.min():+.0f} at data indices {np.flatnonzero(edge_out == edge_out.min()) + 2}, "
-      f"{edge_out.max():+.0f} at {np.flatnonzero(edge_out == edge_out.max()) + 2}: the bump's edges "
+falls = np.flatnonzero(edge_out == edge_out.min()) + 2
+rises = np.flatnonzero(edge_out == edge_out.max()) + 2
+print(f"edge kernel: {edge_out.min():+.0f} at data indices {falls}, "
+      f"{edge_out.max():+.0f} at {rises}: the bump's edges "
       f"(it rises between 19 and 20, falls between 39 and 40), 0 where the data is flat")
 
 # %% [markdown]
@@ -136,7 +142,8 @@ save(fig, "01_conv1d_kernels.png")
 frames = (12, 22, 42)
 fig, axes = plt.subplots(len(frames), 3, figsize=(15, 8), sharex=True)
 for row, index in enumerate(frames):
-    for col, ((name, values), colour) in enumerate(zip(outputs.items(), ("orange", "red", "green"))):
+    for col, (name, colour) in enumerate(zip(outputs, ("orange", "red", "green"))):
+        values = outputs[name]
         ax = axes[row, col]
         ax.plot(indices, data_vector, color="black")
         done = centres <= index

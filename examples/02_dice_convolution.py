@@ -20,7 +20,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,7 +38,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -68,7 +72,7 @@ sums = np.arange(2, 13)
 print("\nsum  ways  probability")
 for total, count, p in zip(sums, ways, sum_two_dice):
     exact = Fraction(int(count), 36)
-    print(f"{total:>3}  {count:>4}  {count:>2}/36 = {str(exact):>4} = {p:.4f}")
+    print(f"{total:>3}  {count:>4}  {count:>2}/36 = {exact!s:>4} = {p:.4f}")
 
 p7 = sum_two_dice[sums == 7][0]
 print(f"\nP(sum = 7) = 6/36 = {p7:.4f}")
@@ -118,7 +122,8 @@ assert np.allclose(via_conv, sum_two_dice)
 
 # %%
 three_dice = keras.signal.convolve(sum_two_dice, die)
-print(f"three dice: P(sum = 10) = P(sum = 11) = {three_dice[10 - 3] * 216:.0f}/216 = {three_dice[10 - 3]:.4f}")
+p10 = three_dice[10 - 3]
+print(f"three dice: P(sum = 10) = P(sum = 11) = {p10 * 216:.0f}/216 = {p10:.4f}")
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 4))
 axes[0].bar(np.arange(1, 7), die, color="grey")

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -37,7 +38,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -191,7 +195,8 @@ for name, detector in detectors.items():
     print(f"{name}: strongest response {responses[name].max()}\n{responses[name]}")
 
 assert responses["diagonal [[1,0],[0,1]]"].tolist() == (2 * np.eye(4, dtype=int)).tolist()
-assert responses["block [[1,1],[1,1]]"].tolist() == [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]]
+assert responses["block [[1,1],[1,1]]"].tolist() == [
+    [2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]]
 assert responses["anti-diagonal [[0,1],[1,0]]"].max() == 1  # never two bright pixels at once
 
 # %% [markdown]

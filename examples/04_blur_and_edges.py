@@ -23,7 +23,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,7 +42,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 def example_data(name):
@@ -79,7 +83,8 @@ gaussian = keras.signal.gaussian_kernel2d(size, sigma).astype("float32")
 print(f"Gaussian kernel {gaussian.shape}, sigma {sigma}, sum {gaussian.sum():.4f}")
 
 blurred_signal = np.stack(
-    [keras.signal.convolve2d(rgb[:, :, c], gaussian, mode="same", boundary="symm") for c in range(3)],
+    [keras.signal.convolve2d(rgb[:, :, c], gaussian, mode="same", boundary="symm")
+     for c in range(3)],
     axis=-1,
 )
 
@@ -119,9 +124,9 @@ print(f"mean brightness of the outer 5-pixel frame: mirrored {blurred[:5].mean()
 # output channels, $g_x$ (vertical edges) and $g_y$ (horizontal edges), exactly like a
 # Conv2D layer with `filters=2`. A light blur first ($\sigma = 1$) keeps the pixel noise
 # from counting as edges, as the lesson's Canny detector does; mirroring the image at its
-# border first (and `padding="valid"`) keeps the border from looking like an edge. Pixels whose gradient
-# magnitude is in the top 10% are marked as edges (Canny would also thin the edges to one
-# pixel and follow them; this is the simple version).
+# border first (and `padding="valid"`) keeps the border from looking like an edge. Pixels
+# whose gradient magnitude is in the top 10% are marked as edges (Canny would also thin the
+# edges to one pixel and follow them; this is the simple version).
 
 # %%
 sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype="float32")
@@ -135,7 +140,8 @@ gradients = keras.ops.conv(gray_smooth, sobel).numpy()[0]                   # (2
 gx, gy = gradients[..., 0], gradients[..., 1]
 magnitude = np.sqrt(gx**2 + gy**2)
 edges = magnitude > np.percentile(magnitude, 90)
-print(f"gradients: {gradients.shape}; magnitude max {magnitude.max():.2f}, edge pixels {edges.mean():.1%}")
+print(f"gradients: {gradients.shape}; magnitude max {magnitude.max():.2f}, "
+      f"edge pixels {edges.mean():.1%}")
 
 # Check one output pixel by hand: the Sobel x response is (right column - left column).
 i, j = 100, 120                     # output (i, j) reads smoothed pixels (i..i+2, j..j+2)
@@ -178,7 +184,8 @@ save(fig, "04_blur_and_edges.png")
 fig, axes = plt.subplots(1, 4, figsize=(16, 4.5))
 for ax, s in zip(axes, (0.5, 1.5, 3.0, 5.0)):
     k = int(6 * s) | 1
-    kernel = np.repeat(keras.signal.gaussian_kernel2d(k, s).astype("float32")[:, :, None, None], 3, axis=3)
+    kernel = keras.signal.gaussian_kernel2d(k, s).astype("float32")[:, :, None, None]
+    kernel = np.repeat(kernel, 3, axis=3)                                # (k, k, 1, 3)
     pad = np.pad(rgb, ((k // 2, k // 2), (k // 2, k // 2), (0, 0)), mode="symmetric")
     ax.imshow(np.clip(keras.ops.conv(pad[None], kernel).numpy()[0], 0, 1))
     ax.set_title(f"sigma = {s} ({k}x{k} kernel)")

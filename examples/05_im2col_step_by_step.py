@@ -21,7 +21,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -40,7 +41,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 def example_data(name):
@@ -205,7 +209,8 @@ X = rng.standard_normal((8, 1, 28, 28))
 kernels = rng.standard_normal((3, 1, 5, 5)) * np.sqrt(2 / 25)
 bias = rng.standard_normal(3) * 0.01
 out, cols = conv2d_forward(X, kernels, bias, stride=2, padding=2)
-print(f"Shape of the input image is: {X.shape} -> after applying Conv2D -> Shape of out is: {out.shape}.")
+print(f"Shape of the input image is: {X.shape} -> after applying Conv2D -> "
+      f"Shape of out is: {out.shape}.")
 assert out.shape == (8, 3, 14, 14)
 
 # strided: channels_first input, kernel (k_h, k_w, C, O)
@@ -237,7 +242,9 @@ def col2im(dcols, input_shape, kernel_size, stride, padding):
     padded = np.zeros((B, C, Hp, Wp))
     for a in range(k_h):            # a loop over kernel offsets, never over pixels
         for b in range(k_w):
-            padded[:, :, a:a + stride * out_h:stride, b:b + stride * out_w:stride] += patches[:, :, a, b]
+            rows = slice(a, a + stride * out_h, stride)
+            columns = slice(b, b + stride * out_w, stride)
+            padded[:, :, rows, columns] += patches[:, :, a, b]
     return padded[:, :, padding:Hp - padding, padding:Wp - padding]
 
 
@@ -274,7 +281,9 @@ def output_size(size, kernel, padding, stride):
 h1 = output_size(64, 5, 4, 4)
 h2 = output_size(h1, 3, 2, 1)
 x = rng.standard_normal((12, 2, 64, 64))
-y = keras.ops.conv(x, rng.standard_normal((5, 5, 2, 4)), strides=4, padding=4, data_format="channels_first")
-y = keras.ops.conv(y, rng.standard_normal((3, 3, 4, 8)), strides=1, padding=2, data_format="channels_first")
+y = keras.ops.conv(x, rng.standard_normal((5, 5, 2, 4)), strides=4, padding=4,
+                   data_format="channels_first")
+y = keras.ops.conv(y, rng.standard_normal((3, 3, 4, 8)), strides=1, padding=2,
+                   data_format="channels_first")
 print(f"formula: 64 -> {h1} -> {h2}; strided: {tuple(y.shape)}")
 assert tuple(y.shape) == (12, 8, h2, h2) == (12, 8, 19, 19)

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
-import numpy as np
 
 import strided as keras
 from strided import layers
@@ -44,7 +44,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -57,7 +60,7 @@ def save(figure, name):
 # the quick mode (`STRIDED_EXAMPLE_QUICK=1`) uses.
 
 # %%
-from strided.datasets import DatasetError, fashion_mnist, mnist
+from strided.datasets import DatasetError, DatasetNotFoundError, fashion_mnist, mnist
 
 
 def load_mnist_like():
@@ -65,8 +68,8 @@ def load_mnist_like():
         for name, module in (("MNIST", mnist), ("Fashion-MNIST", fashion_mnist)):
             try:
                 return name, module.load_data(download=False), module.source
-            except DatasetError:
-                print(f"{name} is not on this machine")
+            except (DatasetNotFoundError, DatasetError) as error:
+                print(f"{name} is not available here ({type(error).__name__})")
     return "Fashion-MNIST sample", fashion_mnist.load_data(sample=True), fashion_mnist.source
 
 
@@ -135,7 +138,8 @@ outputs = layers.Dense(10, activation="softmax")(x)
 model_no_max_pool = keras.Model(inputs=inputs, outputs=outputs)
 model_no_max_pool.summary()
 print(f"parameters without max pooling: {model_no_max_pool.count_params():,}")
-assert model_no_max_pool.count_params() == 320 + 18_496 + 73_856 + (22 * 22 * 128 * 10 + 10) == 712_202
+dense_params = 22 * 22 * 128 * 10 + 10
+assert model_no_max_pool.count_params() == 320 + 18_496 + 73_856 + dense_params == 712_202
 
 # %%
 model_no_max_pool.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
@@ -153,8 +157,9 @@ print("Test accuracy ", test_acc_np)
 
 # %%
 print(f"{'model':<22}{'parameters':>12}{'test accuracy':>15}{'s / epoch':>11}")
-for name, m, acc, seconds in (("with max pooling", model, test_acc, seconds_pool),
-                              ("without max pooling", model_no_max_pool, test_acc_np, seconds_no_pool)):
+rows = [("with max pooling", model, test_acc, seconds_pool),
+        ("without max pooling", model_no_max_pool, test_acc_np, seconds_no_pool)]
+for name, m, acc, seconds in rows:
     print(f"{name:<22}{m.count_params():>12,}{acc:>15.4f}{seconds:>11.1f}")
 
 # %% [markdown]

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -39,7 +40,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -49,16 +53,20 @@ def save(figure, name):
 # it is on this machine; the bundled sample, or a few hundred images in quick mode).
 
 # %%
-from strided.datasets import DatasetError, fashion_mnist
+from strided.datasets import DatasetError, DatasetNotFoundError, fashion_mnist
 
-try:
-    if QUICK:
-        raise DatasetError("quick mode uses the bundled sample")
-    (training_images, training_labels), (testing_images, testing_labels) = fashion_mnist.load_data(
-        download=False)
-except DatasetError:
-    (training_images, training_labels), (testing_images, testing_labels) = fashion_mnist.load_data(
-        sample=True)
+
+def load_fashion_mnist():
+    """The real Fashion-MNIST if it is on this machine (never in quick mode), else the sample."""
+    if not QUICK:
+        try:
+            return fashion_mnist.load_data(download=False)
+        except (DatasetNotFoundError, DatasetError) as error:
+            print(f"Fashion-MNIST is not available ({type(error).__name__}): using the sample")
+    return fashion_mnist.load_data(sample=True)
+
+
+(training_images, training_labels), (testing_images, testing_labels) = load_fashion_mnist()
 print("data:", fashion_mnist.source)
 training_images = (training_images / 255.0).astype("float32")
 testing_images = (testing_images / 255.0).astype("float32")
@@ -108,20 +116,24 @@ activation_model = keras.models.Model(inputs=model.inputs, outputs=layer_outputs
 
 f, axis = plt.subplots(3, len(layer_outputs), figsize=(10, 7.5))
 for x in range(len(layer_outputs)):
-    f1 = activation_model.predict(testing_images[FIRST_IMAGE].reshape(1, 28, 28, 1), verbose=False)[x]
+    f1 = activation_model.predict(testing_images[FIRST_IMAGE].reshape(1, 28, 28, 1),
+                                  verbose=False)[x]
     axis[0, x].imshow(f1[0, :, :, CONVOLUTION_NUMBER], cmap="inferno")
     axis[0, x].grid(False)
-    f2 = activation_model.predict(testing_images[SECOND_IMAGE].reshape(1, 28, 28, 1), verbose=False)[x]
+    f2 = activation_model.predict(testing_images[SECOND_IMAGE].reshape(1, 28, 28, 1),
+                                  verbose=False)[x]
     axis[1, x].imshow(f2[0, :, :, CONVOLUTION_NUMBER], cmap="inferno")
     axis[1, x].grid(False)
-    f3 = activation_model.predict(testing_images[THIRD_IMAGE].reshape(1, 28, 28, 1), verbose=False)[x]
+    f3 = activation_model.predict(testing_images[THIRD_IMAGE].reshape(1, 28, 28, 1),
+                                  verbose=False)[x]
     axis[2, x].imshow(f3[0, :, :, CONVOLUTION_NUMBER], cmap="inferno")
     axis[2, x].grid(False)
 names = [layer.name for layer in model.layers if type(layer) in LAYERS_TO_VIZUALIZE]
 for x, name in enumerate(names):
     axis[0, x].set_title(name)
 save(f, "08_feature_maps_lesson.png")
-print("feature map shapes:", [tuple(o.shape) for o in activation_model.predict(testing_images[:1], verbose=False)])
+outputs = activation_model.predict(testing_images[:1], verbose=False)
+print("feature map shapes:", [tuple(o.shape) for o in outputs])
 
 # %% [markdown]
 # ## The same grid with `strided.viz.plot_feature_maps`
@@ -133,7 +145,8 @@ print("feature map shapes:", [tuple(o.shape) for o in activation_model.predict(t
 # %%
 three = testing_images[[FIRST_IMAGE, SECOND_IMAGE, THIRD_IMAGE]].reshape(3, 28, 28, 1)
 maps = viz.feature_maps(model, three)
-for (name, values), from_lesson in zip(maps.items(), activation_model.predict(three, verbose=False)):
+lesson_maps = activation_model.predict(three, verbose=False)
+for (name, values), from_lesson in zip(maps.items(), lesson_maps):
     assert np.allclose(values, from_lesson, atol=1e-6), name
 print({name: values.shape for name, values in maps.items()})
 

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,7 +44,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 # %% [markdown]
@@ -57,7 +61,7 @@ def save(figure, name):
 # CIFAR-10's, and its accuracies say nothing about CIFAR-10.
 
 # %%
-from strided.datasets import DatasetError, cifar10, fashion_mnist
+from strided.datasets import DatasetError, DatasetNotFoundError, cifar10, fashion_mnist
 
 
 def fashion_stand_in():
@@ -82,8 +86,8 @@ else:
         (X_train, y_train), (X_test, y_test) = keras.datasets.cifar10.load_data(download=False)
         dataset, class_names = "CIFAR-10", cifar10.CLASS_NAMES
         print(f"dataset: CIFAR-10 ({cifar10.source})")
-    except DatasetError:
-        reason = "CIFAR-10 is not on this machine"
+    except (DatasetNotFoundError, DatasetError) as error:
+        reason = f"CIFAR-10 is not available here: {type(error).__name__}"
 if dataset is None:
     (X_train, y_train), (X_test, y_test) = fashion_stand_in()
     dataset, class_names = "stand-in", fashion_mnist.CLASS_NAMES
@@ -156,7 +160,8 @@ model.summary()
 # %%
 trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 non_trainable = sum(int(np.prod(w.shape)) for w in model.non_trainable_weights)
-print(f"parameters: {model.count_params():,} = {trainable:,} trainable + {non_trainable:,} non-trainable")
+print(f"parameters: {model.count_params():,} = {trainable:,} trainable "
+      f"+ {non_trainable:,} non-trainable")
 
 # %% [markdown]
 # ## Augmentation
@@ -204,7 +209,8 @@ history = model.fit(
     callbacks=callbacks,
     verbose=2,
 )
-print(f"epochs run: {len(history.epoch)}; final learning rate: {float(model.optimizer.learning_rate):g}")
+learning_rate = float(model.optimizer.learning_rate)
+print(f"epochs run: {len(history.epoch)}; final learning rate: {learning_rate:g}")
 
 # %%
 fig = keras.viz.plot_history(history)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import matplotlib
 
-if "MPLBACKEND" not in os.environ and sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+HEADLESS = sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+if HEADLESS and "MPLBACKEND" not in os.environ:
     matplotlib.use("Agg")  # no screen: only write PNG files
 import matplotlib.pyplot as plt
 import numpy as np
@@ -41,7 +42,10 @@ def save(figure, name):
     figure.savefig(path.with_suffix(".tmp.png"), dpi=100, bbox_inches="tight")
     os.replace(path.with_suffix(".tmp.png"), path)
     print(f"saved {path}")
-    plt.show() if "inline" in matplotlib.get_backend() else plt.close(figure)
+    if "inline" in matplotlib.get_backend():  # in Jupyter: show it under the cell
+        from IPython.display import Image, display
+        display(Image(filename=path))
+    plt.close(figure)
 
 
 def example_data(name):
@@ -170,7 +174,7 @@ print(f"unit of {last_conv}   formula field            gradient non-zero in")
 for position in [(0, 0), (1, 1), (2, 0), (2, 2)]:
     predicted = linear_table.field(position)
     measured, gradient = gradient_region(linear, last_conv, position, image)
-    print(f"{str(position):<17} rows {predicted[0]}, cols {predicted[1]}   "
+    print(f"{position!s:<17} rows {predicted[0]}, cols {predicted[1]}   "
           f"rows {measured[0]}, cols {measured[1]}")
     (top, bottom), (left, right) = predicted
     assert measured == predicted
@@ -198,7 +202,8 @@ for ax, gradient, title in ((axes[0], linear_gradient, "linear + average pooling
                            facecolor="none", edgecolor="lime", linewidth=2))
     ax.set_title(f"|d unit (1,1) / d input|: {title}", fontsize=10)
     ax.axis("off")
-fig.suptitle(f"Receptive field of {last_conv} unit (1, 1): rows {top}-{bottom}, columns {left}-{right}")
+fig.suptitle(f"Receptive field of {last_conv} unit (1, 1): "
+             f"rows {top}-{bottom}, columns {left}-{right}")
 save(fig, "10_gradient_check.png")
 
 # %% [markdown]

@@ -60,9 +60,7 @@ def split_cells(text):
 
 
 def _uncomment(line):
-    if line.startswith("# "):
-        return line[2:]
-    return line[1:] if line.startswith("#") else line
+    return line[2:] if line.startswith("# ") else line.removeprefix("#")
 
 
 def notebook(script):
@@ -129,7 +127,8 @@ def stale(out=NOTEBOOKS, scripts=None):
         elif target.read_text(encoding="utf-8") != render(script):
             problems.append(f"{target.name}: out of date with {script.name}")
     expected = {f"{script.stem}.ipynb" for script in scripts}
-    problems += [f"{p.name}: no script" for p in sorted(Path(out).glob("*.ipynb")) if p.name not in expected]
+    orphans = [p for p in sorted(Path(out).glob("*.ipynb")) if p.name not in expected]
+    problems += [f"{p.name}: no script" for p in orphans]
     return problems
 
 

@@ -28,15 +28,21 @@ def test_caffe_mode_flips_to_bgr_and_subtracts_the_means(images):
 
 
 def test_tf_and_torch_modes(images):
-    np.testing.assert_allclose(imagenet_utils.preprocess_input(images, mode="tf"), images / 127.5 - 1, rtol=1e-6)
+    np.testing.assert_allclose(
+        imagenet_utils.preprocess_input(images, mode="tf"), images / 127.5 - 1, rtol=1e-6
+    )
     torch_mode = imagenet_utils.preprocess_input(images, mode="torch")
     mean, std = np.array([0.485, 0.456, 0.406]), np.array([0.229, 0.224, 0.225])
     np.testing.assert_allclose(torch_mode, (images / 255 - mean) / std, rtol=1e-5, atol=1e-6)
 
 
 def test_channels_first_matches_channels_last(images):
-    first = imagenet_utils.preprocess_input(images.transpose(0, 3, 1, 2), data_format="channels_first", mode="caffe")
-    np.testing.assert_allclose(first.transpose(0, 2, 3, 1), imagenet_utils.preprocess_input(images, mode="caffe"))
+    first = imagenet_utils.preprocess_input(
+        images.transpose(0, 3, 1, 2), data_format="channels_first", mode="caffe"
+    )
+    np.testing.assert_allclose(
+        first.transpose(0, 2, 3, 1), imagenet_utils.preprocess_input(images, mode="caffe")
+    )
     single = imagenet_utils.preprocess_input(images[0], mode="torch")
     np.testing.assert_allclose(single, imagenet_utils.preprocess_input(images, mode="torch")[0])
 
@@ -54,20 +60,34 @@ def test_integer_input_becomes_float_and_input_is_not_modified():
 def test_tensor_input_is_differentiable_and_agrees(images, mode):
     x = Tensor(images, requires_grad=True)
     out = imagenet_utils.preprocess_input(x, mode=mode)
-    np.testing.assert_allclose(out.numpy(), imagenet_utils.preprocess_input(images, mode=mode), rtol=1e-6)
+    np.testing.assert_allclose(
+        out.numpy(), imagenet_utils.preprocess_input(images, mode=mode), rtol=1e-6
+    )
     out.sum().backward()
-    scale = {"caffe": np.ones(3), "tf": np.full(3, 1 / 127.5), "torch": 1 / (255 * np.array([0.229, 0.224, 0.225]))}
+    scale = {
+        "caffe": np.ones(3),
+        "tf": np.full(3, 1 / 127.5),
+        "torch": 1 / (255 * np.array([0.229, 0.224, 0.225])),
+    }
     np.testing.assert_allclose(x.grad[0, 0, 0], scale[mode], rtol=1e-5)
 
 
 def test_family_preprocessing_modes(images):
-    np.testing.assert_allclose(applications.resnet50.preprocess_input(images),
-                               imagenet_utils.preprocess_input(images, mode="caffe"))
-    np.testing.assert_allclose(applications.inception_v3.preprocess_input(images), images / 127.5 - 1, rtol=1e-6)
-    np.testing.assert_allclose(applications.resnet_basic.preprocess_input(images),
-                               imagenet_utils.preprocess_input(images, mode="torch"))
+    np.testing.assert_allclose(
+        applications.resnet50.preprocess_input(images),
+        imagenet_utils.preprocess_input(images, mode="caffe"),
+    )
+    np.testing.assert_allclose(
+        applications.inception_v3.preprocess_input(images), images / 127.5 - 1, rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        applications.resnet_basic.preprocess_input(images),
+        imagenet_utils.preprocess_input(images, mode="torch"),
+    )
     assert applications.efficientnet.preprocess_input(images) is images
-    np.testing.assert_allclose(applications.lenet.preprocess_input(np.array([0, 255], np.uint8)), [0.0, 1.0])
+    np.testing.assert_allclose(
+        applications.lenet.preprocess_input(np.array([0, 255], np.uint8)), [0.0, 1.0]
+    )
 
 
 def test_bad_arguments():
@@ -106,7 +126,7 @@ class _FakeResponse(io.BytesIO):
 
 @pytest.fixture
 def isolated_cache(tmp_path, monkeypatch):
-    """An empty strided cache and home folder; the network is unreachable unless a test serves files."""
+    """An empty strided cache and home; no network unless a test serves files."""
     monkeypatch.setenv("STRIDED_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", None)
@@ -132,7 +152,9 @@ def test_offline_class_index_error_names_the_file(isolated_cache, tmp_path):
 
 def test_download_checks_md5_and_is_cached(isolated_cache, tmp_path):
     data = b"pretend weights"
-    entry = _weights.WeightsFile("w.h5", "https://example.org/w.h5", md5=hashlib.md5(data).hexdigest())
+    entry = _weights.WeightsFile(
+        "w.h5", "https://example.org/w.h5", md5=hashlib.md5(data).hexdigest()
+    )
     isolated_cache[entry.url] = data
     path = _weights.fetch(entry, progress=False)
     assert path == tmp_path / "cache" / "models" / "w.h5" and path.read_bytes() == data
@@ -158,7 +180,9 @@ def test_torchvision_prefix_and_trust_on_first_use(isolated_cache, tmp_path):
     unpinned = _weights.WeightsFile("m.h5", "https://example.org/m.h5")
     isolated_cache[unpinned.url] = b"first"
     path = _weights.fetch(unpinned, progress=False)
-    assert (tmp_path / "cache" / "models" / "m.h5.sha256").read_text().strip() == hashlib.sha256(b"first").hexdigest()
+    assert (tmp_path / "cache" / "models" / "m.h5.sha256").read_text().strip() == hashlib.sha256(
+        b"first"
+    ).hexdigest()
     path.write_bytes(b"tampered")
     assert not _weights.verify(path, unpinned)
 
@@ -168,12 +192,16 @@ def test_keras_cache_is_reused(isolated_cache, tmp_path):
     keras_copy = tmp_path / "home" / ".keras" / "models" / "k.h5"
     keras_copy.parent.mkdir(parents=True)
     keras_copy.write_bytes(data)
-    entry = _weights.WeightsFile("k.h5", "https://example.org/k.h5", md5=hashlib.md5(data).hexdigest())
+    entry = _weights.WeightsFile(
+        "k.h5", "https://example.org/k.h5", md5=hashlib.md5(data).hexdigest()
+    )
     assert _weights.fetch(entry, progress=False) == keras_copy
 
 
 def test_imagenet_weights_offline_name_the_file_to_place(isolated_cache):
-    with pytest.raises(_weights.WeightsUnavailableError, match="vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"):
+    with pytest.raises(
+        _weights.WeightsUnavailableError, match="vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+    ):
         applications.VGG16(include_top=False, input_shape=(32, 32, 3))
     with pytest.raises(OSError, match="resnet50_weights_tf_dim_ordering_tf_kernels.h5"):
         applications.ResNet50()

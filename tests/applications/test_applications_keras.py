@@ -24,7 +24,10 @@ STRUCTURES = [
 
 
 def _describe(model):
-    return [(layer.name, type(layer).__name__, [tuple(w.shape) for w in layer.weights]) for layer in model.layers]
+    return [
+        (layer.name, type(layer).__name__, [tuple(w.shape) for w in layer.weights])
+        for layer in model.layers
+    ]
 
 
 def _randomize_statistics(keras, model, rng):
@@ -52,7 +55,11 @@ def test_same_layers_names_and_weight_shapes_as_keras(keras_module, name, kwargs
     assert len(ours) == len(reference)
     for mine, theirs in zip(ours, reference):
         if theirs[1] == "Normalization" and mine[2] == theirs[2][:2]:
-            theirs = (theirs[0], theirs[1], theirs[2][:2])  # Keras also keeps adapt()'s sample count
+            theirs = (
+                theirs[0],
+                theirs[1],
+                theirs[2][:2],
+            )  # Keras also keeps adapt()'s sample count
         assert mine == theirs
 
 
@@ -89,7 +96,11 @@ def _small_keras_model(keras, nested):
     x = keras.layers.Flatten()(x)
     outputs = keras.layers.Dense(5)(x)
     model = keras.Model(inputs, outputs)
-    return keras.Sequential([keras.Input((8, 8, 3)), model, keras.layers.Dense(2)]) if nested else model
+    return (
+        keras.Sequential([keras.Input((8, 8, 3)), model, keras.layers.Dense(2)])
+        if nested
+        else model
+    )
 
 
 def _small_strided_model(nested, names=None):
@@ -131,7 +142,9 @@ def test_other_keras_file_formats(keras_module, tmp_path, fmt, nested):
         path = tmp_path / "old.weights.h5"
         reference.save_weights(path)
         with h5py.File(path, "a") as f:  # Keras < 3.6 wrote no layer names
-            f.visititems(lambda name, obj: obj.attrs.pop("name", None) if "name" in obj.attrs else None)
+            f.visititems(
+                lambda name, obj: obj.attrs.pop("name", None) if "name" in obj.attrs else None
+            )
     model = _small_strided_model(nested)
     load_keras_weights(model, path)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-5)

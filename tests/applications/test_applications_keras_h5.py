@@ -1,4 +1,4 @@
-"""The Keras weight-file reader on files written here with h5py in Keras' exact layouts (no Keras needed)."""
+"""The Keras weight-file reader on files written with h5py in Keras' layouts (no Keras needed)."""
 
 import logging
 import zipfile
@@ -8,9 +8,9 @@ import pytest
 
 h5py = pytest.importorskip("h5py")
 
-from strided import layers  # noqa: E402
-from strided.models import Model, Sequential  # noqa: E402
-from strided.saving.keras_h5 import is_keras_weights_file, load_keras_weights  # noqa: E402
+from strided import layers
+from strided.models import Model, Sequential
+from strided.saving.keras_h5 import is_keras_weights_file, load_keras_weights
 
 
 def small_model(prefix=""):
@@ -25,7 +25,12 @@ def arrays(seed=0):
     rng = np.random.default_rng(seed)
     return {
         "conv": [rng.normal(size=(3, 3, 3, 4)), rng.normal(size=4)],
-        "bn": [rng.uniform(0.5, 1.5, 4), rng.normal(size=4), rng.normal(size=4), rng.uniform(0.5, 1.5, 4)],
+        "bn": [
+            rng.uniform(0.5, 1.5, 4),
+            rng.normal(size=4),
+            rng.normal(size=4),
+            rng.uniform(0.5, 1.5, 4),
+        ],
         "dense": [rng.normal(size=(64, 2)), rng.normal(size=2)],
     }
 
@@ -33,8 +38,13 @@ def arrays(seed=0):
 def write_keras3(group, values, names=True, keys=("conv2d", "batch_normalization", "dense")):
     """Keras 3's `.weights.h5`: layers/<class key>/vars/<i>, the layer name as an attribute."""
     group.create_group("vars")
-    for key, layer in [("input_layer", None), (keys[0], "conv"), (keys[1], "bn"), ("flatten", None),
-                       (keys[2], "dense")]:
+    for key, layer in [
+        ("input_layer", None),
+        (keys[0], "conv"),
+        (keys[1], "bn"),
+        ("flatten", None),
+        (keys[2], "dense"),
+    ]:
         vars_group = group.create_group(f"layers/{key}/vars")
         if names:
             vars_group.attrs["name"] = layer or key
@@ -42,7 +52,11 @@ def write_keras3(group, values, names=True, keys=("conv2d", "batch_normalization
             vars_group.create_dataset(str(index), data=np.asarray(value, "float32"))
 
 
-def write_legacy(group, values, weight_names=("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")):
+def write_legacy(
+    group,
+    values,
+    weight_names=("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance"),
+):
     """Keras 2's `.h5`: layer_names, and per layer weight_names + datasets by those names."""
     group.attrs["layer_names"] = [b"input_1", b"conv", b"bn", b"flatten", b"dense"]
     group.attrs["keras_version"] = b"2.13.1"
@@ -85,7 +99,9 @@ def test_keras3_file_of_a_nested_model(tmp_path):
     model = Sequential([layers.Input((6, 6, 3)), small_model(), layers.Dense(3, name="head")])
     load_keras_weights(model, path)
     assert_loaded(model.layers[0], arrays())
-    np.testing.assert_array_equal(model.get_layer("head").get_weights()[0], head[0].astype("float32"))
+    np.testing.assert_array_equal(
+        model.get_layer("head").get_weights()[0], head[0].astype("float32")
+    )
 
 
 def test_layer_names_rescue_a_different_layer_order(tmp_path):
@@ -93,8 +109,11 @@ def test_layer_names_rescue_a_different_layer_order(tmp_path):
     path = tmp_path / "m.weights.h5"
     values = arrays()
     with h5py.File(path, "w") as f:
-        write_keras3(f, {"conv": values["conv"], "bn": values["bn"], "dense": values["dense"]},
-                     keys=("conv2d_1", "batch_normalization_7", "dense_3"))
+        write_keras3(
+            f,
+            {"conv": values["conv"], "bn": values["bn"], "dense": values["dense"]},
+            keys=("conv2d_1", "batch_normalization_7", "dense_3"),
+        )
     model = small_model()
     load_keras_weights(model, path)
     assert_loaded(model, values)
@@ -124,10 +143,15 @@ def test_legacy_h5_by_name(tmp_path, full_model):
 
 
 def test_legacy_h5_keras1_names_and_other_layer_names_load_in_order(tmp_path):
-    """The published VGG16 file names weights like block1_conv1_W_1:0; a model with other names loads in order."""
+    """Keras 1 weight names (block1_conv1_W_1:0, as in the published VGG16 file); other layer
+    names in the model: the layers are paired in order."""
     path = tmp_path / "keras1.h5"
     with h5py.File(path, "w") as f:
-        write_legacy(f, arrays(4), weight_names=("W_1", "b_1", "gamma_1", "beta_1", "running_mean_1", "running_std_1"))
+        write_legacy(
+            f,
+            arrays(4),
+            weight_names=("W_1", "b_1", "gamma_1", "beta_1", "running_mean_1", "running_std_1"),
+        )
     model = small_model(prefix="renamed_")
     load_keras_weights(model, path)
     assert_loaded(model, arrays(4), prefix="renamed_")
@@ -156,7 +180,9 @@ def test_mismatch_names_the_layer_and_assigns_nothing(tmp_path, caplog):
         write_keras3(f, values)
     model = small_model()
     before = model.get_weights()
-    with pytest.raises(ValueError, match=r"layer 'dense'.*has shape \(64, 2\) in the model but \(10, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"layer 'dense'.*has shape \(64, 2\) in the model but \(10, 2\)"
+    ):
         load_keras_weights(model, path)
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     with caplog.at_level(logging.WARNING, logger="strided.saving"):

@@ -10,7 +10,8 @@ import pytest
 
 from strided import applications
 
-# (constructor, kwargs, total parameters, output shape) -- totals are Keras' (or torchvision's + BN statistics)
+# (constructor, kwargs, total parameters, output shape);
+# totals are Keras' (or torchvision's plus the BatchNormalization statistics)
 CASES = [
     ("VGG16", {}, 138_357_544, (None, 1000)),
     ("VGG19", {"include_top": False}, 20_024_384, (None, None, None, 512)),
@@ -37,8 +38,10 @@ def _normalization_has_count():
 @pytest.mark.parametrize("name, kwargs, total, output_shape", CASES, ids=[c[0] for c in CASES])
 def test_parameter_count_and_output_shape(name, kwargs, total, output_shape):
     if name == "EfficientNetB0" and not _normalization_has_count():
-        pytest.xfail("strided.layers.Normalization has no `count` weight (Keras 3: mean, variance, count), "
-                     "so EfficientNetB0 counts one parameter less than Keras' 5,330,571")
+        pytest.xfail(
+            "strided.layers.Normalization has no `count` weight (Keras 3: mean, variance, count), "
+            "so EfficientNetB0 counts one parameter less than Keras' 5,330,571"
+        )
     model = getattr(applications, name)(weights=None, **kwargs)
     assert model.count_params() == total
     assert tuple(model.output_shape) == output_shape
@@ -46,25 +49,39 @@ def test_parameter_count_and_output_shape(name, kwargs, total, output_shape):
     gc.collect()
 
 
-@pytest.mark.parametrize("name, trainable", [("ResNet18", 11_689_512), ("ResNet34", 21_797_672),
-                                             ("ResNet50", 25_583_592), ("MobileNetV2", 3_504_872)])
+@pytest.mark.parametrize(
+    "name, trainable",
+    [
+        ("ResNet18", 11_689_512),
+        ("ResNet34", 21_797_672),
+        ("ResNet50", 25_583_592),
+        ("MobileNetV2", 3_504_872),
+    ],
+)
 def test_trainable_counts_exclude_batch_norm_statistics(name, trainable):
     model = getattr(applications, name)(weights=None)
     assert sum(w.size for w in model.trainable_weights) == trainable
 
 
 def test_vgg19_top_adds_the_three_dense_layers():
-    """VGG19 with top = 143,667,240: the no-top count plus fc1, fc2 and predictions (not allocated)."""
+    """VGG19 with top = 143,667,240: no-top count + fc1, fc2, predictions (not allocated)."""
     dense = (7 * 7 * 512 + 1) * 4096 + (4096 + 1) * 4096 + (4096 + 1) * 1000
     assert 20_024_384 + dense == 143_667_240
 
 
-@pytest.mark.parametrize("name, size, default_shape", [
-    ("VGG16", 224, (None, 224, 224, 3)), ("ResNet50", 224, (None, 224, 224, 3)),
-    ("InceptionV3", 299, (None, 299, 299, 3)), ("MobileNetV2", 224, (None, 224, 224, 3)),
-    ("EfficientNetB0", 224, (None, 224, 224, 3)), ("AlexNet", 224, (None, 224, 224, 3)),
-    ("ResNet18", 224, (None, 224, 224, 3)), ("LeNet5", 32, (None, 32, 32, 1)),
-])
+@pytest.mark.parametrize(
+    "name, size, default_shape",
+    [
+        ("VGG16", 224, (None, 224, 224, 3)),
+        ("ResNet50", 224, (None, 224, 224, 3)),
+        ("InceptionV3", 299, (None, 299, 299, 3)),
+        ("MobileNetV2", 224, (None, 224, 224, 3)),
+        ("EfficientNetB0", 224, (None, 224, 224, 3)),
+        ("AlexNet", 224, (None, 224, 224, 3)),
+        ("ResNet18", 224, (None, 224, 224, 3)),
+        ("LeNet5", 32, (None, 32, 32, 1)),
+    ],
+)
 def test_default_input_shape_with_top(name, size, default_shape):
     model = getattr(applications, name)(weights=None, include_top=True, classes=3)
     assert tuple(model.input_shape) == default_shape

@@ -13,11 +13,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from torch_reference_models import VGG, MobileNetV2, ResNet, randomize_batch_norm  # noqa: E402
+from torch_reference_models import VGG, MobileNetV2, ResNet, randomize_batch_norm
 
-from strided import applications, layers  # noqa: E402
-from strided.models import Model  # noqa: E402
-from strided.saving import torch_import  # noqa: E402
+from strided import applications, layers
+from strided.models import Model
+from strided.saving import torch_import
 
 
 def _torch_output(module, x):
@@ -39,28 +39,45 @@ def _check(module, build, tmp_path, shape=(32, 32, 3), seed=0):
 
 
 def test_resnet18_state_dict(tmp_path):
-    _check(ResNet(num_classes=10), lambda p: applications.ResNet18(
-        weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None), tmp_path)
+    _check(
+        ResNet(num_classes=10),
+        lambda p: applications.ResNet18(
+            weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None
+        ),
+        tmp_path,
+    )
 
 
 def test_resnet34_names_cover_every_module():
     module = ResNet(blocks=(3, 4, 6, 3), num_classes=3)
     with_weights = {key.rpartition(".")[0] for key in module.state_dict()}
-    model = applications.ResNet34(weights=None, include_top=True, classes=3, input_shape=(32, 32, 3))
+    model = applications.ResNet34(
+        weights=None, include_top=True, classes=3, input_shape=(32, 32, 3)
+    )
     mapped = {applications.resnet_basic.torch_names(path) for path in with_weights}
     assert mapped == {layer.name for layer in model.layers if layer.weights}
 
 
 def test_mobilenet_v2_state_dict_builds_the_torchvision_variant(tmp_path):
-    model = _check(MobileNetV2(num_classes=10), lambda p: applications.MobileNetV2(
-        weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None), tmp_path)
+    model = _check(
+        MobileNetV2(num_classes=10),
+        lambda p: applications.MobileNetV2(
+            weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None
+        ),
+        tmp_path,
+    )
     assert model.get_layer("bn_Conv1").epsilon == pytest.approx(1e-5)
     assert model.get_layer("block_1_pad").padding == ((1, 1), (1, 1))
 
 
 def test_vgg16_state_dict(tmp_path):
-    _check(VGG(num_classes=10, flat=512), lambda p: applications.VGG16(
-        weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None), tmp_path)
+    _check(
+        VGG(num_classes=10, flat=512),
+        lambda p: applications.VGG16(
+            weights=p, input_shape=(32, 32, 3), classes=10, classifier_activation=None
+        ),
+        tmp_path,
+    )
 
 
 def test_alexnet_state_dict_at_the_smallest_size(tmp_path):
@@ -70,17 +87,41 @@ def test_alexnet_state_dict_at_the_smallest_size(tmp_path):
         def __init__(self):
             super().__init__()
             self.features = nn.Sequential(
-                nn.Conv2d(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(),
-                nn.MaxPool2d(3, 2), nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(), nn.Conv2d(384, 256, 3, padding=1),
-                nn.ReLU(), nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
-            self.classifier = nn.Sequential(nn.Dropout(), nn.Linear(256, 4096), nn.ReLU(), nn.Dropout(),
-                                            nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 3))
+                nn.Conv2d(3, 64, 11, 4, 2),
+                nn.ReLU(),
+                nn.MaxPool2d(3, 2),
+                nn.Conv2d(64, 192, 5, padding=2),
+                nn.ReLU(),
+                nn.MaxPool2d(3, 2),
+                nn.Conv2d(192, 384, 3, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(384, 256, 3, padding=1),
+                nn.ReLU(),
+                nn.Conv2d(256, 256, 3, padding=1),
+                nn.ReLU(),
+                nn.MaxPool2d(3, 2),
+            )
+            self.classifier = nn.Sequential(
+                nn.Dropout(),
+                nn.Linear(256, 4096),
+                nn.ReLU(),
+                nn.Dropout(),
+                nn.Linear(4096, 4096),
+                nn.ReLU(),
+                nn.Linear(4096, 3),
+            )
 
         def forward(self, x):
             return self.classifier(torch.flatten(self.features(x), 1))
 
-    _check(AlexNet(), lambda p: applications.AlexNet(
-        weights=p, input_shape=(63, 63, 3), classes=3, classifier_activation=None), tmp_path, shape=(63, 63, 3))
+    _check(
+        AlexNet(),
+        lambda p: applications.AlexNet(
+            weights=p, input_shape=(63, 63, 3), classes=3, classifier_activation=None
+        ),
+        tmp_path,
+        shape=(63, 63, 3),
+    )
 
 
 def _flatten_models():
@@ -107,7 +148,9 @@ def test_first_dense_after_flatten_gets_its_rows_permuted():
     module, model = _flatten_models()
     torch_import.load_torch_weights(model, module.state_dict())
     x = np.random.default_rng(2).normal(size=(3, 5, 7, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), _torch_output(module, x), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), _torch_output(module, x), rtol=1e-5, atol=1e-5
+    )
     naive = module.state_dict()["dense.weight"].numpy().T
     assert not np.array_equal(model.get_layer("dense").get_weights()[0], naive)
 
@@ -116,7 +159,11 @@ def _write_safetensors(path, arrays):
     header, blobs, offset = {}, [], 0
     for name, array in arrays.items():
         data = np.ascontiguousarray(array, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(data)]}
+        header[name] = {
+            "dtype": "F32",
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(data)],
+        }
         blobs.append(data)
         offset += len(data)
     encoded = json.dumps(header).encode()
@@ -132,7 +179,9 @@ def test_safetensors_file_is_read_without_torch(tmp_path):
     assert list(read) == list(state) and all(np.array_equal(read[k], state[k]) for k in state)
     torch_import.load_torch_weights(model, str(path))
     x = np.random.default_rng(4).normal(size=(2, 5, 7, 3)).astype("float32")
-    np.testing.assert_allclose(model.predict(x, verbose=0), _torch_output(module, x), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        model.predict(x, verbose=0), _torch_output(module, x), rtol=1e-5, atol=1e-5
+    )
 
 
 def test_checkpoint_wrappers_and_data_parallel_prefix_are_unwrapped():
@@ -152,10 +201,15 @@ def test_mismatches_are_reported_and_nothing_is_assigned():
         torch_import.load_torch_weights(model, state)
     message = str(info.value)
     assert "torch module 'extra': no layer named 'extra' in the model" in message
-    assert "torch module 'dense' -> layer 'dense': weight 'kernel' has shape (60, 6) in the model but (7, 6)" in message
+    assert (
+        "torch module 'dense' -> layer 'dense': weight 'kernel' has shape (60, 6) in the model "
+        "but (7, 6)" in message
+    )
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
     torch_import.load_torch_weights(model, state, skip_mismatch=True)  # loads conv and bn only
-    np.testing.assert_array_equal(model.get_layer("conv").get_weights()[1], module.state_dict()["conv.bias"].numpy())
+    np.testing.assert_array_equal(
+        model.get_layer("conv").get_weights()[1], module.state_dict()["conv.bias"].numpy()
+    )
 
 
 def test_pickled_files_are_read_with_weights_only(tmp_path, monkeypatch):
@@ -175,7 +229,7 @@ def test_pickled_files_are_read_with_weights_only(tmp_path, monkeypatch):
 
 
 def test_imagenet_weights_from_the_cache_without_the_top(tmp_path, monkeypatch):
-    """weights="imagenet" without network: a verified file in the cache; the classifier is skipped."""
+    """weights="imagenet" offline: a verified file in the cache; its classifier is skipped."""
     import hashlib
 
     from strided.applications import _weights, resnet_basic
@@ -188,7 +242,9 @@ def test_imagenet_weights_from_the_cache_without_the_top(tmp_path, monkeypatch):
     prefix = hashlib.sha256(staging.read_bytes()).hexdigest()[:8]
     staging.rename(folder / f"resnet18-{prefix}.pth")
     monkeypatch.setenv("STRIDED_DATA", str(tmp_path))
-    monkeypatch.setitem(resnet_basic.IMAGENET, "resnet18", _weights.torchvision_file(f"resnet18-{prefix}.pth"))
+    monkeypatch.setitem(
+        resnet_basic.IMAGENET, "resnet18", _weights.torchvision_file(f"resnet18-{prefix}.pth")
+    )
     model = applications.ResNet18(include_top=False, pooling="avg", input_shape=(32, 32, 3))
     x = np.random.default_rng(5).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     features = torch.nn.Sequential(*list(module.children())[:-1])

@@ -1,4 +1,4 @@
-"""The lessons' transfer-learning recipe: freeze the base, train a new head, then fine-tune the last layers.
+"""The lessons' transfer-learning recipe: freeze the base, train a new head, fine-tune.
 
 Frozen weights must not move at all (bit for bit, BatchNormalization's moving statistics
 included: a frozen BatchNormalization runs in inference mode even while the model trains),
@@ -32,7 +32,9 @@ def test_freeze_train_head_then_fine_tune_last_layers(data):
     x, y = data
     base = applications.MobileNetV2(weights=None, include_top=False, input_shape=(32, 32, 3))
     base.trainable = False
-    model = Sequential([base, layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax", name="head")])
+    model = Sequential(
+        [base, layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax", name="head")]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     lines = []
     model.summary(print_fn=lines.append)
@@ -51,11 +53,21 @@ def test_freeze_train_head_then_fine_tune_last_layers(data):
     for layer in base.layers[:-4]:
         layer.trainable = False
     unfrozen = {w.path for layer in base.layers[-4:] for w in layer.weights}
-    assert {layer.name for layer in base.layers[-4:]} == {"block_16_project_BN", "Conv_1", "Conv_1_bn", "out_relu"}
-    model.compile(optimizer=optimizers.Adam(1e-4), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert {layer.name for layer in base.layers[-4:]} == {
+        "block_16_project_BN",
+        "Conv_1",
+        "Conv_1_bn",
+        "out_relu",
+    }
+    model.compile(
+        optimizer=optimizers.Adam(1e-4),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     assert model.optimizer.learning_rate == pytest.approx(1e-4)
     assert sum(w.size for w in model.trainable_weights) == 3_843 + sum(
-        w.size for layer in base.layers[-4:] for w in layer.trainable_weights)
+        w.size for layer in base.layers[-4:] for w in layer.trainable_weights
+    )
     lines = []
     model.summary(print_fn=lines.append)
     trainable = 3_843 + 320 * 2 + 320 * 1280 + 1280 * 2
@@ -65,8 +77,12 @@ def test_freeze_train_head_then_fine_tune_last_layers(data):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     moved = changed(before, base)
     assert moved <= unfrozen  # nothing outside the last 4 layers moved
-    assert {"Conv_1/kernel", "Conv_1_bn/moving_mean", "Conv_1_bn/moving_variance",
-            "block_16_project_BN/moving_mean"} <= moved
+    assert {
+        "Conv_1/kernel",
+        "Conv_1_bn/moving_mean",
+        "Conv_1_bn/moving_variance",
+        "block_16_project_BN/moving_mean",
+    } <= moved
 
 
 def test_a_frozen_base_runs_batch_norm_in_inference_mode(data):

@@ -19,7 +19,9 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(planes)
         self.downsample = None
         if stride != 1 or inplanes != planes:
-            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+            self.downsample = nn.Sequential(
+                nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes)
+            )
 
     def forward(self, x):
         identity = x if self.downsample is None else self.downsample(x)
@@ -55,10 +57,34 @@ class ResNet(nn.Module):
 
 
 class VGG(nn.Module):
-    """torchvision.models.vgg16 layout (features / avgpool / classifier), any input size giving 7x7."""
+    """torchvision.models.vgg16's layout (features / avgpool / classifier)."""
 
-    def __init__(self, config=(64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"),
-                 num_classes=1000, hidden=4096, flat=512 * 7 * 7):
+    def __init__(
+        self,
+        config=(
+            64,
+            64,
+            "M",
+            128,
+            128,
+            "M",
+            256,
+            256,
+            256,
+            "M",
+            512,
+            512,
+            512,
+            "M",
+            512,
+            512,
+            512,
+            "M",
+        ),
+        num_classes=1000,
+        hidden=4096,
+        flat=512 * 7 * 7,
+    ):
         super().__init__()
         modules, channels = [], 3
         for value in config:
@@ -69,26 +95,39 @@ class VGG(nn.Module):
                 channels = value
         self.features = nn.Sequential(*modules)
         self.avgpool = nn.Identity()
-        self.classifier = nn.Sequential(nn.Linear(flat, hidden), nn.ReLU(True), nn.Dropout(), nn.Linear(hidden, hidden),
-                                        nn.ReLU(True), nn.Dropout(), nn.Linear(hidden, num_classes))
+        self.classifier = nn.Sequential(
+            nn.Linear(flat, hidden),
+            nn.ReLU(True),
+            nn.Dropout(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(True),
+            nn.Dropout(),
+            nn.Linear(hidden, num_classes),
+        )
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
 def _conv_bn_relu6(inp, out, kernel=3, stride=1, groups=1):
-    return nn.Sequential(nn.Conv2d(inp, out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
-                         nn.BatchNorm2d(out), nn.ReLU6(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(inp, out, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(out),
+        nn.ReLU6(inplace=True),
+    )
 
 
 class InvertedResidual(nn.Module):
     def __init__(self, inp, oup, stride, expand_ratio):
         super().__init__()
-        hidden = int(round(inp * expand_ratio))
+        hidden = round(inp * expand_ratio)
         self.use_res_connect = stride == 1 and inp == oup
         layers = [] if expand_ratio == 1 else [_conv_bn_relu6(inp, hidden, kernel=1)]
-        layers += [_conv_bn_relu6(hidden, hidden, stride=stride, groups=hidden),
-                   nn.Conv2d(hidden, oup, 1, 1, 0, bias=False), nn.BatchNorm2d(oup)]
+        layers += [
+            _conv_bn_relu6(hidden, hidden, stride=stride, groups=hidden),
+            nn.Conv2d(hidden, oup, 1, 1, 0, bias=False),
+            nn.BatchNorm2d(oup),
+        ]
         self.conv = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -100,8 +139,15 @@ class MobileNetV2(nn.Module):
 
     def __init__(self, num_classes=1000):
         super().__init__()
-        settings = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
-                    (6, 320, 1, 1)]
+        settings = [
+            (1, 16, 1, 1),
+            (6, 24, 2, 2),
+            (6, 32, 3, 2),
+            (6, 64, 4, 2),
+            (6, 96, 3, 1),
+            (6, 160, 3, 2),
+            (6, 320, 1, 1),
+        ]
         features, channels = [_conv_bn_relu6(3, 32, stride=2)], 32
         for t, c, n, s in settings:
             for i in range(n):

@@ -257,7 +257,8 @@ def test_float32_stays_float32_through_ops_and_gradients(rng):
 
 def test_tensor_dtype_defaults():
     assert Tensor([1.0, 2.0]).dtype == np.float32
-    assert Tensor(np.zeros(2)).dtype == np.float32
+    assert Tensor(np.zeros(2, np.float32)).dtype == np.float32
+    assert Tensor(np.zeros(2)).dtype == np.float64  # an array keeps its dtype, as in NumPy and torch
     assert Tensor(np.array([1, 2])).dtype.kind == "i"  # labels keep an integer type
     assert Tensor(np.zeros(2), dtype=np.float64).dtype == np.float64
 

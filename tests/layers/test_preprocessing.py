@@ -232,11 +232,11 @@ def test_single_unbatched_image(images):
 def test_gradients_flow_through_the_augmentation():
     x = Tensor(np.random.default_rng(0).random((2, 5, 6, 1)), requires_grad=True)
     for layer in (
-        RandomRotation(0.3, seed=0, fill_mode="constant"),
-        RandomZoom(0.3, seed=1),
-        RandomContrast(0.4, seed=2, value_range=(-10, 10)),
-        RandomCrop(3, 4, seed=3),
-    ):
+        RandomRotation(0.3, seed=0, fill_mode="constant", dtype="float64"),
+        RandomZoom(0.3, seed=1, dtype="float64"),
+        RandomContrast(0.4, seed=2, value_range=(-10, 10), dtype="float64"),
+        RandomCrop(3, 4, seed=3, dtype="float64"),
+    ):  # float64 layers: gradcheck's finite differences need the precision
         assert gradcheck(lambda t, layer=layer: _replay(layer, t), [x])
 
 

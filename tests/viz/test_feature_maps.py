@@ -56,6 +56,9 @@ def test_choosing_layers_and_single_images(lesson_model, images):
     # lesson: testing_images[9].reshape(1, 28, 28, 1); a bare (H, W) image works too
     single = feature_maps(lesson_model, images[0, :, :, 0], layers=[0])
     assert np.allclose(single["conv2d"], feature_maps(lesson_model, images[:1])["conv2d"])
+    # lesson 002 passes test_images[[9, 22, 45]]: a batch of grey images without the channel axis
+    grey_batch = feature_maps(lesson_model, images[:, :, :, 0])
+    assert np.allclose(grey_batch["conv2d"], feature_maps(lesson_model, images)["conv2d"])
     with pytest.raises(ValueError, match="no layer named 'nope'.*conv2d"):
         feature_maps(lesson_model, images, layers=["nope"])
 

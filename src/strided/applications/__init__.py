@@ -22,7 +22,16 @@ Every constructor takes `include_top`, `weights` (None, "imagenet" or a file: Ke
 """
 
 from strided.applications import (
-    alexnet, efficientnet, imagenet_utils, inception_v3, lenet, mobilenet_v2, resnet, resnet50, resnet_basic, vgg16,
+    alexnet,
+    efficientnet,
+    imagenet_utils,
+    inception_v3,
+    lenet,
+    mobilenet_v2,
+    resnet,
+    resnet50,
+    resnet_basic,
+    vgg16,
     vgg19,
 )
 from strided.applications.alexnet import AlexNet
@@ -35,14 +44,33 @@ from strided.applications.resnet_basic import ResNet18, ResNet34
 from strided.applications.vgg import VGG16, VGG19
 
 __all__ = [
-    "LeNet5", "AlexNet", "VGG16", "VGG19", "ResNet18", "ResNet34", "ResNet50", "ResNet101", "ResNet152",
-    "InceptionV3", "MobileNetV2", "EfficientNetB0",
-    "alexnet", "efficientnet", "imagenet_utils", "inception_v3", "lenet", "mobilenet_v2", "resnet", "resnet50",
-    "resnet_basic", "vgg16", "vgg19",
+    "VGG16",
+    "VGG19",
+    "AlexNet",
+    "EfficientNetB0",
+    "InceptionV3",
+    "LeNet5",
+    "MobileNetV2",
+    "ResNet18",
+    "ResNet34",
+    "ResNet50",
+    "ResNet101",
+    "ResNet152",
+    "alexnet",
+    "efficientnet",
+    "imagenet_utils",
+    "inception_v3",
+    "lenet",
+    "mobilenet_v2",
+    "resnet",
+    "resnet50",
+    "resnet_basic",
+    "vgg16",
+    "vgg19",
 ]
 
 # the lessons' small models (mnist_cnn, fashion_cnn, cifar_cnn), from lessons.py
 from strided.applications import lessons
-from strided.applications.lessons import *  # noqa: E402,F401,F403
+from strided.applications.lessons import *
 
 __all__ += ["lessons"] + list(lessons.__all__)

@@ -1,7 +1,8 @@
 """The plumbing every application constructor shares (Keras' applications do the same steps).
 
 1. `check_arguments`: `weights` is None, "imagenet" or an existing file; ImageNet weights with
-   the top need 1000 classes; `pooling` is None, "avg" or "max".
+   the top need 1000 classes; `pooling` is None, "avg" or "max"; pretrained classifiers
+   stay softmax (or None for logits).
 2. `image_input`: a fresh `Input`, or the user's symbolic `input_tensor`.
 3. `finish`: wrap the graph in a functional `Model`, starting from the tensor's true source
    inputs when `input_tensor` came out of other layers.
@@ -14,14 +15,26 @@ import os
 import zipfile
 
 from strided import _config, layers
+from strided.applications import imagenet_utils
 from strided.layers.keras_tensor import KerasTensor
 from strided.models import Model
 
 TORCH_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors", ".ckpt")
 
 
-def check_arguments(weights, include_top, classes, pooling, has_imagenet=True, model_name="this model"):
-    if not (weights in (None, "imagenet") or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))):
+def check_arguments(
+    weights,
+    include_top,
+    classes,
+    pooling,
+    classifier_activation="softmax",
+    has_imagenet=True,
+    model_name="this model",
+):
+    if not (
+        weights in (None, "imagenet")
+        or (isinstance(weights, (str, os.PathLike)) and os.path.exists(weights))
+    ):
         raise ValueError(
             "The `weights` argument should be either `None` (random initialization), 'imagenet' "
             "(pre-training on ImageNet), or the path to the weights file to be loaded.  "
@@ -40,6 +53,8 @@ def check_arguments(weights, include_top, classes, pooling, has_imagenet=True, m
         )
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"`pooling` must be None, 'avg' or 'max'. Received: pooling={pooling!r}")
+    if include_top:  # checked before anything is built
+        imagenet_utils.validate_activation(classifier_activation, weights)
 
 
 def channel_axis():

@@ -54,7 +54,9 @@ def keras_file(folder, fname, md5=None, base=KERAS_BASE):
 
 def torchvision_file(fname):
     """torchvision names its files `<arch>-<first 8 hex digits of the SHA-256>.pth`."""
-    return WeightsFile(fname, TORCHVISION_BASE + fname, sha256_prefix=fname.rsplit("-", 1)[1].split(".")[0])
+    return WeightsFile(
+        fname, TORCHVISION_BASE + fname, sha256_prefix=fname.rsplit("-", 1)[1].split(".")[0]
+    )
 
 
 def cache_folder(entry):
@@ -103,11 +105,19 @@ def fetch(entry, progress=True, timeout=60):
         if candidate.is_file():
             if verify(candidate, entry):
                 return candidate
-            logger.warning("%s does not match its published %s; ignoring it.", candidate, _describe_hash(entry))
+            logger.warning(
+                "%s does not match its published %s; ignoring it.", candidate, _describe_hash(entry)
+            )
     try:
         if entry.sha256:
-            return _download.get_file(entry.fname, [entry.url], entry.sha256, cache_subdir=entry.subdir,
-                                      progress=progress, timeout=timeout)
+            return _download.get_file(
+                entry.fname,
+                [entry.url],
+                entry.sha256,
+                cache_subdir=entry.subdir,
+                progress=progress,
+                timeout=timeout,
+            )
         return _download_checked(entry, target, progress, timeout)
     except ChecksumError:
         raise
@@ -115,7 +125,8 @@ def fetch(entry, progress=True, timeout=60):
         raise WeightsUnavailableError(
             f"Could not download {entry.fname} from {entry.url} ({type(error).__name__}: {error}). "
             f"Without a network, download that file on another machine and place it at {target} "
-            f"(the strided cache; set STRIDED_DATA to use another folder) or in {keras_copy.parent}/. "
+            "(the strided cache; set STRIDED_DATA to use another folder) or in "
+            f"{keras_copy.parent}/. "
             f"It is checked against its {_describe_hash(entry)}."
         ) from None
 
@@ -145,8 +156,9 @@ def _download_checked(entry, target, progress, timeout):
         actual = md5.hexdigest() if entry.md5 else sha256.hexdigest()
         if expected and not actual.startswith(expected):
             raise ChecksumError(
-                f"the file downloaded from {entry.url} has digest {actual}, but the published value is "
-                f"{expected}; it was deleted. The server may be serving a different or damaged file."
+                f"the file downloaded from {entry.url} has digest {actual}, but the published "
+                f"value is {expected}; it was deleted. The server may be serving a different or "
+                "damaged file."
             )
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)

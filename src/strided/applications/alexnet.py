@@ -17,12 +17,28 @@ from strided import _config, layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 IMAGENET = _weights.torchvision_file("alexnet-owt-7be5be79.pth")
-TORCH_NAMES = {"features.0": "conv1", "features.3": "conv2", "features.6": "conv3", "features.8": "conv4",
-               "features.10": "conv5", "classifier.1": "fc1", "classifier.4": "fc2", "classifier.6": "predictions"}
+TORCH_NAMES = {
+    "features.0": "conv1",
+    "features.3": "conv2",
+    "features.6": "conv3",
+    "features.8": "conv4",
+    "features.10": "conv5",
+    "classifier.1": "fc1",
+    "classifier.4": "fc2",
+    "classifier.6": "predictions",
+}
 
 
-def AlexNet(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-            classifier_activation="softmax", name="alexnet"):
+def AlexNet(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="alexnet",
+):
     """AlexNet: 5 convolutions (ReLU, overlapping max pooling) + 3 dense layers with dropout.
 
     Args:
@@ -44,10 +60,15 @@ def AlexNet(include_top=True, weights="imagenet", input_tensor=None, input_shape
         >>> AlexNet(weights=None).count_params()
         61100840
     """
-    _builder.check_arguments(weights, include_top, classes, pooling)
+    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=63, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=224,
+        min_size=63,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((2, 2), (2, 2)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 11, strides=4, activation="relu", name="conv1")(x)
@@ -64,7 +85,6 @@ def AlexNet(include_top=True, weights="imagenet", input_tensor=None, input_shape
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dropout(0.5, name="fc2_dropout")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = _builder.global_pooling(x, pooling)
@@ -73,7 +93,7 @@ def AlexNet(include_top=True, weights="imagenet", input_tensor=None, input_shape
 
 
 def preprocess_input(x, data_format=None):
-    """Scale to [0, 1], then normalise with ImageNet's mean and std per RGB channel (torchvision)."""
+    """Scale to [0, 1], then normalise with ImageNet's per-channel mean and std (torchvision)."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
@@ -82,4 +102,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["AlexNet", "preprocess_input", "decode_predictions"]
+__all__ = ["AlexNet", "decode_predictions", "preprocess_input"]

@@ -30,42 +30,87 @@ MD5 = {"b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc
 IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
 
 DEFAULT_BLOCKS_ARGS = [
-    {"kernel_size": k, "repeats": r, "filters_in": fi, "filters_out": fo, "expand_ratio": e, "id_skip": True,
-     "strides": s, "se_ratio": 0.25}
-    for k, r, fi, fo, e, s in [(3, 1, 32, 16, 1, 1), (3, 2, 16, 24, 6, 2), (5, 2, 24, 40, 6, 2),
-                               (3, 3, 40, 80, 6, 2), (5, 3, 80, 112, 6, 1), (5, 4, 112, 192, 6, 2),
-                               (3, 1, 192, 320, 6, 1)]
+    {
+        "kernel_size": k,
+        "repeats": r,
+        "filters_in": fi,
+        "filters_out": fo,
+        "expand_ratio": e,
+        "id_skip": True,
+        "strides": s,
+        "se_ratio": 0.25,
+    }
+    for k, r, fi, fo, e, s in [
+        (3, 1, 32, 16, 1, 1),
+        (3, 2, 16, 24, 6, 2),
+        (5, 2, 24, 40, 6, 2),
+        (3, 3, 40, 80, 6, 2),
+        (5, 3, 80, 112, 6, 1),
+        (5, 4, 112, 192, 6, 2),
+        (3, 1, 192, 320, 6, 1),
+    ]
 ]
-CONV_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                           "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"}}
-DENSE_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
-                            "config": {"scale": 1.0 / 3.0, "mode": "fan_out", "distribution": "uniform"}}
+CONV_KERNEL_INITIALIZER = {
+    "class_name": "VarianceScaling",
+    "config": {"scale": 2.0, "mode": "fan_out", "distribution": "truncated_normal"},
+}
+DENSE_KERNEL_INITIALIZER = {
+    "class_name": "VarianceScaling",
+    "config": {"scale": 1.0 / 3.0, "mode": "fan_out", "distribution": "uniform"},
+}
 
 
 def imagenet_file(name, weights_name, include_top):
     fname = name + (".h5" if include_top else "_notop.h5")
-    return _weights.keras_file("", fname, MD5[weights_name][0 if include_top else 1], base=KERAS_BASE)
+    return _weights.keras_file(
+        "", fname, MD5[weights_name][0 if include_top else 1], base=KERAS_BASE
+    )
 
 
-def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16, kernel_size=3,
-          strides=1, expand_ratio=1, se_ratio=0.0, id_skip=True):
-    """One MBConv block: expand -> depthwise -> squeeze-and-excite -> project (+ dropped-path residual)."""
+def block(
+    inputs,
+    activation="swish",
+    drop_rate=0.0,
+    name="",
+    filters_in=32,
+    filters_out=16,
+    kernel_size=3,
+    strides=1,
+    expand_ratio=1,
+    se_ratio=0.0,
+    id_skip=True,
+):
+    """One MBConv block: expand -> depthwise -> squeeze-and-excite -> project (+ residual)."""
     bn_axis = _builder.channel_axis()
     filters = filters_in * expand_ratio
     if expand_ratio != 1:
-        x = layers.Conv2D(filters, 1, padding="same", use_bias=False, kernel_initializer=CONV_KERNEL_INITIALIZER,
-                          name=f"{name}expand_conv")(inputs)
+        x = layers.Conv2D(
+            filters,
+            1,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=CONV_KERNEL_INITIALIZER,
+            name=f"{name}expand_conv",
+        )(inputs)
         x = layers.BatchNormalization(axis=bn_axis, name=f"{name}expand_bn")(x)
         x = layers.Activation(activation, name=f"{name}expand_activation")(x)
     else:
         x = inputs
     if strides == 2:
-        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, kernel_size), name=f"{name}dwconv_pad")(x)
+        x = layers.ZeroPadding2D(
+            padding=imagenet_utils.correct_pad(x, kernel_size), name=f"{name}dwconv_pad"
+        )(x)
         conv_pad = "valid"
     else:
         conv_pad = "same"
-    x = layers.DepthwiseConv2D(kernel_size, strides=strides, padding=conv_pad, use_bias=False,
-                               depthwise_initializer=CONV_KERNEL_INITIALIZER, name=f"{name}dwconv")(x)
+    x = layers.DepthwiseConv2D(
+        kernel_size,
+        strides=strides,
+        padding=conv_pad,
+        use_bias=False,
+        depthwise_initializer=CONV_KERNEL_INITIALIZER,
+        name=f"{name}dwconv",
+    )(x)
     x = layers.BatchNormalization(axis=bn_axis, name=f"{name}bn")(x)
     x = layers.Activation(activation, name=f"{name}activation")(x)
     if 0 < se_ratio <= 1:
@@ -73,13 +118,31 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
         se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
         se_shape = (filters, 1, 1) if bn_axis == 1 else (1, 1, filters)
         se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
-        se = layers.Conv2D(filters_se, 1, padding="same", activation=activation,
-                           kernel_initializer=CONV_KERNEL_INITIALIZER, name=f"{name}se_reduce")(se)
-        se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid",
-                           kernel_initializer=CONV_KERNEL_INITIALIZER, name=f"{name}se_expand")(se)
+        se = layers.Conv2D(
+            filters_se,
+            1,
+            padding="same",
+            activation=activation,
+            kernel_initializer=CONV_KERNEL_INITIALIZER,
+            name=f"{name}se_reduce",
+        )(se)
+        se = layers.Conv2D(
+            filters,
+            1,
+            padding="same",
+            activation="sigmoid",
+            kernel_initializer=CONV_KERNEL_INITIALIZER,
+            name=f"{name}se_expand",
+        )(se)
         x = layers.multiply([x, se], name=f"{name}se_excite")
-    x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False, kernel_initializer=CONV_KERNEL_INITIALIZER,
-                      name=f"{name}project_conv")(x)
+    x = layers.Conv2D(
+        filters_out,
+        1,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=CONV_KERNEL_INITIALIZER,
+        name=f"{name}project_conv",
+    )(x)
     x = layers.BatchNormalization(axis=bn_axis, name=f"{name}project_bn")(x)
     if id_skip and strides == 1 and filters_in == filters_out:
         if drop_rate > 0:
@@ -88,17 +151,44 @@ def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, fil
     return x
 
 
-def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rate=0.2, drop_connect_rate=0.2,
-                 depth_divisor=8, activation="swish", blocks_args="default", name="efficientnet", include_top=True,
-                 weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-                 classifier_activation="softmax", weights_name=None):
+def EfficientNet(
+    width_coefficient,
+    depth_coefficient,
+    default_size,
+    dropout_rate=0.2,
+    drop_connect_rate=0.2,
+    depth_divisor=8,
+    activation="swish",
+    blocks_args="default",
+    name="efficientnet",
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    weights_name=None,
+):
     """The EfficientNet family builder (B0 = width 1.0, depth 1.0, 224x224), as Keras'."""
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
-    _builder.check_arguments(weights, include_top, classes, pooling, has_imagenet=weights_name in MD5,
-                             model_name=name)
+    _builder.check_arguments(
+        weights,
+        include_top,
+        classes,
+        pooling,
+        classifier_activation,
+        has_imagenet=weights_name in MD5,
+        model_name=name,
+    )
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=default_size, min_size=32, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=default_size,
+        min_size=32,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     bn_axis = _builder.channel_axis()
 
@@ -108,41 +198,66 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         return int(new_filters + divisor if new_filters < 0.9 * filters else new_filters)
 
     def round_repeats(repeats):
-        return int(math.ceil(depth_coefficient * repeats))
+        return math.ceil(depth_coefficient * repeats)
 
     x = layers.Rescaling(1.0 / 255.0)(img_input)
     x = layers.Normalization(axis=bn_axis)(x)
     if weights == "imagenet":  # Keras' compensation for the variance stored in its weights
         x = layers.Rescaling([1.0 / math.sqrt(stddev) for stddev in IMAGENET_STDDEV_RGB])(x)
     x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
-    x = layers.Conv2D(round_filters(32), 3, strides=2, padding="valid", use_bias=False,
-                      kernel_initializer=CONV_KERNEL_INITIALIZER, name="stem_conv")(x)
+    x = layers.Conv2D(
+        round_filters(32),
+        3,
+        strides=2,
+        padding="valid",
+        use_bias=False,
+        kernel_initializer=CONV_KERNEL_INITIALIZER,
+        name="stem_conv",
+    )(x)
     x = layers.BatchNormalization(axis=bn_axis, name="stem_bn")(x)
     x = layers.Activation(activation, name="stem_activation")(x)
     blocks_args = copy.deepcopy(blocks_args)
     b, blocks = 0, float(sum(round_repeats(args["repeats"]) for args in blocks_args))
     for i, args in enumerate(blocks_args):
         if args["repeats"] <= 0:
-            raise ValueError(f"The number of repeats in `EfficientNet` must be > 0. Received: repeats={args['repeats']}")
+            raise ValueError(
+                "The number of repeats in `EfficientNet` must be > 0. "
+                f"Received: repeats={args['repeats']}"
+            )
         args["filters_in"] = round_filters(args["filters_in"])
         args["filters_out"] = round_filters(args["filters_out"])
         for j in range(round_repeats(args.pop("repeats"))):
             if j > 0:
                 args["strides"] = 1
                 args["filters_in"] = args["filters_out"]
-            x = block(x, activation, drop_connect_rate * b / blocks, name=f"block{i + 1}{chr(j + 97)}_", **args)
+            x = block(
+                x,
+                activation,
+                drop_connect_rate * b / blocks,
+                name=f"block{i + 1}{chr(j + 97)}_",
+                **args,
+            )
             b += 1
-    x = layers.Conv2D(round_filters(1280), 1, padding="same", use_bias=False,
-                      kernel_initializer=CONV_KERNEL_INITIALIZER, name="top_conv")(x)
+    x = layers.Conv2D(
+        round_filters(1280),
+        1,
+        padding="same",
+        use_bias=False,
+        kernel_initializer=CONV_KERNEL_INITIALIZER,
+        name="top_conv",
+    )(x)
     x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         if dropout_rate > 0:
             x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
-                         name="predictions")(x)
+        x = layers.Dense(
+            classes,
+            activation=classifier_activation,
+            kernel_initializer=DENSE_KERNEL_INITIALIZER,
+            name="predictions",
+        )(x)
     else:
         x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
     model = _builder.finish(img_input, x, input_tensor, name)
@@ -150,8 +265,16 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
     return _builder.load_weights(model, weights, entry)
 
 
-def EfficientNetB0(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                   classes=1000, classifier_activation="softmax", name="efficientnetb0"):
+def EfficientNetB0(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="efficientnetb0",
+):
     """EfficientNetB0: 16 MBConv blocks, 5,330,571 parameters (Keras' `EfficientNetB0`).
 
     Args:
@@ -167,15 +290,28 @@ def EfficientNetB0(include_top=True, weights="imagenet", input_tensor=None, inpu
         name: the model's name.
 
     Shape:
-        (batch, H, W, 3) -> (batch, classes), or (batch, ceil(H/32), ceil(W/32), 1280) without the top.
+        (batch, H, W, 3) -> (batch, classes);
+        without the top (batch, ceil(H/32), ceil(W/32), 1280).
 
     Example:
         >>> EfficientNetB0(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 1280)
     """
-    return EfficientNet(1.0, 1.0, 224, 0.2, name=name, include_top=include_top, weights=weights,
-                        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling, classes=classes,
-                        classifier_activation=classifier_activation, weights_name="b0")
+    return EfficientNet(
+        1.0,
+        1.0,
+        224,
+        0.2,
+        name=name,
+        include_top=include_top,
+        weights=weights,
+        input_tensor=input_tensor,
+        input_shape=input_shape,
+        pooling=pooling,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        weights_name="b0",
+    )
 
 
 def preprocess_input(x, data_format=None):
@@ -188,4 +324,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["EfficientNetB0", "EfficientNet", "preprocess_input", "decode_predictions"]
+__all__ = ["EfficientNet", "EfficientNetB0", "decode_predictions", "preprocess_input"]

@@ -22,7 +22,9 @@ from strided.autograd import Tensor
 
 CLASS_INDEX = None
 CLASS_INDEX_FILE = "imagenet_class_index.json"
-CLASS_INDEX_URL = "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+CLASS_INDEX_URL = (
+    "https://storage.googleapis.com/download.tensorflow.org/data/imagenet_class_index.json"
+)
 CLASS_INDEX_MD5 = "c2c37ea517e94d9795004a39431a14cb"  # the hash Keras publishes for this file
 
 _MODES = ("caffe", "tf", "torch")
@@ -48,7 +50,9 @@ def preprocess_input(x, data_format=None, mode="caffe"):
         array([1., 1., 1.])
     """
     if mode not in _MODES:
-        raise ValueError(f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode!r}")
+        raise ValueError(
+            f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode!r}"
+        )
     data_format = _config.standardize_data_format(data_format)
     if isinstance(x, Tensor):
         return _preprocess_tensor(x, data_format, mode)
@@ -59,8 +63,9 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     if mode == "tf":
         return x / dtype.type(127.5) - dtype.type(1.0)
     if mode == "torch":
-        return (x / dtype.type(255.0) - _broadcast(_TORCH_MEAN, x.ndim, channel_axis, dtype)) / _broadcast(
-            _TORCH_STD, x.ndim, channel_axis, dtype)
+        return (
+            x / dtype.type(255.0) - _broadcast(_TORCH_MEAN, x.ndim, channel_axis, dtype)
+        ) / _broadcast(_TORCH_STD, x.ndim, channel_axis, dtype)
     x = np.flip(x, axis=channel_axis)  # RGB -> BGR
     return x - _broadcast(_CAFFE_MEAN_BGR, x.ndim, channel_axis, dtype)
 
@@ -117,12 +122,16 @@ def load_class_index(path=None):
     if official:
         from strided.applications import _weights
 
-        path = _weights.fetch(_weights.WeightsFile(CLASS_INDEX_FILE, CLASS_INDEX_URL, md5=CLASS_INDEX_MD5))
+        path = _weights.fetch(
+            _weights.WeightsFile(CLASS_INDEX_FILE, CLASS_INDEX_URL, md5=CLASS_INDEX_MD5)
+        )
     with open(os.fspath(path), encoding="utf-8") as f:
         index = json.load(f)
-    if not isinstance(index, dict) or not all(isinstance(v, (list, tuple)) and len(v) == 2 for v in index.values()):
+    if not isinstance(index, dict) or not all(
+        isinstance(v, (list, tuple)) and len(v) == 2 for v in index.values()
+    ):
         raise ValueError(
-            f"{path} is not a class index: expected a JSON object {{\"0\": [\"wnid\", \"name\"], ...}}."
+            f'{path} is not a class index: expected a JSON object {{"0": ["wnid", "name"], ...}}.'
         )
     if official:
         CLASS_INDEX = index
@@ -163,7 +172,9 @@ def decode_predictions(preds, top=5, class_index=None):
     return results
 
 
-def obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten, weights=None):
+def obtain_input_shape(
+    input_shape, default_size, min_size, data_format, require_flatten, weights=None
+):
     """Check a model's `input_shape` (or pick the default), as Keras' `obtain_input_shape`.
 
     Rules: pretrained weights need 3 channels; with `include_top` and pretrained weights the
@@ -175,10 +186,15 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
         input_shape = tuple(None if d is None else int(d) for d in input_shape)
     if input_shape and len(input_shape) == 3 and weights != "imagenet":
         channels = input_shape[0] if channels_first else input_shape[-1]
-        default_shape = (channels, default_size, default_size) if channels_first else (
-            default_size, default_size, channels)
+        default_shape = (
+            (channels, default_size, default_size)
+            if channels_first
+            else (default_size, default_size, channels)
+        )
     else:
-        default_shape = (3, default_size, default_size) if channels_first else (default_size, default_size, 3)
+        default_shape = (
+            (3, default_size, default_size) if channels_first else (default_size, default_size, 3)
+        )
     if weights == "imagenet" and require_flatten:
         if input_shape is not None and input_shape != default_shape:
             raise ValueError(
@@ -188,17 +204,30 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
         return default_shape
     if input_shape:
         if len(input_shape) != 3:
-            raise ValueError(f"`input_shape` must be a tuple of three integers. Received: input_shape={input_shape}")
-        channels, rows, cols = (input_shape[0], *input_shape[1:]) if channels_first else (
-            input_shape[2], *input_shape[:2])
+            raise ValueError(
+                "`input_shape` must be a tuple of three integers. "
+                f"Received: input_shape={input_shape}"
+            )
+        channels, rows, cols = (
+            (input_shape[0], *input_shape[1:])
+            if channels_first
+            else (input_shape[2], *input_shape[:2])
+        )
         if weights == "imagenet" and channels != 3:
-            raise ValueError(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+            raise ValueError(
+                f"The input must have 3 channels; Received `input_shape={input_shape}`"
+            )
         if (rows is not None and rows < min_size) or (cols is not None and cols < min_size):
             raise ValueError(
-                f"Input size must be at least {min_size}x{min_size}; Received: input_shape={input_shape}"
+                f"Input size must be at least {min_size}x{min_size}; "
+                f"Received: input_shape={input_shape}"
             )
     else:
-        input_shape = default_shape if require_flatten else ((3, None, None) if channels_first else (None, None, 3))
+        input_shape = (
+            default_shape
+            if require_flatten
+            else ((3, None, None) if channels_first else (None, None, 3))
+        )
     if require_flatten and None in input_shape:
         raise ValueError(
             "If `include_top` is True, you should specify a static `input_shape`. "
@@ -236,5 +265,11 @@ def validate_activation(classifier_activation, weights):
         )
 
 
-__all__ = ["preprocess_input", "decode_predictions", "load_class_index", "obtain_input_shape", "correct_pad",
-           "validate_activation"]
+__all__ = [
+    "correct_pad",
+    "decode_predictions",
+    "load_class_index",
+    "obtain_input_shape",
+    "preprocess_input",
+    "validate_activation",
+]

@@ -16,19 +16,31 @@ from strided import _config, layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 IMAGENET = {
-    True: _weights.keras_file("inception_v3/", "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
-                              "9a0d58056eeedaa3f26cb7ebd46da564"),
-    False: _weights.keras_file("inception_v3/", "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                               "bcbd6486424b2319ff4ef7d526e38f63"),
+    True: _weights.keras_file(
+        "inception_v3/",
+        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5",
+        "9a0d58056eeedaa3f26cb7ebd46da564",
+    ),
+    False: _weights.keras_file(
+        "inception_v3/",
+        "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "bcbd6486424b2319ff4ef7d526e38f63",
+    ),
 }
 
 
 def conv2d_bn(x, filters, num_row, num_col, padding="same", strides=(1, 1), name=None):
-    """Conv2D (no bias) -> BatchNormalization (no scale) -> ReLU, Keras' InceptionV3 building brick."""
+    """Conv2D (no bias) -> BatchNormalization (no scale) -> ReLU: InceptionV3's brick."""
     conv_name = f"{name}_conv" if name is not None else None
     bn_name = f"{name}_bn" if name is not None else None
-    x = layers.Conv2D(filters, (num_row, num_col), strides=strides, padding=padding, use_bias=False,
-                      name=conv_name)(x)
+    x = layers.Conv2D(
+        filters,
+        (num_row, num_col),
+        strides=strides,
+        padding=padding,
+        use_bias=False,
+        name=conv_name,
+    )(x)
     x = layers.BatchNormalization(axis=_builder.channel_axis(), scale=False, name=bn_name)(x)
     return layers.Activation("relu", name=name)(x)
 
@@ -44,12 +56,16 @@ def _module_a(x, pool_filters, name):
     branch5x5 = conv2d_bn(conv2d_bn(x, 48, 1, 1), 64, 5, 5)
     branch3x3dbl = conv2d_bn(conv2d_bn(conv2d_bn(x, 64, 1, 1), 96, 3, 3), 96, 3, 3)
     branch_pool = _average_branch(x, pool_filters)
-    return layers.concatenate([branch1x1, branch5x5, branch3x3dbl, branch_pool], axis=_builder.channel_axis(),
-                              name=name)
+    return layers.concatenate(
+        [branch1x1, branch5x5, branch3x3dbl, branch_pool], axis=_builder.channel_axis(), name=name
+    )
 
 
 def _module_c(x, width, name):
-    """17x17: 1x1 | 1x1 -> 1x7 -> 7x1 | 1x1 -> (7x1 -> 1x7) x 2 | avgpool -> 1x1 (factorised 7x7)."""
+    """17x17: 1x1 | 1x1 -> 1x7 -> 7x1 | 1x1 -> (7x1 -> 1x7) x 2 | avgpool -> 1x1.
+
+    The 7x7 receptive fields are factorised into 1x7 and 7x1 convolutions.
+    """
     branch1x1 = conv2d_bn(x, 192, 1, 1)
     branch7x7 = conv2d_bn(x, width, 1, 1)
     branch7x7 = conv2d_bn(branch7x7, width, 1, 7)
@@ -60,8 +76,9 @@ def _module_c(x, width, name):
     branch7x7dbl = conv2d_bn(branch7x7dbl, width, 7, 1)
     branch7x7dbl = conv2d_bn(branch7x7dbl, 192, 1, 7)
     branch_pool = _average_branch(x, 192)
-    return layers.concatenate([branch1x1, branch7x7, branch7x7dbl, branch_pool], axis=_builder.channel_axis(),
-                              name=name)
+    return layers.concatenate(
+        [branch1x1, branch7x7, branch7x7dbl, branch_pool], axis=_builder.channel_axis(), name=name
+    )
 
 
 def _module_e(x, index):
@@ -69,17 +86,31 @@ def _module_e(x, index):
     axis = _builder.channel_axis()
     branch1x1 = conv2d_bn(x, 320, 1, 1)
     branch3x3 = conv2d_bn(x, 384, 1, 1)
-    branch3x3 = layers.concatenate([conv2d_bn(branch3x3, 384, 1, 3), conv2d_bn(branch3x3, 384, 3, 1)], axis=axis,
-                                   name=f"mixed9_{index}")
+    branch3x3 = layers.concatenate(
+        [conv2d_bn(branch3x3, 384, 1, 3), conv2d_bn(branch3x3, 384, 3, 1)],
+        axis=axis,
+        name=f"mixed9_{index}",
+    )
     branch3x3dbl = conv2d_bn(conv2d_bn(x, 448, 1, 1), 384, 3, 3)
-    branch3x3dbl = layers.concatenate([conv2d_bn(branch3x3dbl, 384, 1, 3), conv2d_bn(branch3x3dbl, 384, 3, 1)],
-                                      axis=axis)
+    branch3x3dbl = layers.concatenate(
+        [conv2d_bn(branch3x3dbl, 384, 1, 3), conv2d_bn(branch3x3dbl, 384, 3, 1)], axis=axis
+    )
     branch_pool = _average_branch(x, 192)
-    return layers.concatenate([branch1x1, branch3x3, branch3x3dbl, branch_pool], axis=axis, name=f"mixed{9 + index}")
+    return layers.concatenate(
+        [branch1x1, branch3x3, branch3x3dbl, branch_pool], axis=axis, name=f"mixed{9 + index}"
+    )
 
 
-def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None,
-                classes=1000, classifier_activation="softmax", name="inception_v3"):
+def InceptionV3(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="inception_v3",
+):
     """InceptionV3: 94 conv2d_bn bricks in 11 Inception modules, 23,851,784 parameters (Keras').
 
     Args:
@@ -101,10 +132,15 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
         >>> InceptionV3(weights=None, include_top=False, input_shape=(75, 75, 3)).output_shape
         (None, 1, 1, 2048)
     """
-    _builder.check_arguments(weights, include_top, classes, pooling)
+    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=299, min_size=75, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=299,
+        min_size=75,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     axis = _builder.channel_axis()
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
@@ -139,7 +175,6 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     x = _module_e(x, 1)
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = _builder.global_pooling(x, pooling)
@@ -157,4 +192,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["InceptionV3", "preprocess_input", "decode_predictions"]
+__all__ = ["InceptionV3", "decode_predictions", "preprocess_input"]

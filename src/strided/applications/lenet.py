@@ -14,17 +14,26 @@ MNIST's 28x28 digits fit with `input_shape=(28, 28, 1)` (the paper pads them to 
 import numpy as np
 
 from strided import _config, layers
-from strided.autograd import Tensor
 from strided.applications import _builder, imagenet_utils
+from strided.autograd import Tensor
 
 
-def LeNet5(include_top=True, weights=None, input_tensor=None, input_shape=None, pooling=None, classes=10,
-           classifier_activation="softmax", name="lenet5"):
+def LeNet5(
+    include_top=True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=10,
+    classifier_activation="softmax",
+    name="lenet5",
+):
     """LeNet-5: conv 6 -> pool -> conv 16 -> pool -> dense 120 -> 84 -> classes, tanh activations.
 
     Args:
         include_top: keep flatten + fc1, fc2, predictions.
-        weights: None (random) or the path to a weights file of this model (no ImageNet weights exist).
+        weights: None (random) or the path to a weights file of this model (no ImageNet
+            weights exist).
         input_tensor: a symbolic tensor (from `Input`) to use as the image input.
         input_shape: (height, width, channels), at least 16x16; default (32, 32, 1).
         pooling: without the top: None (the 4-D pool2 map), "avg" or "max".
@@ -39,15 +48,28 @@ def LeNet5(include_top=True, weights=None, input_tensor=None, input_shape=None, 
         >>> LeNet5().count_params()
         61706
     """
-    _builder.check_arguments(weights, include_top, classes, pooling, has_imagenet=False, model_name="LeNet5")
+    _builder.check_arguments(
+        weights,
+        include_top,
+        classes,
+        pooling,
+        classifier_activation,
+        has_imagenet=False,
+        model_name="LeNet5",
+    )
     if input_shape is None and input_tensor is None:
         channels_first = _config.image_data_format() == "channels_first"
         size = 32 if include_top else None
         input_shape = (1, size, size) if channels_first else (size, size, 1)
     elif input_shape is not None:
         input_shape = imagenet_utils.obtain_input_shape(
-            input_shape, default_size=32, min_size=16, data_format=_config.image_data_format(),
-            require_flatten=include_top, weights=None)
+            input_shape,
+            default_size=32,
+            min_size=16,
+            data_format=_config.image_data_format(),
+            require_flatten=include_top,
+            weights=None,
+        )
     img_input = _builder.image_input(input_tensor, input_shape)
     x = layers.Conv2D(6, 5, activation="tanh", name="conv1")(img_input)
     x = layers.AveragePooling2D(2, name="pool1")(x)
@@ -65,7 +87,7 @@ def LeNet5(include_top=True, weights=None, input_tensor=None, input_shape=None, 
 
 
 def preprocess_input(x, data_format=None):
-    """Scale [0, 255] pixels to [0, 1] floats (floatx for integer input); a new array is returned."""
+    """Scale [0, 255] pixels to [0, 1] floats (floatx for integer input), as a new array."""
     if isinstance(x, Tensor):
         return x / 255.0
     x = np.asarray(x)
@@ -81,4 +103,4 @@ def decode_predictions(preds, top=5, class_names=None):
     return imagenet_utils.decode_predictions(preds, top=top, class_index=index)
 
 
-__all__ = ["LeNet5", "preprocess_input", "decode_predictions"]
+__all__ = ["LeNet5", "decode_predictions", "preprocess_input"]

@@ -30,8 +30,11 @@ STAGES = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3), "resnet152": (3,
 
 def imagenet_file(arch, include_top):
     suffix = "" if include_top else "_notop"
-    return _weights.keras_file("resnet/", f"{arch}_weights_tf_dim_ordering_tf_kernels{suffix}.h5",
-                               MD5[arch][0 if include_top else 1])
+    return _weights.keras_file(
+        "resnet/",
+        f"{arch}_weights_tf_dim_ordering_tf_kernels{suffix}.h5",
+        MD5[arch][0 if include_top else 1],
+    )
 
 
 def bottleneck_block(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):
@@ -39,7 +42,9 @@ def bottleneck_block(x, filters, kernel_size=3, stride=1, conv_shortcut=True, na
     bn_axis = _builder.channel_axis()
     if conv_shortcut:
         shortcut = layers.Conv2D(4 * filters, 1, strides=stride, name=f"{name}_0_conv")(x)
-        shortcut = layers.BatchNormalization(axis=bn_axis, epsilon=1.001e-5, name=f"{name}_0_bn")(shortcut)
+        shortcut = layers.BatchNormalization(axis=bn_axis, epsilon=1.001e-5, name=f"{name}_0_bn")(
+            shortcut
+        )
     else:
         shortcut = x
     x = layers.Conv2D(filters, 1, strides=stride, name=f"{name}_1_conv")(x)
@@ -62,15 +67,32 @@ def stack(x, filters, blocks, stride1=2, name=None):
     return x
 
 
-def _resnet(arch, include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name):
-    _builder.check_arguments(weights, include_top, classes, pooling)
+def _resnet(
+    arch,
+    include_top,
+    weights,
+    input_tensor,
+    input_shape,
+    pooling,
+    classes,
+    classifier_activation,
+    name,
+):
+    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=224,
+        min_size=32,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=1.001e-5, name="conv1_bn")(x)
+    x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=1.001e-5, name="conv1_bn")(
+        x
+    )
     x = layers.Activation("relu", name="conv1_relu")(x)
     x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
@@ -78,7 +100,6 @@ def _resnet(arch, include_top, weights, input_tensor, input_shape, pooling, clas
         x = stack(x, filters, blocks, stride1=1 if stage == 2 else 2, name=f"conv{stage}")
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
@@ -100,42 +121,102 @@ _ARGS_DOC = """
         name: the model's name.
 
     Shape:
-        (batch, H, W, 3) -> (batch, classes), or (batch, ceil(H/32), ceil(W/32), 2048) without the top.
+        (batch, H, W, 3) -> (batch, classes);
+        without the top (batch, ceil(H/32), ceil(W/32), 2048).
 """
 
 
-def ResNet50(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-             classifier_activation="softmax", name="resnet50"):
-    return _resnet("resnet50", include_top, weights, input_tensor, input_shape, pooling, classes,
-                   classifier_activation, name)
+def ResNet50(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet50",
+):
+    return _resnet(
+        "resnet50",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-def ResNet101(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-              classifier_activation="softmax", name="resnet101"):
-    return _resnet("resnet101", include_top, weights, input_tensor, input_shape, pooling, classes,
-                   classifier_activation, name)
+def ResNet101(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet101",
+):
+    return _resnet(
+        "resnet101",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-def ResNet152(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-              classifier_activation="softmax", name="resnet152"):
-    return _resnet("resnet152", include_top, weights, input_tensor, input_shape, pooling, classes,
-                   classifier_activation, name)
+def ResNet152(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet152",
+):
+    return _resnet(
+        "resnet152",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-ResNet50.__doc__ = ("ResNet50: 16 bottleneck blocks (3, 4, 6, 3), 25,636,712 parameters (Keras' `ResNet50`).\n"
-                    + _ARGS_DOC + """
+ResNet50.__doc__ = (
+    "ResNet50: 16 bottleneck blocks (3, 4, 6, 3), 25,636,712 parameters (Keras' `ResNet50`).\n"
+    + _ARGS_DOC
+    + """
     Example:
         >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 2048)
-""")
-ResNet101.__doc__ = ("ResNet101: 33 bottleneck blocks (3, 4, 23, 3), 44,707,176 parameters (Keras' `ResNet101`).\n"
-                     + _ARGS_DOC + """
+"""
+)
+ResNet101.__doc__ = (
+    "ResNet101: 33 bottleneck blocks (3, 4, 23, 3), 44,707,176 parameters (Keras' `ResNet101`).\n"
+    + _ARGS_DOC
+    + """
     Example:
         >>> ResNet101(weights=None).count_params()
         44707176
-""")
-ResNet152.__doc__ = ("ResNet152: 50 bottleneck blocks (3, 8, 36, 3), 60,419,944 parameters (Keras' `ResNet152`).\n"
-                     + _ARGS_DOC)
+"""
+)
+ResNet152.__doc__ = (
+    "ResNet152: 50 bottleneck blocks (3, 8, 36, 3), 60,419,944 parameters (Keras' `ResNet152`).\n"
+    + _ARGS_DOC
+)
 
 
 def preprocess_input(x, data_format=None):
@@ -148,4 +229,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]
+__all__ = ["ResNet50", "ResNet101", "ResNet152", "decode_predictions", "preprocess_input"]

@@ -2,4 +2,4 @@
 
 from strided.applications.resnet import ResNet50, decode_predictions, preprocess_input
 
-__all__ = ["ResNet50", "preprocess_input", "decode_predictions"]
+__all__ = ["ResNet50", "decode_predictions", "preprocess_input"]

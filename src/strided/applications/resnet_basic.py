@@ -11,7 +11,8 @@ Convolutions have no bias (BatchNormalization follows), BN uses PyTorch's epsilo
 padding is symmetric (torch's padding=1), written as explicit ZeroPadding2D layers.
 
     stem: 7x7/2 conv, 3x3/2 max pool   224 -> 56  (32 -> 8)
-    conv2..conv5: 64, 128, 256, 512 filters; (2, 2, 2, 2) blocks for ResNet18, (3, 4, 6, 3) for ResNet34
+    conv2..conv5: 64, 128, 256, 512 filters;
+                  (2, 2, 2, 2) blocks for ResNet18, (3, 4, 6, 3) for ResNet34
     global average pool -> Dense(classes)
 
 Layer names follow Keras' ResNet convention (conv1_conv, conv2_block1_1_conv, conv3_block1_0_conv
@@ -26,14 +27,27 @@ from strided import _config, layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 STAGES = {"resnet18": (2, 2, 2, 2), "resnet34": (3, 4, 6, 3)}
-IMAGENET = {"resnet18": _weights.torchvision_file("resnet18-f37072fd.pth"),
-            "resnet34": _weights.torchvision_file("resnet34-b627a593.pth")}
-_TORCH_PARTS = {"conv1": "1_conv", "bn1": "1_bn", "conv2": "2_conv", "bn2": "2_bn", "conv3": "3_conv",
-                "bn3": "3_bn", "downsample.0": "0_conv", "downsample.1": "0_bn"}
+IMAGENET = {
+    "resnet18": _weights.torchvision_file("resnet18-f37072fd.pth"),
+    "resnet34": _weights.torchvision_file("resnet34-b627a593.pth"),
+}
+_TORCH_PARTS = {
+    "conv1": "1_conv",
+    "bn1": "1_bn",
+    "conv2": "2_conv",
+    "bn2": "2_bn",
+    "conv3": "3_conv",
+    "bn3": "3_bn",
+    "downsample.0": "0_conv",
+    "downsample.1": "0_bn",
+}
 
 
 def torch_names(path):
-    """torchvision ResNet module path -> layer name ("layer2.0.downsample.0" -> "conv3_block1_0_conv")."""
+    """torchvision ResNet module path -> layer name.
+
+    Example: "layer2.0.downsample.0" -> "conv3_block1_0_conv", "fc" -> "predictions".
+    """
     if path in ("conv1", "bn1"):
         return {"conv1": "conv1_conv", "bn1": "conv1_bn"}[path]
     if path == "fc":
@@ -46,7 +60,9 @@ def torch_names(path):
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=1e-5, momentum=0.9, name=name)
+    return layers.BatchNormalization(
+        axis=_builder.channel_axis(), epsilon=1e-5, momentum=0.9, name=name
+    )
 
 
 def _conv3x3(x, filters, stride, name):
@@ -60,7 +76,9 @@ def _conv3x3(x, filters, stride, name):
 def basic_block(x, filters, stride=1, conv_shortcut=False, name=None):
     """relu(shortcut + bn(conv3x3(relu(bn(conv3x3(x)))))), torchvision's `BasicBlock`."""
     if conv_shortcut:
-        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_0_conv")(x)
+        shortcut = layers.Conv2D(filters, 1, strides=stride, use_bias=False, name=f"{name}_0_conv")(
+            x
+        )
         shortcut = _batch_norm(f"{name}_0_bn")(shortcut)
     else:
         shortcut = x
@@ -73,28 +91,49 @@ def basic_block(x, filters, stride=1, conv_shortcut=False, name=None):
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def _resnet(arch, include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name):
-    _builder.check_arguments(weights, include_top, classes, pooling)
+def _resnet(
+    arch,
+    include_top,
+    weights,
+    input_tensor,
+    input_shape,
+    pooling,
+    classes,
+    classifier_activation,
+    name,
+):
+    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=224,
+        min_size=32,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = _batch_norm("conv1_bn")(x)
     x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)  # zeros = -inf after a ReLU
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(
+        x
+    )  # zeros = -inf after a ReLU
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     in_filters = 64
     for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
         for block in range(1, blocks + 1):
             stride = 2 if stage > 2 and block == 1 else 1
-            x = basic_block(x, filters, stride, conv_shortcut=stride != 1 or in_filters != filters,
-                            name=f"conv{stage}_block{block}")
+            x = basic_block(
+                x,
+                filters,
+                stride,
+                conv_shortcut=stride != 1 or in_filters != filters,
+                name=f"conv{stage}_block{block}",
+            )
             in_filters = filters
     if include_top:
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
@@ -116,35 +155,75 @@ _ARGS_DOC = """
         name: the model's name.
 
     Shape:
-        (batch, H, W, 3) -> (batch, classes), or (batch, ceil(H/32), ceil(W/32), 512) without the top.
+        (batch, H, W, 3) -> (batch, classes);
+        without the top (batch, ceil(H/32), ceil(W/32), 512).
 """
 
 
-def ResNet18(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-             classifier_activation="softmax", name="resnet18"):
-    return _resnet("resnet18", include_top, weights, input_tensor, input_shape, pooling, classes,
-                   classifier_activation, name)
+def ResNet18(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet18",
+):
+    return _resnet(
+        "resnet18",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-def ResNet34(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-             classifier_activation="softmax", name="resnet34"):
-    return _resnet("resnet34", include_top, weights, input_tensor, input_shape, pooling, classes,
-                   classifier_activation, name)
+def ResNet34(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="resnet34",
+):
+    return _resnet(
+        "resnet34",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-ResNet18.__doc__ = ("ResNet18 (torchvision's design): 8 basic blocks, 11,689,512 trainable parameters.\n"
-                    + _ARGS_DOC + """
+ResNet18.__doc__ = (
+    "ResNet18 (torchvision's design): 8 basic blocks, 11,689,512 trainable parameters.\n"
+    + _ARGS_DOC
+    + """
     Example:
         >>> model = ResNet18(weights=None, input_shape=(32, 32, 3), classes=10)
         >>> model.output_shape
         (None, 10)
-""")
-ResNet34.__doc__ = ("ResNet34 (torchvision's design): 16 basic blocks, 21,797,672 trainable parameters.\n"
-                    + _ARGS_DOC)
+"""
+)
+ResNet34.__doc__ = (
+    "ResNet34 (torchvision's design): 16 basic blocks, 21,797,672 trainable parameters.\n"
+    + _ARGS_DOC
+)
 
 
 def preprocess_input(x, data_format=None):
-    """Scale to [0, 1], then normalise with ImageNet's mean and std per RGB channel (torchvision)."""
+    """Scale to [0, 1], then normalise with ImageNet's per-channel mean and std (torchvision)."""
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
 
 
@@ -153,4 +232,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["ResNet18", "ResNet34", "preprocess_input", "decode_predictions", "torch_names"]
+__all__ = ["ResNet18", "ResNet34", "decode_predictions", "preprocess_input", "torch_names"]

@@ -18,19 +18,27 @@ from strided.applications import _builder, _weights, imagenet_utils
 BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
 FILTERS = (64, 128, 256, 512, 512)
 IMAGENET = {
-    ("vgg16", True): _weights.keras_file("vgg16/", "vgg16_weights_tf_dim_ordering_tf_kernels.h5",
-                                         "64373286793e3c8b2b4e3219cbf3544b"),
-    ("vgg16", False): _weights.keras_file("vgg16/", "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                                          "6d6bbae143d832006294945121d1f1fc"),
-    ("vgg19", True): _weights.keras_file("vgg19/", "vgg19_weights_tf_dim_ordering_tf_kernels.h5",
-                                         "cbe5617147190e668d6c5d5026f83318"),
-    ("vgg19", False): _weights.keras_file("vgg19/", "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
-                                          "253f8cb515780f3b799900260a226db6"),
+    ("vgg16", True): _weights.keras_file(
+        "vgg16/", "vgg16_weights_tf_dim_ordering_tf_kernels.h5", "64373286793e3c8b2b4e3219cbf3544b"
+    ),
+    ("vgg16", False): _weights.keras_file(
+        "vgg16/",
+        "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "6d6bbae143d832006294945121d1f1fc",
+    ),
+    ("vgg19", True): _weights.keras_file(
+        "vgg19/", "vgg19_weights_tf_dim_ordering_tf_kernels.h5", "cbe5617147190e668d6c5d5026f83318"
+    ),
+    ("vgg19", False): _weights.keras_file(
+        "vgg19/",
+        "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+        "253f8cb515780f3b799900260a226db6",
+    ),
 }
 
 
 def torch_names(blocks):
-    """{torchvision module path: layer name} for `vgg16`/`vgg19` (features.0 -> block1_conv1, ...)."""
+    """{torchvision module path: layer name} for `vgg16`/`vgg19`: features.0 -> block1_conv1..."""
     names, index = {}, 0
     for block, convs in enumerate(blocks, start=1):
         for conv in range(1, convs + 1):
@@ -41,32 +49,58 @@ def torch_names(blocks):
     return names
 
 
-def _vgg(arch, include_top, weights, input_tensor, input_shape, pooling, classes, classifier_activation, name):
-    _builder.check_arguments(weights, include_top, classes, pooling)
+def _vgg(
+    arch,
+    include_top,
+    weights,
+    input_tensor,
+    input_shape,
+    pooling,
+    classes,
+    classifier_activation,
+    name,
+):
+    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(
-        input_shape, default_size=224, min_size=32, data_format=_config.image_data_format(),
-        require_flatten=include_top, weights=weights)
+        input_shape,
+        default_size=224,
+        min_size=32,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
     img_input = _builder.image_input(input_tensor, input_shape)
     x = img_input
     for block, (convs, filters) in enumerate(zip(BLOCKS[arch], FILTERS), start=1):
         for conv in range(1, convs + 1):
-            x = layers.Conv2D(filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{conv}")(x)
+            x = layers.Conv2D(
+                filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{conv}"
+            )(x)
         x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
     if include_top:
         x = layers.Flatten(name="flatten")(x)
         x = layers.Dense(4096, activation="relu", name="fc1")(x)
         x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
         x = _builder.global_pooling(x, pooling)
     model = _builder.finish(img_input, x, input_tensor, name)
     names = torch_names(BLOCKS[arch])
-    return _builder.load_weights(model, weights, IMAGENET[(arch, include_top)], names.get, include_top)
+    return _builder.load_weights(
+        model, weights, IMAGENET[(arch, include_top)], names.get, include_top
+    )
 
 
-def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-          classifier_activation="softmax", name="vgg16"):
+def VGG16(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="vgg16",
+):
     """VGG16: 13 convolutions + 3 dense layers, 138,357,544 parameters (Keras' `VGG16`).
 
     Args:
@@ -91,12 +125,29 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
         >>> model.output_shape
         (None, 1, 1, 512)
     """
-    return _vgg("vgg16", include_top, weights, input_tensor, input_shape, pooling, classes,
-                classifier_activation, name)
+    return _vgg(
+        "vgg16",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
-def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=None, pooling=None, classes=1000,
-          classifier_activation="softmax", name="vgg19"):
+def VGG19(
+    include_top=True,
+    weights="imagenet",
+    input_tensor=None,
+    input_shape=None,
+    pooling=None,
+    classes=1000,
+    classifier_activation="softmax",
+    name="vgg19",
+):
     """VGG19: 16 convolutions + 3 dense layers, 143,667,240 parameters (Keras' `VGG19`).
 
     Arguments and shapes as `VGG16`.
@@ -105,8 +156,17 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
         >>> VGG19(weights=None).count_params()
         143667240
     """
-    return _vgg("vgg19", include_top, weights, input_tensor, input_shape, pooling, classes,
-                classifier_activation, name)
+    return _vgg(
+        "vgg19",
+        include_top,
+        weights,
+        input_tensor,
+        input_shape,
+        pooling,
+        classes,
+        classifier_activation,
+        name,
+    )
 
 
 def preprocess_input(x, data_format=None):
@@ -119,4 +179,4 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["VGG16", "VGG19", "preprocess_input", "decode_predictions"]
+__all__ = ["VGG16", "VGG19", "decode_predictions", "preprocess_input"]

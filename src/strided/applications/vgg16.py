@@ -2,4 +2,4 @@
 
 from strided.applications.vgg import VGG16, decode_predictions, preprocess_input
 
-__all__ = ["VGG16", "preprocess_input", "decode_predictions"]
+__all__ = ["VGG16", "decode_predictions", "preprocess_input"]

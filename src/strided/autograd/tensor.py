@@ -21,9 +21,7 @@ def _as_array(data, dtype):
     if dtype is not None:
         return np.asarray(data, dtype=dtype)
     if isinstance(data, np.ndarray):
-        return data if data.dtype != np.float64 or _config.floatx() == "float64" else data.astype(
-            _config.floatx()
-        )
+        return data  # an array keeps its dtype, as in NumPy, PyTorch and Keras' ops
     array = np.asarray(data)
     if array.dtype.kind in "fc" or array.dtype == object:
         return array.astype(_config.floatx())
@@ -36,8 +34,8 @@ class Tensor:
     """An n-dimensional array with an optional gradient.
 
     Args:
-        data: array-like. Python floats and float64 arrays become `floatx()` (float32),
-            unless `dtype` says otherwise; integer arrays (labels) keep their type.
+        data: array-like. Python numbers and lists become `floatx()` (float32); a NumPy
+            array keeps its dtype (layers cast their inputs to float32 themselves).
         requires_grad: whether `backward()` should fill `.grad` for this tensor.
         dtype: an explicit NumPy dtype (e.g. "float64" for gradient checks).
 

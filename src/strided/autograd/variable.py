@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from strided import _config
+
 from strided.autograd.tensor import Tensor
 
 
@@ -21,6 +23,8 @@ class Variable(Tensor):
     """
 
     def __init__(self, value, trainable=True, name=None, dtype=None):
+        if dtype is None and np.asarray(getattr(value, "data", value)).dtype.kind == "f":
+            dtype = _config.floatx()  # weights are float32 unless asked otherwise, as in Keras
         super().__init__(value, requires_grad=trainable, dtype=dtype, name=name)
         if not self.data.flags.writeable or not self.data.flags.owndata:
             self.data = np.array(self.data, copy=True)

@@ -26,7 +26,7 @@ import inspect
 
 import numpy as np
 
-from strided import _config
+from strided import _config, ops
 from strided.autograd import Tensor, Variable
 from strided.layers import _call_context
 from strided.layers.keras_tensor import KerasTensor, Node, flatten, map_structure
@@ -302,7 +302,11 @@ class Layer:
         dtype = self._dtype
 
         def convert(x):
-            if isinstance(x, Tensor) or x is None:
+            if isinstance(x, Tensor):
+                if x.dtype.kind == "f" and x.dtype != dtype:
+                    return ops.cast(x, dtype)  # autocast float inputs, as Keras layers do
+                return x
+            if x is None:
                 return x
             if isinstance(x, (np.ndarray, np.generic, int, float, bool)):
                 array = np.asarray(x)

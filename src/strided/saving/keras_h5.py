@@ -81,19 +81,29 @@ class _Plan:
 
     def match(self, where, variables, arrays, skip_mismatch, layer=None):
         arrays = list(arrays)
-        if (type(layer).__name__ == "Normalization" and len(arrays) == len(variables) + 1
-                and np.ndim(arrays[-1]) == 0):
-            arrays = arrays[:-1]  # Keras' adapt() sample `count`, which strided's layer may not keep
+        if (
+            type(layer).__name__ == "Normalization"
+            and len(arrays) == len(variables) + 1
+            and np.ndim(arrays[-1]) == 0
+        ):
+            arrays = arrays[
+                :-1
+            ]  # Keras' adapt() sample `count`, which strided's layer may not keep
         if len(variables) != len(arrays):
-            problem = (f"{where}: the model's layer has {len(variables)} weight(s) "
-                       f"{[tuple(v.shape) for v in variables]}, the file has {len(arrays)} "
-                       f"{[tuple(a.shape) for a in arrays]}")
+            problem = (
+                f"{where}: the model's layer has {len(variables)} weight(s) "
+                f"{[tuple(v.shape) for v in variables]}, the file has {len(arrays)} "
+                f"{[tuple(a.shape) for a in arrays]}"
+            )
             (self.skipped if skip_mismatch else self.problems).append(problem)
             return
         for variable, array in zip(variables, arrays):
             if tuple(variable.shape) != tuple(array.shape):
-                problem = (f"{where}: weight '{variable.name}' has shape {tuple(variable.shape)} in the model "
-                           f"but {tuple(array.shape)} in the file")
+                problem = (
+                    f"{where}: weight '{variable.name}' has shape {tuple(variable.shape)} "
+                    "in the model "
+                    f"but {tuple(array.shape)} in the file"
+                )
                 (self.skipped if skip_mismatch else self.problems).append(problem)
                 return
         self.pairs.extend(zip(variables, arrays))
@@ -144,14 +154,19 @@ def _walk_structure(container, group, plan, skip_mismatch, path):
             continue
         if child is None:
             (plan.skipped if skip_mismatch else plan.problems).append(
-                f"{child_path} (layer '{layer.name}'): not in the file")
+                f"{child_path} (layer '{layer.name}'): not in the file"
+            )
             continue
         stored = child["vars"].attrs.get("name") if "vars" in child else None
         stored = stored.decode() if isinstance(stored, bytes) else stored
         if stored is not None and stored != layer.name:
-            plan.problems.append(f"{child_path}: holds layer '{stored}', the model's layer there is '{layer.name}'")
+            plan.problems.append(
+                f"{child_path}: holds layer '{stored}', the model's layer there is '{layer.name}'"
+            )
             continue
-        plan.match(f"{child_path} (layer '{layer.name}')", variables, _vars_of(child), skip_mismatch, layer)
+        plan.match(
+            f"{child_path} (layer '{layer.name}')", variables, _vars_of(child), skip_mismatch, layer
+        )
 
 
 def _named_groups(root):
@@ -175,10 +190,17 @@ def _named_plan(model, root, skip_mismatch):
     for layer in _leaf_layers(model):
         group = groups.get(layer.name)
         if group is None:
-            (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{layer.name}': no group named so")
+            (plan.skipped if skip_mismatch else plan.problems).append(
+                f"layer '{layer.name}': no group named so"
+            )
             continue
-        plan.match(f"{group.name} (layer '{layer.name}')", _own_variables(layer), _vars_of(group), skip_mismatch,
-                   layer)
+        plan.match(
+            f"{group.name} (layer '{layer.name}')",
+            _own_variables(layer),
+            _vars_of(group),
+            skip_mismatch,
+            layer,
+        )
     return plan
 
 
@@ -239,7 +261,8 @@ def _legacy_plan(model, entries, by_name, skip_mismatch):
         if layer.name in by_entry:
             return True
         return _sublayers(layer) is not None and all(
-            leaf.name in nested or leaf.name in by_entry for leaf in _leaf_layers(layer))
+            leaf.name in nested or leaf.name in by_entry for leaf in _leaf_layers(layer)
+        )
 
     if by_name is None:
         by_name = all(findable(layer) for layer in top_layers)
@@ -261,11 +284,15 @@ def _legacy_plan(model, entries, by_name, skip_mismatch):
             for leaf in _leaf_layers(layer):
                 found = by_entry[leaf.name][1] if leaf.name in by_entry else nested.get(leaf.name)
                 if found is None:
-                    (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{leaf.name}': not in the file")
+                    (plan.skipped if skip_mismatch else plan.problems).append(
+                        f"layer '{leaf.name}': not in the file"
+                    )
                     continue
                 plan.match(f"layer '{leaf.name}'", _own_variables(leaf), found, skip_mismatch, leaf)
         else:
-            (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{layer.name}': not in the file")
+            (plan.skipped if skip_mismatch else plan.problems).append(
+                f"layer '{layer.name}': not in the file"
+            )
     return plan
 
 
@@ -300,7 +327,8 @@ def _mismatch_message(model, problems, kind):
     shown = "\n  ".join(problems[:8])
     more = f"\n  ... and {len(problems) - 8} more" if len(problems) > 8 else ""
     return (
-        f"Cannot load the {kind} into model '{model.name}': {len(problems)} problem(s):\n  {shown}{more}\n"
+        f"Cannot load the {kind} into model '{model.name}': {len(problems)} problem(s):\n"
+        f"  {shown}{more}\n"
         "The file was probably saved from a different architecture or configuration (include_top, "
         "classes, input channels). Pass skip_mismatch=True to load only the layers that match."
     )
@@ -313,7 +341,9 @@ def is_keras_weights_file(filepath):
             head = f.read(8)
     except OSError:
         return False
-    return head == b"\x89HDF\r\n\x1a\n" or (head[:4] == b"PK\x03\x04" and str(filepath).endswith(".keras"))
+    return head == b"\x89HDF\r\n\x1a\n" or (
+        head[:4] == b"PK\x03\x04" and str(filepath).endswith(".keras")
+    )
 
 
 def load_keras_weights(model, filepath, skip_mismatch=False, by_name=None):
@@ -333,19 +363,23 @@ def load_keras_weights(model, filepath, skip_mismatch=False, by_name=None):
 
     Example:
         >>> model = VGG16(weights=None, include_top=False)
-        >>> load_keras_weights(model, "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5")  # doctest: +SKIP
+        >>> path = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+        >>> load_keras_weights(model, path)  # doctest: +SKIP
     """
     h5py = _h5py()
     filepath = os.fspath(filepath)
     if zipfile.is_zipfile(filepath):
         with zipfile.ZipFile(filepath) as archive:
             if "model.weights.h5" not in archive.namelist():
-                raise ValueError(f"{filepath} is a zip archive without model.weights.h5: not a Keras 3 .keras file.")
+                raise ValueError(
+                    f"{filepath} is a zip archive without model.weights.h5: "
+                    "not a Keras 3 .keras file."
+                )
             data = io.BytesIO(archive.read("model.weights.h5"))
         with h5py.File(data, "r") as f:
             return _load_keras3(model, f, skip_mismatch)
     with h5py.File(filepath, "r") as f:
-        group = f["model_weights"] if "model_weights" in f else f
+        group = f.get("model_weights", f)
         if "layer_names" in group.attrs or "layer_names0" in group.attrs:
             return _load_legacy(model, group, by_name, skip_mismatch)
         if "layers" in f or "vars" in f:
@@ -356,4 +390,4 @@ def load_keras_weights(model, filepath, skip_mismatch=False, by_name=None):
     )
 
 
-__all__ = ["load_keras_weights", "is_keras_weights_file"]
+__all__ = ["is_keras_weights_file", "load_keras_weights"]

@@ -28,8 +28,15 @@ import numpy as np
 from strided.saving.keras_h5 import _leaf_layers, _mismatch_message, _own_variables, _Plan
 
 _SAFETENSORS_DTYPES = {
-    "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2", "I8": "i1",
-    "U8": "u1", "BOOL": "?",
+    "F64": "<f8",
+    "F32": "<f4",
+    "F16": "<f2",
+    "I64": "<i8",
+    "I32": "<i4",
+    "I16": "<i2",
+    "I8": "i1",
+    "U8": "u1",
+    "BOOL": "?",
 }
 
 
@@ -42,10 +49,15 @@ def read_safetensors(path):
         header = json.loads(f.read(header_size))
         data = f.read()
     arrays = collections.OrderedDict()
-    entries = sorted(((k, v) for k, v in header.items() if k != "__metadata__"), key=lambda kv: kv[1]["data_offsets"][0])
+    entries = sorted(
+        ((k, v) for k, v in header.items() if k != "__metadata__"),
+        key=lambda kv: kv[1]["data_offsets"][0],
+    )
     for name, info in entries:
         if info["dtype"] not in _SAFETENSORS_DTYPES:
-            raise ValueError(f"{path}: tensor '{name}' has dtype {info['dtype']}, which strided cannot read.")
+            raise ValueError(
+                f"{path}: tensor '{name}' has dtype {info['dtype']}, which strided cannot read."
+            )
         start, end = info["data_offsets"]
         array = np.frombuffer(data[start:end], dtype=_SAFETENSORS_DTYPES[info["dtype"]])
         arrays[name] = array.reshape(info["shape"]).copy()
@@ -70,14 +82,17 @@ def load_state_dict(source):
                 import torch
             except ImportError:
                 raise ImportError(
-                    f"Reading the PyTorch file {path} needs torch (pip install torch), or convert it to "
+                    f"Reading the PyTorch file {path} needs torch (pip install torch), "
+                    "or convert it to "
                     ".safetensors, which strided reads without torch."
                 ) from None
             state = torch.load(path, map_location="cpu", weights_only=True)
     else:
         state = source
     if not isinstance(state, dict):
-        raise ValueError(f"Expected a state_dict (a dict of tensors), received {type(state).__name__}.")
+        raise TypeError(
+            f"Expected a state_dict (a dict of tensors), received {type(state).__name__}."
+        )
     for key in ("state_dict", "model"):
         inner = state.get(key)
         if isinstance(inner, dict) and inner and all(hasattr(v, "shape") for v in inner.values()):
@@ -87,7 +102,7 @@ def load_state_dict(source):
     for key, value in state.items():
         if hasattr(value, "detach"):
             value = value.detach().cpu().numpy()
-        key = key[len("module."):] if key.startswith("module.") else key
+        key = key.removeprefix("module.")
         result[key] = np.asarray(value)
     return result
 
@@ -113,7 +128,10 @@ def _flatten_source_shape(layer):
         kind = type(producer).__name__
         if kind == "Flatten":
             source = producer._inbound_nodes[0].input_tensors[0].shape
-            if len(source) == 4 and getattr(producer, "data_format", "channels_last") == "channels_last":
+            if (
+                len(source) == 4
+                and getattr(producer, "data_format", "channels_last") == "channels_last"
+            ):
                 return tuple(source[1:])
             return None
         if kind not in ("Dropout", "Activation", "ReLU", "Identity") or producer is current:
@@ -132,7 +150,9 @@ def convert_module(layer, params):
     if kind == "DepthwiseConv2D":
         channels_times_multiplier, _, kh, kw = weight.shape
         channels = layer.weights[0].shape[2]
-        kernel = weight.reshape(channels, channels_times_multiplier // channels, kh, kw).transpose(2, 3, 0, 1)
+        kernel = weight.reshape(channels, channels_times_multiplier // channels, kh, kw).transpose(
+            2, 3, 0, 1
+        )
         return [kernel] + ([bias] if bias is not None else [])
     if weight is not None and weight.ndim == 4:
         return [weight.transpose(2, 3, 1, 0)] + ([bias] if bias is not None else [])
@@ -141,7 +161,11 @@ def convert_module(layer, params):
         image = _flatten_source_shape(layer)
         if image is not None and None not in image and int(np.prod(image)) == weight.shape[1]:
             height, width, channels = image
-            kernel = weight.reshape(-1, channels, height, width).transpose(2, 3, 1, 0).reshape(-1, weight.shape[0])
+            kernel = (
+                weight.reshape(-1, channels, height, width)
+                .transpose(2, 3, 1, 0)
+                .reshape(-1, weight.shape[0])
+            )
         return [kernel] + ([bias] if bias is not None else [])
     return [params[name] for name in params if name != "num_batches_tracked"]
 
@@ -163,7 +187,8 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
 
     Example:
         >>> model = ResNet18(weights=None)
-        >>> load_torch_weights(model, "resnet18-f37072fd.pth", key_map=resnet_torch_names)  # doctest: +SKIP
+        >>> names = strided.applications.resnet_basic.torch_names
+        >>> load_torch_weights(model, "resnet18-f37072fd.pth", key_map=names)  # doctest: +SKIP
     """
     key_map = key_map or (lambda path: path.replace(".", "_"))
     layers = {layer.name: layer for layer in _leaf_layers(model)}
@@ -175,21 +200,28 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
         layer = layers.get(name)
         if layer is None:
             (plan.skipped if skip_mismatch else plan.problems).append(
-                f"torch module '{path}': no layer named '{name}' in the model")
+                f"torch module '{path}': no layer named '{name}' in the model"
+            )
             continue
         used.add(name)
         try:
             arrays = convert_module(layer, params)
         except (KeyError, ValueError) as error:
-            plan.problems.append(f"torch module '{path}' -> layer '{name}': cannot convert ({error})")
+            plan.problems.append(
+                f"torch module '{path}' -> layer '{name}': cannot convert ({error})"
+            )
             continue
-        plan.match(f"torch module '{path}' -> layer '{name}'", _own_variables(layer), arrays, skip_mismatch)
+        plan.match(
+            f"torch module '{path}' -> layer '{name}'", _own_variables(layer), arrays, skip_mismatch
+        )
     for name in layers:
         if name not in used:
-            (plan.skipped if skip_mismatch else plan.problems).append(f"layer '{name}': no torch module maps to it")
+            (plan.skipped if skip_mismatch else plan.problems).append(
+                f"layer '{name}': no torch module maps to it"
+            )
     if plan.problems:
         raise ValueError(_mismatch_message(model, plan.problems, "PyTorch state_dict"))
     plan.apply()
 
 
-__all__ = ["load_torch_weights", "load_state_dict", "read_safetensors", "convert_module"]
+__all__ = ["convert_module", "load_state_dict", "load_torch_weights", "read_safetensors"]

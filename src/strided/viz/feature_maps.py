@@ -31,11 +31,14 @@ def as_image_batch(model, images):
     images = np.asarray(getattr(images, "data", images))
     if images.dtype.kind not in "fiub":
         raise TypeError(f"expected numeric images, received dtype {images.dtype}.")
-    rank = None
+    expected = None
     inputs = getattr(model, "inputs", None)
     if inputs:
-        rank = len(inputs[0].shape)
-    if rank is not None:
+        expected = tuple(inputs[0].shape)  # (None, H, W, C)
+    if expected is not None:
+        rank = len(expected)
+        if images.ndim == rank - 1 and expected[-1] == 1 and images.shape[1:] == expected[1:-1]:
+            images = images[..., None]  # a batch of grey images without the channel axis
         while images.ndim < rank:
             images = images[None] if images.ndim == rank - 1 else images[..., None]
     elif images.ndim == 2:
