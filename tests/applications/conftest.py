@@ -1,9 +1,15 @@
+import importlib.util
 import os
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))  # torch_reference_models, keras_fixtures
+sys.path.insert(0, os.path.dirname(__file__))  # torch_reference_models
+
+# Keras 3 runs on TensorFlow, JAX or PyTorch; without TensorFlow, use the PyTorch backend
+# (torch is a test dependency already), so `pip install keras` alone enables the Keras tests.
+if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None:
+    os.environ["KERAS_BACKEND"] = "torch"
 
 
 @pytest.fixture(autouse=True)

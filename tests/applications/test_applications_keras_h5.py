@@ -203,3 +203,32 @@ def test_not_a_keras_file(tmp_path):
         z.writestr("config.json", "{}")
     with pytest.raises(ValueError, match="without model.weights.h5"):
         load_keras_weights(small_model(), archive)
+
+
+def test_imagenet_weights_from_a_cached_legacy_file(tmp_path, monkeypatch):
+    """weights="imagenet" reads Keras' legacy .h5 (by layer name) once it is in the cache."""
+    import hashlib
+
+    from strided import applications
+    from strided.applications import _weights, vgg
+
+    source = applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+    folder = tmp_path / "models"
+    folder.mkdir()
+    path = folder / "vgg16_notop.h5"
+    with h5py.File(path, "w") as f:  # the published files' layout: Keras 2 names, by layer name
+        f.attrs["layer_names"] = [layer.name.encode() for layer in source.layers]
+        for layer in source.layers:
+            names = [f"{layer.name}/{w.name}:0" for w in layer.weights]
+            group = f.create_group(layer.name)
+            group.attrs["weight_names"] = [n.encode() for n in names]
+            for name, w in zip(names, layer.weights):
+                group.create_dataset(name, data=w.numpy())
+    entry = _weights.WeightsFile(
+        "vgg16_notop.h5", "https://example.org/x.h5", md5=hashlib.md5(path.read_bytes()).hexdigest()
+    )
+    monkeypatch.setenv("STRIDED_DATA", str(tmp_path))
+    monkeypatch.setitem(vgg.IMAGENET, ("vgg16", False), entry)
+    model = applications.VGG16(include_top=False, input_shape=(32, 32, 3))
+    for mine, theirs in zip(model.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)

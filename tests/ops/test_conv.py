@@ -184,3 +184,61 @@ def test_bad_input_gets_a_clear_error(x_shape, k_shape, kwargs, message):
 def test_integer_input_is_a_type_error():
     with pytest.raises(TypeError, match="float input"):
         ops.conv(np.zeros((1, 4, 4, 1), np.int64), np.zeros((3, 3, 1, 1), np.float32))
+
+
+@settings(max_examples=20, deadline=None)
+@given(groups=st.sampled_from([1, 2, 4]), activation=st.sampled_from([None, "relu"]), stride=st.integers(1, 2),
+       padding=st.sampled_from(["valid", "same", 1]), rank=st.sampled_from([1, 2]),
+       data_format=st.sampled_from(["channels_last", "channels_first"]), seed=st.integers(0, 2**16))
+def test_fused_bias_and_relu_equal_the_plain_path_and_torch(groups, activation, stride, padding, rank,
+                                                            data_format, seed):
+    """The speed path (bias inside the GEMM, ReLU in place) gives the plain path's numbers."""
+    rng = np.random.default_rng(seed)
+    spatial = (7, 6)[:rank] if rank == 2 else (9,)
+    x = rng.standard_normal((2, *spatial, 4))
+    kernel = rng.standard_normal((*(3,) * rank, 4 // groups, 4))
+    bias = rng.standard_normal(4)
+    if data_format == "channels_first":
+        x = np.moveaxis(x, -1, 1)
+
+    def plain(a, k, b):
+        y = ops.conv(a, k, stride, padding, data_format) + ops.reshape(b, (4,) + (1,) * rank) \
+            if data_format == "channels_first" else ops.conv(a, k, stride, padding, data_format) + b
+        return ops.relu(y) if activation else y
+
+    compare_with_torch(
+        lambda a, k, b: ops.conv_bias_activation(a, k, b, activation, stride, padding, data_format),
+        lambda a, k, b: _torch_plain(a, k, b, activation, stride, padding, data_format, groups, rank),
+        [x, kernel, bias],
+    )
+    fused = ops.conv_bias_activation(Tensor(x, dtype="float64"), Tensor(kernel, dtype="float64"),
+                                     Tensor(bias, dtype="float64"), activation, stride, padding, data_format)
+    np.testing.assert_allclose(fused.data, plain(Tensor(x, dtype="float64"), Tensor(kernel, dtype="float64"),
+                                                 Tensor(bias, dtype="float64")).data, atol=1e-12)
+
+
+def _torch_plain(a, k, b, activation, stride, padding, data_format, groups, rank):
+    if data_format == "channels_first":
+        a = torch.movedim(a, 1, -1)
+    spatial = a.shape[1:-1]
+    pads = resolve_padding(padding, tuple(spatial), k.shape[:rank], (stride,) * rank, (1,) * rank)
+    if rank == 1:
+        y = F.conv1d(F.pad(a.permute(0, 2, 1), pads[0]), k.permute(2, 1, 0).contiguous(), stride=stride,
+                     groups=groups).permute(0, 2, 1)
+    else:
+        y = torch_conv2d(a, k, (stride,) * 2, pads, (1, 1), groups)
+    y = y + b
+    y = torch.relu(y) if activation else y
+    return torch.movedim(y, -1, 1) if data_format == "channels_first" else y
+
+
+def test_fused_gradcheck():
+    rng = np.random.default_rng(4)
+    assert gradcheck(lambda a, k, b: ops.conv_bias_activation(a, k, b, "relu", 2, "same"),
+                     [rng.standard_normal((2, 5, 5, 3)), rng.standard_normal((3, 3, 3, 4)), rng.standard_normal(4)])
+
+
+def test_fused_bias_shape_error():
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
+        ops.conv_bias_activation(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 4), np.float32),
+                                 np.zeros(3, np.float32))

@@ -161,9 +161,11 @@ def _download_checked(entry, target, progress, timeout):
                 "damaged file."
             )
         os.chmod(temporary, 0o644)
+        if not expected:  # record the hash first, so a file in place always has its record
+            record = Path(f"{temporary}.sha256")
+            record.write_text(sha256.hexdigest() + "\n")
+            os.replace(record, _sidecar(target))
         os.replace(temporary, target)
-        if not expected:
-            _sidecar(target).write_text(sha256.hexdigest() + "\n")
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -116,9 +116,8 @@ def _resnet(
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = _batch_norm("conv1_bn")(x)
     x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(
-        x
-    )  # zeros = -inf after a ReLU
+    # torch pads max pooling with -inf; after a ReLU, zeros give the same maxima
+    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     in_filters = 64
     for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):

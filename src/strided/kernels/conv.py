@@ -8,51 +8,98 @@ which is the lessons' F_{i,j,o} = sum_c sum_x sum_y K_{c,x,y,o} X_{c,i+x,j+y} (a
 as in every deep-learning framework). As matrices: Y = cols @ K with cols the im2col matrix, so
 
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
+
+A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
+[cols 1]^T @ dY is db (see `im2col_matrix`).
 """
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
 
 
-def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                  ones_column=False):
+    """The contiguous im2col matrix (N*H'*W', kh*kw*C), made with one copy of the patch view.
+
+    With `ones_column`, a last column of ones is appended, so that one GEMM also adds a bias:
+    [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
+    gives db = sum of dY over all rows.
+    """
+    patches = im2col(pad_spatial(x, pads), kernel_size, strides, dilation)
+    n, out_h, out_w, kh, kw, c = patches.shape
+    width = kh * kw * c
+    if not ones_column:
+        return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
+    cols = np.empty((n * out_h * out_w, width + 1), dtype=x.dtype)
+    item, row = cols.itemsize, cols.strides[0]
+    target = as_strided(
+        cols, shape=patches.shape,
+        strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
+    )
+    np.copyto(target, patches)
+    cols[:, width] = 1
+    return cols, (n, out_h, out_w)
+
+
+def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
+                   bias=None):
     """Returns (y, cols); keep `cols` (the im2col matrix) for the backward pass."""
     kh, kw, cg, out_channels = kernel.shape
+    if groups == 1:
+        with_bias = bias is not None
+        cols, (n, out_h, out_w) = im2col_matrix(x, (kh, kw), strides, pads, dilation, with_bias)
+        weights = kernel.reshape(kh * kw * cg, out_channels)
+        if with_bias:
+            weights = np.concatenate([weights, bias[None, :]])
+        y = cols @ weights
+        return y.reshape(n, out_h, out_w, out_channels), cols
+    # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
     n, out_h, out_w = patches.shape[:3]
     rows = n * out_h * out_w
-    if groups == 1:
-        cols = patches.reshape(rows, kh * kw * cg)  # the one copy: im2col matrix
-        y = cols @ kernel.reshape(kh * kw * cg, out_channels)
-        return y.reshape(n, out_h, out_w, out_channels), cols
-    # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     og = out_channels // groups
     cols = (
         patches.reshape(rows, kh * kw, groups, cg).transpose(2, 0, 1, 3).reshape(groups, rows, -1)
     )
     y = cols @ _grouped_kernel(kernel, groups)
-    return y.transpose(1, 0, 2).reshape(n, out_h, out_w, groups * og), cols
+    y = y.transpose(1, 0, 2).reshape(n, out_h, out_w, groups * og)
+    if bias is not None:
+        y += bias
+    return y, cols
 
 
 def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
-                    dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True):
-    """Gradients (dx, dkernel) of conv2d_forward for the upstream gradient gy (N, H', W', O)."""
+                    dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True, need_dbias=False):
+    """Gradients (dx, dkernel, dbias) of conv2d_forward for the upstream gradient gy (N, H', W', O).
+
+    `cols` is what conv2d_forward returned (with its column of ones when it had a bias).
+    """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
     rows = n * out_h * out_w
-    dx = dkernel = None
+    width = kh * kw * cg
+    dx = dkernel = dbias = None
     if groups == 1:
         gy2 = gy.reshape(rows, out_channels)
         if need_dkernel:
-            dkernel = (cols.T @ gy2).reshape(kernel.shape)
+            dweights = cols.T @ gy2  # (width [+ 1], O): the bias row comes for free
+            dkernel = dweights[:width].reshape(kernel.shape)
+            if need_dbias:
+                dbias = dweights[width].copy()
+        elif need_dbias:
+            dbias = gy2.sum(axis=0)
         if need_dx:
-            dcols = (gy2 @ kernel.reshape(-1, out_channels).T).reshape(n, out_h, out_w, kh, kw, cg)
+            dcols = (gy2 @ kernel.reshape(width, out_channels).T).reshape(n, out_h, out_w, kh, kw, cg)
     else:
         og = out_channels // groups
         gyg = gy.reshape(rows, groups, og).transpose(1, 0, 2)  # (G, rows, og)
         if need_dkernel:
             dk = np.swapaxes(cols, 1, 2) @ gyg  # (G, kh*kw*cg, og)
             dkernel = dk.reshape(groups, kh * kw, cg, og).transpose(1, 2, 0, 3).reshape(kernel.shape)
+        if need_dbias:
+            dbias = gy.reshape(rows, out_channels).sum(axis=0)
         if need_dx:
             dcols = gyg @ np.swapaxes(_grouped_kernel(kernel, groups), 1, 2)  # (G, rows, kh*kw*cg)
             dcols = dcols.reshape(groups, rows, kh * kw, cg).transpose(1, 2, 0, 3)
@@ -60,7 +107,7 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
     if need_dx:
         padded_shape = (x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), x_shape[3])
         dx = crop_spatial(col2im(dcols, padded_shape, strides, dilation), pads)
-    return dx, dkernel
+    return dx, dkernel, dbias
 
 
 def _grouped_kernel(kernel, groups):

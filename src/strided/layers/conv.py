@@ -81,14 +81,16 @@ class BaseConv(Layer):
         self.built = True
 
     def call(self, inputs):
-        outputs = ops.conv(
-            inputs, self.kernel, strides=self.strides, data_format=self.data_format,
+        # One op for conv + bias (+ ReLU): the bias rides in the GEMM, the ReLU runs in place.
+        fused = "relu" if self.activation is activations.relu else None
+        outputs = ops.conv_bias_activation(
+            inputs, self.kernel, self.bias, fused, strides=self.strides, data_format=self.data_format,
             padding=U.padding_for_op(self.padding, self.kernel_size, self.dilation_rate),
             dilation_rate=self.dilation_rate,
         )
-        if self.bias is not None:
-            outputs = ops.add(outputs, _bias_view(self.bias, self.data_format, self.rank))
-        return U.add_activity_penalty(self, self.activation(outputs))
+        if not fused:
+            outputs = self.activation(outputs)
+        return U.add_activity_penalty(self, outputs)
 
     def compute_output_shape(self, input_shape):
         sizes = conv_spatial_sizes(self, input_shape)

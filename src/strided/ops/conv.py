@@ -7,51 +7,74 @@ or ((top, bottom), (left, right)). Output size per spatial axis:
     H' = floor((H + p_top + p_bottom - d*(k_h - 1) - 1) / s) + 1
 """
 
+import numpy as np
+
 from strided.autograd import Function, Tensor
 from strided.kernels import conv as kernels
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
-    channels_last_shape, check_input, check_kernel, spatial_args, to_channels_last, to_data_format,
+    channels_last_shape,
+    check_input,
+    check_kernel,
+    spatial_args,
+    to_channels_last,
+    to_data_format,
 )
+from strided.ops.shape import expand_dims, reshape, squeeze
 
 
 class Conv2D(Function):
-    """y = im2col(x) @ kernel; channels-last inside, `data_format` handled at the edges."""
+    """y = activation(im2col(x) @ kernel + bias); channels-last inside, `data_format` at the edges.
 
-    def __init__(self, strides, pads, dilation, groups, data_format):
+    The bias and a ReLU are optional fusions (used by the Conv layers): the bias is added by the
+    GEMM itself (a column of ones in the im2col matrix) and the ReLU is applied in place on the
+    GEMM's output, so neither costs an extra pass over the feature maps.
+    """
+
+    def __init__(self, strides, pads, dilation, groups, data_format, activation=None):
         self.strides, self.pads, self.dilation = strides, pads, dilation
-        self.groups, self.data_format = groups, data_format
+        self.groups, self.data_format, self.activation = groups, data_format, activation
 
-    def forward(self, x, kernel):
+    def forward(self, x, kernel, bias=None):
         x = to_channels_last(x, self.data_format)
-        self.x_shape, self.kernel = x.shape, kernel
+        self.x_shape, self.kernel, self.has_bias = x.shape, kernel, bias is not None
         self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
         if self.depthwise:  # elementwise products per kernel offset, no GEMM
             self.x = x
             y = kernels.depthwise_conv2d_forward(
                 x, _as_depthwise(kernel, self.groups), self.strides, self.pads, self.dilation
             )
+            if bias is not None:
+                y += bias
         else:
             y, self.cols = kernels.conv2d_forward(
-                x, kernel, self.strides, self.pads, self.dilation, self.groups
+                x, kernel, self.strides, self.pads, self.dilation, self.groups, bias
             )
+        if self.activation == "relu":
+            np.maximum(y, 0, out=y)
+            self.y = y
         return to_data_format(y, self.data_format)
 
     def backward(self, gy):
         gy = to_channels_last(gy, self.data_format)
-        need_dx, need_dk = self.needs_input_grad
+        if self.activation == "relu":
+            gy = gy * (self.y > 0)
+        need_dx, need_dk = self.needs_input_grad[:2]
+        need_db = self.has_bias and self.needs_input_grad[2]
         if self.depthwise:
             dx, dk = kernels.depthwise_conv2d_backward(
                 gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
                 self.dilation, need_dx, need_dk,
             )
             dk = None if dk is None else dk.reshape(self.kernel.shape)
+            db = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need_db else None
         else:
-            dx, dk = kernels.conv2d_backward(
+            dx, dk, db = kernels.conv2d_backward(
                 gy, self.cols, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
-                self.groups, need_dx, need_dk,
+                self.groups, need_dx, need_dk, need_db,
             )
-        return (to_data_format(dx, self.data_format) if dx is not None else None), dk
+        dx = to_data_format(dx, self.data_format) if dx is not None else None
+        return (dx, dk, db) if self.has_bias else (dx, dk)
 
 
 def _as_depthwise(kernel, channels):
@@ -77,10 +100,22 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         >>> y.shape
         (1, 5, 5, 2)
     """
+    return conv_bias_activation(inputs, kernel, None, None, strides, padding, data_format, dilation_rate)
+
+
+def conv_bias_activation(inputs, kernel, bias=None, activation=None, strides=1, padding="valid",
+                         data_format=None, dilation_rate=1):
+    """`activation(conv(inputs, kernel) + bias)` as one op: the Conv layers' fast path.
+
+    The same numbers as `ops.relu(ops.conv(x, kernel) + bias)`, computed with one GEMM that also
+    adds the bias and a ReLU applied in place. Args as `conv`, plus:
+        bias: (O,) or None. activation: None or "relu" (other activations are applied after).
+    """
     x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
     kernel = as_tensor(kernel, like=x)
-    data_format = check_input("conv", x, data_format)
-    check_kernel("conv", x, kernel)
+    op = "conv"
+    data_format = check_input(op, x, data_format)
+    check_kernel(op, x, kernel)
     shape = channels_last_shape(x.shape, data_format)
     channels, per_group, out_channels = shape[-1], kernel.shape[-2], kernel.shape[-1]
     if per_group == 0 or channels % per_group:
@@ -94,27 +129,37 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"conv: with {groups} groups the kernel's output channels ({out_channels}) must be "
             f"divisible by {groups}. Kernel shape {kernel.shape}."
         )
+    if activation not in (None, "relu"):
+        raise ValueError(f"conv_bias_activation: activation must be None or 'relu', received {activation!r}")
+    extra = ()
+    if bias is not None:
+        bias = as_tensor(bias, like=x)
+        if bias.shape != (out_channels,):
+            raise ValueError(
+                f"conv: the bias must have shape ({out_channels},), one value per output channel; "
+                f"received shape {bias.shape}"
+            )
+        extra = (bias,)
     if x.ndim == 3:
-        return _conv1d(x, kernel, strides, padding, data_format, dilation_rate)
+        return _conv1d(x, kernel, extra, activation, strides, padding, data_format, dilation_rate, groups)
     strides, pads, dilation = spatial_args(
         "conv", shape[1:3], kernel.shape[:2], strides, padding, dilation_rate
     )
     return Conv2D.apply(
-        x, kernel, strides=strides, pads=pads, dilation=dilation, groups=groups, data_format=data_format
+        x, kernel, *extra, strides=strides, pads=pads, dilation=dilation, groups=groups,
+        data_format=data_format, activation=activation,
     )
 
 
-def _conv1d(x, kernel, strides, padding, data_format, dilation_rate):
+def _conv1d(x, kernel, extra, activation, strides, padding, data_format, dilation_rate, groups):
     """A 1-D convolution is a 2-D one on images of height 1."""
-    from strided.ops.shape import expand_dims, squeeze
-
     length = channels_last_shape(x.shape, data_format)[1]
     strides, pads, dilation = spatial_args("conv", (length,), kernel.shape[:1], strides, padding, dilation_rate)
     height_axis = 1 if data_format == "channels_last" else 2
     y = Conv2D.apply(
-        expand_dims(x, height_axis), expand_dims(kernel, 0),
+        expand_dims(x, height_axis), expand_dims(kernel, 0), *extra,
         strides=(1, *strides), pads=((0, 0), *pads), dilation=(1, *dilation),
-        groups=channels_last_shape(x.shape, data_format)[-1] // kernel.shape[-2], data_format=data_format,
+        groups=groups, data_format=data_format, activation=activation,
     )
     return squeeze(y, height_axis)
 
@@ -138,8 +183,6 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
             f"depthwise_conv: the kernel has {kernel.shape[-2]} input channels but the input has "
             f"{channels}. Input shape {x.shape}, kernel shape {kernel.shape} (kh, kw, channels, multiplier)."
         )
-    from strided.ops.shape import reshape
-
     grouped = reshape(kernel, (*kernel.shape[:-2], 1, kernel.shape[-2] * kernel.shape[-1]))
     return conv(x, grouped, strides, padding, data_format, dilation_rate)
 
@@ -155,4 +198,4 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
     return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
 
 
-__all__ = ["conv", "depthwise_conv", "separable_conv"]
+__all__ = ["conv", "conv_bias_activation", "depthwise_conv", "separable_conv"]

@@ -86,9 +86,8 @@ class _Plan:
             and len(arrays) == len(variables) + 1
             and np.ndim(arrays[-1]) == 0
         ):
-            arrays = arrays[
-                :-1
-            ]  # Keras' adapt() sample `count`, which strided's layer may not keep
+            # Keras' Normalization also stores adapt()'s sample `count`, which strided's may not keep
+            arrays = arrays[:-1]
         if len(variables) != len(arrays):
             problem = (
                 f"{where}: the model's layer has {len(variables)} weight(s) "
@@ -101,8 +100,7 @@ class _Plan:
             if tuple(variable.shape) != tuple(array.shape):
                 problem = (
                     f"{where}: weight '{variable.name}' has shape {tuple(variable.shape)} "
-                    "in the model "
-                    f"but {tuple(array.shape)} in the file"
+                    f"in the model but {tuple(array.shape)} in the file"
                 )
                 (self.skipped if skip_mismatch else self.problems).append(problem)
                 return
