@@ -171,7 +171,8 @@ def test_normalization_adapt(images):
     out = layer(images).numpy()
     np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-4)
     np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=1e-4)
-    assert [w.name for w in layer.weights] == ["mean", "variance"] and not layer.trainable_weights
+    assert [w.name for w in layer.weights] == ["mean", "variance", "count"] and not layer.trainable_weights
+    assert int(layer.count.numpy()) == images.shape[0] * images.shape[1] * images.shape[2]
     batched = Normalization()
     batched.adapt([images[:2], images[2:5], images[5:]])  # an iterable of batches
     np.testing.assert_allclose(

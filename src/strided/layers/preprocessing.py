@@ -565,6 +565,11 @@ class Normalization(Layer):
             self.adapt_variance = self.add_weight(
                 shape=stat_shape, initializer="ones", trainable=False, name="variance"
             )
+            # Keras 3 keeps the number of adapted samples too (mean, variance, count), so weight
+            # files and parameter counts match (EfficientNetB0's 5,330,571).
+            self.count = self.add_weight(
+                shape=(), initializer="zeros", trainable=False, name="count", dtype="int64"
+            )
         else:
             self._mean = np.broadcast_to(np.asarray(self.input_mean, np.float64), stat_shape)
             self._variance = np.broadcast_to(
@@ -613,6 +618,7 @@ class Normalization(Layer):
             raise ValueError("Normalization.adapt: received no data.")
         self.adapt_mean.assign(mean.astype(self.adapt_mean.dtype))
         self.adapt_variance.assign((m2 / count).astype(self.adapt_variance.dtype))
+        self.count.assign(count)
 
     def call(self, inputs):
         if self.input_mean is None:

@@ -81,13 +81,6 @@ class _Plan:
 
     def match(self, where, variables, arrays, skip_mismatch, layer=None):
         arrays = list(arrays)
-        if (
-            type(layer).__name__ == "Normalization"
-            and len(arrays) == len(variables) + 1
-            and np.ndim(arrays[-1]) == 0
-        ):
-            # Keras' Normalization also stores adapt()'s sample `count`, which strided's may not keep
-            arrays = arrays[:-1]
         if len(variables) != len(arrays):
             problem = (
                 f"{where}: the model's layer has {len(variables)} weight(s) "
