@@ -21,11 +21,26 @@ This file only re-exports; each name lives in the module listed in STYLE.md's ar
 import importlib
 
 from strided import (
-    activations, callbacks, initializers, layers, losses, metrics, models, ops, optimizers,
-    regularizers, signal, utils,
+    activations,
+    callbacks,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    signal,
+    utils,
 )
 from strided._config import (
-    epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
 )
 from strided.autograd import Tensor, Variable, enable_grad, gradcheck, no_grad
 from strided.layers import Input, InputLayer, Layer

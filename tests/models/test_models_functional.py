@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from lesson_models import fashion_mnist_model, feature_map_model, mnist_functional_model
+
 from strided import layers
 from strided.autograd import Tensor
 from strided.models import Functional, Model

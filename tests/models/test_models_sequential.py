@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from lesson_models import fashion_mnist_model, mnist_sequential_dropout_model
+
 from strided import layers
 from strided.layers.keras_tensor import KerasTensor
 from strided.models import Functional, Model, Sequential

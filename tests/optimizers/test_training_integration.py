@@ -20,7 +20,7 @@ def test_softmax_regression_learns(optimizer):
     loss_fn = losses.SparseCategoricalCrossentropy(from_logits=True)
     accuracy = metrics.get("accuracy", loss="sparse_categorical_crossentropy")
     first_loss = None
-    for epoch in range(20):
+    for _epoch in range(20):
         accuracy.reset_state()
         for start in range(0, 300, 50):
             xb, yb = x[start:start + 50], labels[start:start + 50]

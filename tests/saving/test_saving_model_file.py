@@ -11,8 +11,11 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "models"))
 from lesson_models import (  # noqa: E402
-    fashion_mnist_model, mnist_functional_model, mnist_sequential_dropout_model,
+    fashion_mnist_model,
+    mnist_functional_model,
+    mnist_sequential_dropout_model,
 )
+
 from strided import layers, optimizers  # noqa: E402
 from strided.layers import Layer  # noqa: E402
 from strided.models import Model, Sequential, load_model  # noqa: E402

@@ -71,6 +71,6 @@ __all__ = [
 
 # the lessons' small models (mnist_cnn, fashion_cnn, cifar_cnn), from lessons.py
 from strided.applications import lessons
-from strided.applications.lessons import *
+from strided.applications.lessons import *  # noqa: F403  (re-exported below)
 
 __all__ += ["lessons"] + list(lessons.__all__)

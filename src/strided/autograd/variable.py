@@ -3,7 +3,6 @@
 import numpy as np
 
 from strided import _config
-
 from strided.autograd.tensor import Tensor
 
 

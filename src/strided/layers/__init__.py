@@ -50,17 +50,6 @@ from strided.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
-from strided.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
-from strided.layers.reshaping import Flatten, Permute, Reshape
-from strided.layers.spatial_resizing import (
-    Cropping1D,
-    Cropping2D,
-    UpSampling1D,
-    UpSampling2D,
-    ZeroPadding1D,
-    ZeroPadding2D,
-)
-
 from strided.layers.preprocessing import (
     Normalization,
     RandomBrightness,
@@ -72,6 +61,16 @@ from strided.layers.preprocessing import (
     RandomZoom,
     Rescaling,
     Resizing,
+)
+from strided.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from strided.layers.reshaping import Flatten, Permute, Reshape
+from strided.layers.spatial_resizing import (
+    Cropping1D,
+    Cropping2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
 )
 
 __all__ = [

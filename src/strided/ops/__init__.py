@@ -15,7 +15,7 @@ from strided.ops.normalization import *  # noqa: F401,F403
 from strided.ops.pooling import *  # noqa: F401,F403
 from strided.ops.reduction import *  # noqa: F401,F403
 from strided.ops.shape import *  # noqa: F401,F403
-from strided.ops.upsampling import *  # noqa: F401,F403
 from strided.ops.tensor_methods import install_tensor_methods
+from strided.ops.upsampling import *  # noqa: F401,F403
 
 install_tensor_methods()

@@ -14,7 +14,11 @@ from strided.autograd import Function, Tensor
 from strided.kernels import conv_transpose as kernels
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
-    channels_last_shape, check_input, check_kernel, to_channels_last, to_data_format,
+    channels_last_shape,
+    check_input,
+    check_kernel,
+    to_channels_last,
+    to_data_format,
 )
 
 

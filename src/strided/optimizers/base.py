@@ -63,7 +63,7 @@ class Optimizer:
                  ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
         if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.")
+            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
         if "lr" in kwargs:  # tf.keras 2 spelling
             learning_rate = kwargs.pop("lr")
         if kwargs:
