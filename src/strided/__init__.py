@@ -20,7 +20,11 @@ This file only re-exports; each name lives in the module listed in STYLE.md's ar
 
 import importlib
 
-from strided import (
+from strided._allocator import keep_freed_memory
+
+keep_freed_memory()  # reuse freed arrays across training steps (see strided/_allocator.py)
+
+from strided import (  # noqa: E402
     activations,
     callbacks,
     initializers,

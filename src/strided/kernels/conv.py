@@ -21,26 +21,42 @@ from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
 
 def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
                   ones_column=False):
-    """The contiguous im2col matrix (N*H'*W', kh*kw*C), made with one copy of the patch view.
+    """The contiguous im2col matrix (N*H'*W', kh*kw*C), written with one copy of every patch.
 
     With `ones_column`, a last column of ones is appended, so that one GEMM also adds a bias:
     [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
     gives db = sum of dY over all rows.
+
+    Two ways to fill it, chosen by the number of channels (measured): with many channels, copy
+    the `as_strided` patch view in one go; with few (an image's 1 or 3), that copy would move
+    C floats at a time, so instead loop over the kh*kw kernel offsets and copy one
+    (N, H', W', C) slab per offset into its columns.
     """
-    patches = im2col(pad_spatial(x, pads), kernel_size, strides, dilation)
+    xp = pad_spatial(x, pads)
+    patches = im2col(xp, kernel_size, strides, dilation)
     n, out_h, out_w, kh, kw, c = patches.shape
     width = kh * kw * c
-    if not ones_column:
+    if not ones_column and c >= _FEW_CHANNELS:
         return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
-    cols = np.empty((n * out_h * out_w, width + 1), dtype=x.dtype)
-    item, row = cols.itemsize, cols.strides[0]
-    target = as_strided(
-        cols, shape=patches.shape,
-        strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
-    )
-    np.copyto(target, patches)
-    cols[:, width] = 1
-    return cols, (n, out_h, out_w)
+    cols = np.empty((n, out_h, out_w, width + ones_column), dtype=x.dtype)
+    if c >= _FEW_CHANNELS:
+        item, row = cols.itemsize, cols.strides[2]
+        target = as_strided(
+            cols, shape=patches.shape,
+            strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
+        )
+        np.copyto(target, patches)
+    else:
+        for a in range(kh):
+            for b in range(kw):
+                offset = (a * kw + b) * c
+                cols[..., offset:offset + c] = patches[:, :, :, a, b, :]
+    if ones_column:
+        cols[..., width] = 1
+    return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
+
+
+_FEW_CHANNELS = 8
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
@@ -84,7 +100,9 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
     if groups == 1:
         gy2 = gy.reshape(rows, out_channels)
         if need_dkernel:
-            dweights = cols.T @ gy2  # (width [+ 1], O): the bias row comes for free
+            # (width [+ 1], O); the bias row comes for free. OpenBLAS is faster (measured) when
+            # the long side of the result is its rows, so a narrow im2col matrix goes the other way.
+            dweights = cols.T @ gy2 if cols.shape[1] >= out_channels else (gy2.T @ cols).T
             dkernel = dweights[:width].reshape(kernel.shape)
             if need_dbias:
                 dbias = dweights[width].copy()

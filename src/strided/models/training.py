@@ -88,13 +88,33 @@ class Trainer:
         """Total loss: the compiled losses plus the layers' regularization terms (`losses`)."""
         state = self._compile_state
         total = state.compute_loss(y, y_pred, sample_weight)
-        for extra in self.losses:
+        for extra in self._step_losses():
             total = extra if total is None else total + extra
         if total is None:
             raise ValueError(
                 "No loss to compute: give compile() a `loss` (e.g. loss='sparse_categorical_crossentropy')."
             )
         return total
+
+    # What every step needs from the model's structure, gathered once per epoch of fit()
+    # instead of walking the layer tree at every step (it changes only if `trainable` does).
+    _step_structure = None
+
+    def _cache_step_structure(self):
+        variables = self.trainable_weights
+        regularized = [(v, v.regularizer) for v in variables if getattr(v, "regularizer", None)]
+        self._step_structure = (variables, self._flatten_layers(), regularized)
+
+    def _step_variables(self):
+        return self.trainable_weights if self._step_structure is None else self._step_structure[0]
+
+    def _step_losses(self):
+        """`self.losses`, from the cached structure during fit()."""
+        if self._step_structure is None:
+            return self.losses
+        _, layers, regularized = self._step_structure
+        result = [loss for layer in layers for loss in layer._losses]
+        return result + [regularizer(variable) for variable, regularizer in regularized]
 
     def _prepare_state(self, y, y_pred):
         if not self._compile_state.built:
@@ -106,7 +126,7 @@ class Trainer:
         y_pred = self(x, training=True)
         self._prepare_state(y, y_pred)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
-        variables = self.trainable_weights
+        variables = self._step_variables()
         for variable in variables:
             variable.grad = None
         if variables and loss.requires_grad:
@@ -185,12 +205,16 @@ class Trainer:
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             logs = {}
-            for step, batch in enumerate(train.batches()):
-                callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
-                callback_list.on_train_batch_end(step, logs)
-                if self.stop_training:
-                    break
+            self._cache_step_structure()
+            try:
+                for step, batch in enumerate(train.batches()):
+                    callback_list.on_train_batch_begin(step)
+                    logs = self.train_step(batch)
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+            finally:
+                self._step_structure = None
             if getattr(train, "exhausted", False) and not logs:
                 break
             epoch_logs = self._epoch_logs(logs)
