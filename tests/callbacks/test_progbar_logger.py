@@ -21,8 +21,9 @@ def test_verbose_2_one_line_per_epoch(capsys):
     assert lines[1].startswith("Epoch 2/2 - ") and "val_loss: 1.2000e-04" in lines[1]
 
 
-def test_verbose_1_tqdm_bar_shows_steps_running_metrics_and_val(capsys):
+def test_verbose_1_tqdm_bar_shows_steps_running_metrics_and_val(capsys, monkeypatch):
     pytest.importorskip("tqdm")
+    monkeypatch.setattr(progbar_module, "_interactive", lambda: True)  # as in a terminal
     fake_fit(FakeModel(), [], EPOCHS, steps=3, batch_logs=BATCHES, verbose=1)
     out = capsys.readouterr().out
     epochs = out.strip().split("\n")
@@ -33,8 +34,18 @@ def test_verbose_1_tqdm_bar_shows_steps_running_metrics_and_val(capsys):
                      r"val_loss: 0\.3500 - val_accuracy: 0\.8750$", first), first
 
 
+def test_verbose_1_into_a_file_writes_only_the_finished_line_per_epoch(capsys):
+    """Redirected output (not a terminal, not Jupyter) gets no redraws, as in Keras."""
+    fake_fit(FakeModel(), [], EPOCHS, steps=3, batch_logs=BATCHES, verbose=1)
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    lines = out.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("Epoch 1/2 3/3 - ") and "val_accuracy: 0.8750" in lines[0]
+
+
 def test_verbose_1_without_tqdm_falls_back_to_text(capsys, monkeypatch):
     monkeypatch.setattr(progbar_module, "_load_tqdm", lambda: None)
+    monkeypatch.setattr(progbar_module, "_interactive", lambda: True)
     fake_fit(FakeModel(), [], EPOCHS[:1], steps=3, batch_logs=BATCHES, verbose=1)
     out = capsys.readouterr().out
     final = out.rstrip("\n").split("\r")[-1]

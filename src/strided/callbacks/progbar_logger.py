@@ -44,6 +44,12 @@ def format_time_per_step(seconds):
     return f"{seconds * 1e6:.0f}us/step"
 
 
+def _interactive():
+    """True when a redrawn bar can be seen: a terminal, or a Jupyter kernel."""
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
 def _load_tqdm():
     try:
         from tqdm.auto import tqdm
@@ -130,8 +136,8 @@ class ProgbarLogger(Callback):
 
     def _update(self, batch, logs):
         self.seen = batch + 1
-        if self.verbose != 1:
-            return
+        if self.verbose != 1 or not _interactive():
+            return  # into a file or a pipe: only the finished line, as Keras does
         if self._tqdm is not None:
             if self._bar is None:
                 self._bar = self._make_bar(self._tqdm)
@@ -158,7 +164,8 @@ class ProgbarLogger(Callback):
         total = self.target or self.seen
         prefix = f"{self.desc} " if self.desc else ""
         elapsed = int(time.perf_counter() - self.start)
-        line = f"\r{prefix}{self.seen}/{total} - {elapsed}s{self._status(logs)}"
+        redraw = "\r" if _interactive() else ""
+        line = f"{redraw}{prefix}{self.seen}/{total} - {elapsed}s{self._status(logs)}"
         sys.stdout.write(line + end)
         sys.stdout.flush()
 

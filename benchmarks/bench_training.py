@@ -1,0 +1,187 @@
+"""Train and run the lessons' CNNs with strided, PyTorch and Keras/TensorFlow, side by side.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_training.py
+    python benchmarks/bench_training.py --quick                 # about a minute, for development
+    python benchmarks/bench_training.py --only train-fashion-b64,latency --images 10000
+
+Every (row, framework) pair runs in its own process (benchmarks/_worker.py), one framework right
+after the other, with the same model, data, batch size, optimizer (Adam) and thread count; each
+starts with an untimed warm-up. The report is Markdown (machine, results table, strided's
+scaling checks, the machine's float32 matmul peak) and can be written with --markdown-out.
+This is a benchmark, not a test: nothing here asserts a time.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _flops import count_flops, matmul_peak  # noqa: E402
+from _measure import environment_warnings, machine_lines  # noqa: E402
+from _report import COLUMNS, format_report  # noqa: E402
+
+FRAMEWORKS = ("strided", "torch", "keras")
+__all__ = ["COLUMNS", "ROWS", "main", "measure", "select_rows"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: `kind` is a task of the runners (train_epoch, predict, ...)."""
+
+    id: str
+    model: str
+    kind: str
+    batch: int
+    frameworks: tuple = FRAMEWORKS
+
+
+ROWS = (
+    Row("train-fashion-b32", "fashion_cnn", "train_epoch", 32),
+    Row("train-fashion-b64", "fashion_cnn", "train_epoch", 64),
+    Row("train-mnist-b64", "mnist_cnn", "train_epoch", 64),
+    Row("predict-fashion", "fashion_cnn", "predict", 1000),
+    Row("predict-mnist", "mnist_cnn", "predict", 1000),
+    Row("latency-fashion", "fashion_cnn", "latency", 1),
+    Row("latency-mnist", "mnist_cnn", "latency", 1),
+    Row("step-cifar-b64", "cifar_cnn", "train_steps", 64),
+    Row("step-resnet18-b32", "resnet18", "train_steps", 32, ("strided", "torch")),
+    Row("linearity", "fashion_cnn", "linearity", 64, ("strided",)),
+    Row("epochs", "fashion_cnn", "epochs", 64, ("strided",)),
+)
+ALIASES = {"memory": "train-fashion-b64"}  # the peak-RSS row comes from that row's processes
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small N and few repeats (about a minute): for development only")
+    parser.add_argument("--only", default="",
+                        help="comma-separated row ids or prefixes: " + ", ".join(r.id for r in ROWS)
+                        + ", memory (= train-fashion-b64)")
+    parser.add_argument("--no-keras", action="store_true", help="skip Keras/TensorFlow")
+    parser.add_argument("--threads", type=int, default=2, help="threads for every framework")
+    parser.add_argument("--images", type=int, help="training images per epoch (default 60000)")
+    parser.add_argument("--linearity-images", type=int,
+                        help="N for the linearity (N vs 2N) and epochs rows (default 10000)")
+    parser.add_argument("--repeats", type=int, help="repeats of short measurements (best is kept)")
+    parser.add_argument("--markdown-out", type=Path, help="also write the Markdown report here")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.images = args.images or (1024 if quick else 60000)
+    args.linearity_images = args.linearity_images or min(args.images, 512 if quick else 10000)
+    args.repeats = args.repeats or (1 if quick else 3)
+    args.test_images = 2000 if quick else 10000
+    args.calls = 30 if quick else 200
+    args.steps = 3 if quick else 16
+    return args
+
+
+def select_rows(only):
+    if not only:
+        return list(ROWS)
+    tokens = [ALIASES.get(t.strip(), t.strip()) for t in only.split(",") if t.strip()]
+    chosen = [r for r in ROWS if any(r.id == t or r.id.startswith(t) for t in tokens)]
+    unknown = [t for t in tokens if not any(r.id == t or r.id.startswith(t) for r in ROWS)]
+    if unknown:
+        raise SystemExit(f"--only: unknown row(s) {unknown}; choose from {[r.id for r in ROWS]}")
+    return chosen
+
+
+def task_for(row, framework, args):
+    task = {"framework": framework, "kind": row.kind, "model": row.model, "batch": row.batch,
+            "threads": args.threads, "repeats": args.repeats, "calls": args.calls,
+            "steps": args.steps, "images": args.images}
+    if row.kind == "train_epoch":
+        task["repeats"] = 1  # an epoch is long enough to average itself
+    elif row.kind == "predict":
+        task["images"] = args.test_images
+    elif row.kind in ("linearity", "epochs"):
+        task["images"] = args.linearity_images
+    return task
+
+
+def run_in_subprocess(task):
+    """Run one task in a fresh Python process; returns its result dict or {"error": ...}."""
+    env = dict(os.environ)
+    threads = str(task["threads"])
+    env.update(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
+               TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
+    proc = subprocess.run([sys.executable, str(HERE / "_worker.py"), json.dumps(task)],
+                          capture_output=True, text=True, env=env)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line[len("BENCH_RESULT "):])
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": f"exit {proc.returncode}: {tail}"}
+
+
+def keras_available():
+    import importlib.util
+
+    return all(importlib.util.find_spec(name) for name in ("keras", "tensorflow"))
+
+
+def model_flops():
+    """FLOPs per image of each benchmark model, counted on strided's own models."""
+    from strided import applications
+
+    models = {
+        "fashion_cnn": applications.fashion_cnn(),
+        "mnist_cnn": applications.mnist_cnn(),
+        "cifar_cnn": applications.cifar_cnn(),
+        "resnet18": applications.ResNet18(weights=None, input_shape=(32, 32, 3), classes=10),
+    }
+    return {name: count_flops(model) for name, model in models.items()}
+
+
+def measure(rows, args, log=print):
+    """{row id: {framework: result}} for the selected rows, frameworks back to back per row."""
+    frameworks = [f for f in FRAMEWORKS if f != "keras" or (not args.no_keras and keras_available())]
+    results = {}
+    for row in rows:
+        results[row.id] = {}
+        for framework in row.frameworks:
+            if framework not in frameworks:
+                continue
+            start = time.perf_counter()
+            result = run_in_subprocess(task_for(row, framework, args))
+            results[row.id][framework] = result
+            shown = result.get("error") or f"{result['seconds']:.4g} s"
+            log(f"  {row.id:18s} {framework:8s} {shown}  ({time.perf_counter() - start:.1f} s wall)")
+    return results, frameworks
+
+
+def main(argv=None):
+    """Run the benchmark; prints and returns the Markdown report."""
+    args = parse_args(argv)
+    rows = select_rows(args.only)
+    log = lambda message: print(message, file=sys.stderr, flush=True)
+    warnings = environment_warnings()
+    for warning in warnings:
+        log(warning)
+    machine = machine_lines(args.threads)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=args.threads):
+        peak, peak_shapes = matmul_peak(repeats=2 if args.quick else 5)
+    log(f"float32 matmul peak: {peak:.0f} GFLOP/s; measuring {len(rows)} row(s)...")
+    results, frameworks = measure(rows, args, log)
+    report = format_report(rows, results, frameworks, model_flops(), args, machine, warnings,
+                           (peak, peak_shapes))
+    print(report)
+    if args.markdown_out:
+        tmp = args.markdown_out.with_name(args.markdown_out.name + ".tmp")
+        tmp.write_text(report)
+        os.replace(tmp, args.markdown_out)
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The training benchmark's FLOP counter is exact, and its --quick path runs end to end.
+
+Speed is never asserted here: the smoke run only checks that the report has its columns and that
+strided and PyTorch both produced a number.
+"""
+
+import pathlib
+import sys
+
+import pytest
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import bench_training  # noqa: E402
+from _flops import count_flops  # noqa: E402
+
+
+def test_fashion_cnn_flops_match_the_hand_count():
+    from strided.applications import fashion_cnn
+
+    conv1 = 26 * 26 * 9 * 1 * 64 * 2
+    conv2 = 11 * 11 * 9 * 64 * 64 * 2
+    dense1 = 1600 * 128 * 2
+    dense2 = 128 * 10 * 2
+    flops = count_flops(fashion_cnn())
+    assert flops.forward == conv1 + conv2 + dense1 + dense2 == 10_112_000
+    # the first layer's input needs no gradient: 2x for it, 3x for the others
+    assert flops.training == 2 * conv1 + 3 * (conv2 + dense1 + dense2)
+
+
+def test_unknown_row_is_refused():
+    with pytest.raises(SystemExit, match="unknown row"):
+        bench_training.select_rows("train-fashion-b128")
+
+
+def test_quick_run_prints_the_table(tmp_path, capsys):
+    out = tmp_path / "report.md"
+    report = bench_training.main([
+        "--quick", "--only", "train-fashion-b64", "--images", "256", "--no-keras",
+        "--threads", "1", "--markdown-out", str(out),
+    ])
+    assert out.read_text() == report
+    lines = report.splitlines()
+    header = next(line for line in lines if line.startswith("| model |"))
+    assert [c.strip() for c in header.strip("|").split("|")] == list(bench_training.COLUMNS)
+    row = next(line for line in lines if "train 1 epoch, 256 images" in line)
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[0] == "fashion_cnn" and cells[2] == "64"
+    strided, torch, keras = cells[3:6]
+    float(strided), float(torch)  # both frameworks produced a time, not an error
+    assert keras == "-"
+    assert any("peak RSS while training" in line for line in lines)
