@@ -196,3 +196,20 @@ def test_bad_arguments():
         ops.layer_normalization(x, beta=np.ones((1, 6)))
     with pytest.raises(ValueError, match="batch_normalization: axis 4 is out of range"):
         ops.batch_normalization(x, np.zeros(6), np.ones(6), axis=4)
+
+
+def test_channels_last_fast_path_equals_the_general_path(rng):
+    """batch_norm_train's channels-last speed path gives the general (Standardize) numbers."""
+    x = rng.standard_normal((4, 5, 3, 6))
+    g, b = rng.standard_normal(6), rng.standard_normal(6)
+    upstream = rng.standard_normal(x.shape)
+    results = []
+    for data, axis in ((x, -1), (np.moveaxis(x, -1, 1).copy(), 1)):  # the second is the general path
+        tensors = [Tensor(a, requires_grad=True, dtype=np.float64) for a in (data, g, b)]
+        y, mean, var = ops.batch_norm_train(*tensors, axis=axis)
+        y.backward(upstream if axis == -1 else np.moveaxis(upstream, -1, 1))
+        dx = tensors[0].grad if axis == -1 else np.moveaxis(tensors[0].grad, 1, -1)
+        out = y.data if axis == -1 else np.moveaxis(y.data, 1, -1)
+        results.append((out, mean, var, dx, tensors[1].grad, tensors[2].grad))
+    for fast, general in zip(*results):
+        np.testing.assert_allclose(fast, general, atol=1e-12)

@@ -3,10 +3,13 @@
 1. `check_arguments`: `weights` is None, "imagenet" or an existing file; ImageNet weights with
    the top need 1000 classes; `pooling` is None, "avg" or "max"; pretrained classifiers
    stay softmax (or None for logits).
-2. `image_input`: a fresh `Input`, or the user's symbolic `input_tensor`.
-3. `finish`: wrap the graph in a functional `Model`, starting from the tensor's true source
+2. `model_input`: `input_shape` checked and defaulted (`obtain_input_shape`), then
+   `image_input`: a fresh `Input`, or the user's symbolic `input_tensor`.
+3. `classifier_head`: with the top, the layers before the classifier and Dense `classes`
+   ("predictions"); without it, the optional global pooling (`pooling`).
+4. `finish`: wrap the graph in a functional `Model`, starting from the tensor's true source
    inputs when `input_tensor` came out of other layers.
-4. `load_weights`: "imagenet" fetches the published file (see `_weights`); a path is read
+5. `load_weights`: "imagenet" fetches the published file (see `_weights`); a path is read
    according to its format: Keras `.h5`/`.weights.h5`/`.keras`, PyTorch
    `.pt`/`.pth`/`.bin`/`.safetensors`, else the model's own `load_weights`.
 """
@@ -74,6 +77,20 @@ def image_input(input_tensor, input_shape):
     )
 
 
+def model_input(input_tensor, input_shape, include_top, weights, default_size=224, min_size=32):
+    """The image input of an application: `input_shape` checked and defaulted as Keras'
+    `obtain_input_shape` does (in the global image data format), then `image_input`."""
+    input_shape = imagenet_utils.obtain_input_shape(
+        input_shape,
+        default_size=default_size,
+        min_size=min_size,
+        data_format=_config.image_data_format(),
+        require_flatten=include_top,
+        weights=weights,
+    )
+    return image_input(input_tensor, input_shape)
+
+
 def source_inputs(tensor):
     """The Input tensors a symbolic tensor was computed from (Keras' `get_source_inputs`)."""
     found, stack, seen = [], [tensor], set()
@@ -102,6 +119,47 @@ def global_pooling(x, pooling, avg_name=None, max_name=None):
     if pooling == "max":
         return layers.GlobalMaxPooling2D(name=max_name)(x)
     return x
+
+
+def classifier_head(
+    x,
+    include_top,
+    pooling,
+    classes,
+    classifier_activation,
+    top=None,
+    pooling_names=(None, None),
+    **dense_kwargs,
+):
+    """The end every application shares.
+
+    With the top: `top(x)`, the layers before the classifier (default: global average pooling
+    named "avg_pool"), then Dense(`classes`, `classifier_activation`) named "predictions"
+    (`dense_kwargs`, e.g. a kernel_initializer, go to it). Without the top: `global_pooling`
+    by `pooling`, its layers named `pooling_names` (average, max).
+    """
+    if not include_top:
+        return global_pooling(x, pooling, *pooling_names)
+    x = top(x) if top is not None else layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    return layers.Dense(
+        classes, activation=classifier_activation, name="predictions", **dense_kwargs
+    )(x)
+
+
+def flatten_dense(units, activation, dropout=0.0):
+    """A `top` for `classifier_head` as in LeNet, AlexNet and VGG: Flatten ("flatten"), then
+    Dense layers "fc1", "fc2", ... of `units` with `activation`, each after a Dropout
+    ("fc1_dropout", ...) when `dropout` > 0."""
+
+    def top(x):
+        x = layers.Flatten(name="flatten")(x)
+        for index, size in enumerate(units, start=1):
+            if dropout > 0:
+                x = layers.Dropout(dropout, name=f"fc{index}_dropout")(x)
+            x = layers.Dense(size, activation=activation, name=f"fc{index}")(x)
+        return x
+
+    return top
 
 
 def finish(img_input, outputs, input_tensor, name):

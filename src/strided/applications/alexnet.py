@@ -13,7 +13,7 @@ The input must be at least 63x63 (the stride-4 stem and three stride-2 poolings 
 resize CIFAR's 32x32 images up, or use a network made for small images.
 """
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 IMAGENET = _weights.torchvision_file("alexnet-owt-7be5be79.pth")
@@ -61,15 +61,7 @@ def AlexNet(
         61100840
     """
     _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=224,
-        min_size=63,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights, min_size=63)
     x = layers.ZeroPadding2D(padding=((2, 2), (2, 2)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 11, strides=4, activation="relu", name="conv1")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
@@ -79,15 +71,8 @@ def AlexNet(
     x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv4")(x)
     x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dropout(0.5, name="fc1_dropout")(x)
-        x = layers.Dense(4096, activation="relu", name="fc1")(x)
-        x = layers.Dropout(0.5, name="fc2_dropout")(x)
-        x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling)
+    top = _builder.flatten_dense((4096, 4096), "relu", dropout=0.5)
+    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights, IMAGENET, TORCH_NAMES.get, include_top)
 

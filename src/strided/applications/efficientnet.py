@@ -22,7 +22,7 @@ the parameter count (5,330,571 with the top) equal Keras'.
 import copy
 import math
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 KERAS_BASE = "https://storage.googleapis.com/keras-applications/"
@@ -181,15 +181,9 @@ def EfficientNet(
         has_imagenet=weights_name in MD5,
         model_name=name,
     )
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=default_size,
-        min_size=32,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
+    img_input = _builder.model_input(
+        input_tensor, input_shape, include_top, weights, default_size=default_size
     )
-    img_input = _builder.image_input(input_tensor, input_shape)
     bn_axis = _builder.channel_axis()
 
     def round_filters(filters, divisor=depth_divisor):
@@ -248,18 +242,21 @@ def EfficientNet(
     )(x)
     x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
     x = layers.Activation(activation, name="top_activation")(x)
-    if include_top:
+
+    def top(x):
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        if dropout_rate > 0:
-            x = layers.Dropout(dropout_rate, name="top_dropout")(x)
-        x = layers.Dense(
-            classes,
-            activation=classifier_activation,
-            kernel_initializer=DENSE_KERNEL_INITIALIZER,
-            name="predictions",
-        )(x)
-    else:
-        x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
+        return layers.Dropout(dropout_rate, name="top_dropout")(x) if dropout_rate > 0 else x
+
+    x = _builder.classifier_head(
+        x,
+        include_top,
+        pooling,
+        classes,
+        classifier_activation,
+        top,
+        pooling_names=("avg_pool", "max_pool"),
+        kernel_initializer=DENSE_KERNEL_INITIALIZER,
+    )
     model = _builder.finish(img_input, x, input_tensor, name)
     entry = imagenet_file(name, weights_name, include_top) if weights_name in MD5 else None
     return _builder.load_weights(model, weights, entry)

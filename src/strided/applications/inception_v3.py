@@ -12,7 +12,7 @@ The layer structure and parameter count (23,851,784 with the top) equal Keras'; 
 convolutions keep Keras' automatic names (conv2d, conv2d_1, ...). Minimum input: 75x75.
 """
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 IMAGENET = {
@@ -133,15 +133,9 @@ def InceptionV3(
         (None, 1, 1, 2048)
     """
     _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=299,
-        min_size=75,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
+    img_input = _builder.model_input(
+        input_tensor, input_shape, include_top, weights, default_size=299, min_size=75
     )
-    img_input = _builder.image_input(input_tensor, input_shape)
     axis = _builder.channel_axis()
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
     x = conv2d_bn(x, 32, 3, 3, padding="valid")
@@ -173,11 +167,7 @@ def InceptionV3(
     x = layers.concatenate([branch3x3, branch7x7x3, branch_pool], axis=axis, name="mixed8")
     x = _module_e(x, 0)
     x = _module_e(x, 1)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling)
+    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation)
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights, IMAGENET[include_top])
 

@@ -57,31 +57,19 @@ def LeNet5(
         has_imagenet=False,
         model_name="LeNet5",
     )
-    if input_shape is None and input_tensor is None:
+    if input_shape is None and input_tensor is None:  # one grey channel, not ImageNet's three
         channels_first = _config.image_data_format() == "channels_first"
         size = 32 if include_top else None
         input_shape = (1, size, size) if channels_first else (size, size, 1)
-    elif input_shape is not None:
-        input_shape = imagenet_utils.obtain_input_shape(
-            input_shape,
-            default_size=32,
-            min_size=16,
-            data_format=_config.image_data_format(),
-            require_flatten=include_top,
-            weights=None,
-        )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input = _builder.model_input(
+        input_tensor, input_shape, include_top, weights=None, default_size=32, min_size=16
+    )
     x = layers.Conv2D(6, 5, activation="tanh", name="conv1")(img_input)
     x = layers.AveragePooling2D(2, name="pool1")(x)
     x = layers.Conv2D(16, 5, activation="tanh", name="conv2")(x)
     x = layers.AveragePooling2D(2, name="pool2")(x)
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(120, activation="tanh", name="fc1")(x)
-        x = layers.Dense(84, activation="tanh", name="fc2")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling)
+    top = _builder.flatten_dense((120, 84), "tanh")
+    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights)
 

@@ -260,11 +260,14 @@ def MobileNetV2(
     x = layers.Conv2D(last_filters, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = _batch_norm("Conv_1_bn", torch_layout)(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling)
+    x = _builder.classifier_head(
+        x,
+        include_top,
+        pooling,
+        classes,
+        classifier_activation,
+        top=lambda x: layers.GlobalAveragePooling2D()(x),  # unnamed, as in Keras
+    )
     model = _builder.finish(img_input, x, input_tensor, name or f"mobilenetv2_{alpha:0.2f}_{rows}")
     return _builder.load_weights(
         model, weights, imagenet_file(alpha, rows, include_top), torch_names, include_top

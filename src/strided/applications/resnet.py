@@ -17,7 +17,7 @@ convolutions have biases; names (conv1_conv, conv2_block1_1_conv, ..., predictio
 parameter counts (ResNet50 25,636,712; ResNet101 44,707,176) equal Keras'.
 """
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 MD5 = {
@@ -25,6 +25,7 @@ MD5 = {
     "resnet101": ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
     "resnet152": ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
 }
+POOLING_NAMES = ("avg_pool", "max_pool")  # Keras names them without the top too
 STAGES = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3), "resnet152": (3, 8, 36, 3)}
 
 
@@ -79,15 +80,7 @@ def _resnet(
     name,
 ):
     _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=224,
-        min_size=32,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
     x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=1.001e-5, name="conv1_bn")(
@@ -98,11 +91,9 @@ def _resnet(
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
         x = stack(x, filters, blocks, stride1=1 if stage == 2 else 2, name=f"conv{stage}")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
+    x = _builder.classifier_head(
+        x, include_top, pooling, classes, classifier_activation, pooling_names=POOLING_NAMES
+    )
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights, imagenet_file(arch, include_top))
 

@@ -23,9 +23,10 @@ ResNet34 21,797,672 + 17,024.
 
 import re
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
+POOLING_NAMES = ("avg_pool", "max_pool")  # as the Keras ResNets
 STAGES = {"resnet18": (2, 2, 2, 2), "resnet34": (3, 4, 6, 3)}
 IMAGENET = {
     "resnet18": _weights.torchvision_file("resnet18-f37072fd.pth"),
@@ -103,15 +104,7 @@ def _resnet(
     name,
 ):
     _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=224,
-        min_size=32,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
     x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
     x = _batch_norm("conv1_bn")(x)
@@ -131,11 +124,9 @@ def _resnet(
                 name=f"conv{stage}_block{block}",
             )
             in_filters = filters
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling, "avg_pool", "max_pool")
+    x = _builder.classifier_head(
+        x, include_top, pooling, classes, classifier_activation, pooling_names=POOLING_NAMES
+    )
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights, IMAGENET[arch], torch_names, include_top)
 

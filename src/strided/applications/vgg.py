@@ -12,7 +12,7 @@ torchvision's `vgg16`/`vgg19` state_dicts load too (`features.N`/`classifier.N` 
 to these names, and fc1's rows are permuted from torch's channels-first flatten).
 """
 
-from strided import _config, layers
+from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 BLOCKS = {"vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
@@ -61,15 +61,7 @@ def _vgg(
     name,
 ):
     _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(
-        input_shape,
-        default_size=224,
-        min_size=32,
-        data_format=_config.image_data_format(),
-        require_flatten=include_top,
-        weights=weights,
-    )
-    img_input = _builder.image_input(input_tensor, input_shape)
+    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
     x = img_input
     for block, (convs, filters) in enumerate(zip(BLOCKS[arch], FILTERS), start=1):
         for conv in range(1, convs + 1):
@@ -77,13 +69,8 @@ def _vgg(
                 filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{conv}"
             )(x)
         x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
-    if include_top:
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(4096, activation="relu", name="fc1")(x)
-        x = layers.Dense(4096, activation="relu", name="fc2")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _builder.global_pooling(x, pooling)
+    top = _builder.flatten_dense((4096, 4096), "relu")
+    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
     model = _builder.finish(img_input, x, input_tensor, name)
     names = torch_names(BLOCKS[arch])
     return _builder.load_weights(

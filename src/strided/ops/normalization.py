@@ -84,6 +84,46 @@ class Standardize(Function):
         return tuple(grads)
 
 
+class ChannelsLastBatchNorm(Function):
+    """Training-mode batch norm over every axis but the last, in as few passes as NumPy allows.
+
+    On x viewed as (M, C), with the batch statistics computed by `batch_norm_train`
+    (var with one einsum, no squared temporary): xhat = (x - mean) / sqrt(var + eps),
+    y = gamma * xhat + beta; backward:
+
+        dbeta = sum(dy)   dgamma = sum(dy * xhat)   dx = gamma/sigma * (dy - dbeta/M - xhat * dgamma/M)
+
+    The same numbers as `Standardize` with batch statistics (tested); 4-5 passes over the data
+    each way instead of about ten.
+    """
+
+    def __init__(self, epsilon, centered, var):
+        self.epsilon, self.centered, self.var = epsilon, centered, var
+
+    def forward(self, x, gamma, beta):
+        self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
+        xhat = self.centered  # (M, C), ours to overwrite
+        xhat *= self.inv_std
+        self.xhat, self.gamma, self.centered = xhat, gamma, None
+        y = xhat * gamma
+        y += beta
+        return y.reshape(x.shape)
+
+    def backward(self, gy):
+        g = gy.reshape(self.xhat.shape)
+        rows = g.shape[0]
+        dbeta = g.sum(axis=0)
+        dgamma = np.einsum("mc,mc->c", g, self.xhat)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = self.xhat * (-dgamma / rows)
+            dx += g
+            dx -= dbeta / rows
+            dx *= self.gamma * self.inv_std
+            dx = dx.reshape(gy.shape)
+        return dx, dgamma.astype(g.dtype, copy=False), dbeta
+
+
 class BatchNormalization(Function):
     """keras.ops.batch_normalization: y = (x - mean) * scale / sqrt(variance + eps) + offset,
     with the given statistics; gradients for x, mean, variance, offset and scale."""
@@ -228,6 +268,15 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
         _param(name, "beta", beta, stats_shape, x),
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
+    if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
+        x2 = x.data.reshape(-1, x.shape[-1])
+        mean = x2.mean(axis=0)
+        centered = x2 - mean
+        var = np.einsum("mc,mc->c", centered, centered) / x2.shape[0]
+        y = ChannelsLastBatchNorm.apply(
+            x, params[0], params[1], epsilon=float(epsilon), centered=centered, var=var
+        )
+        return y, mean, var
     param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
     mean = np.mean(x.data, axis=reduce_axes, keepdims=True)
     centered = x.data - mean
