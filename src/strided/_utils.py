@@ -9,6 +9,9 @@ def normalize_tuple(value, n, name, allow_zero=False):
     >>> normalize_tuple(3, 2, "kernel_size")
     (3, 3)
     """
+    smallest = 0 if allow_zero else 1
+    if type(value) is tuple and len(value) == n and all(type(v) is int and v >= smallest for v in value):
+        return value  # already normalised (the common case on every call of an op)
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         result = (int(value),) * n
     else:

@@ -67,6 +67,25 @@ def imagenet_file(name, weights_name, include_top):
     )
 
 
+def _conv1x1(filters, name, use_bias=False, activation=None):
+    """A 1x1 "same" convolution with EfficientNet's kernel initializer."""
+    return layers.Conv2D(
+        filters,
+        1,
+        padding="same",
+        use_bias=use_bias,
+        activation=activation,
+        kernel_initializer=CONV_KERNEL_INITIALIZER,
+        name=name,
+    )
+
+
+def _batch_norm_activation(x, activation, prefix):
+    """BatchNormalization "<prefix>bn", then the activation "<prefix>activation"."""
+    x = layers.BatchNormalization(axis=_builder.channel_axis(), name=f"{prefix}bn")(x)
+    return layers.Activation(activation, name=f"{prefix}activation")(x)
+
+
 def block(
     inputs,
     activation="swish",
@@ -84,16 +103,8 @@ def block(
     bn_axis = _builder.channel_axis()
     filters = filters_in * expand_ratio
     if expand_ratio != 1:
-        x = layers.Conv2D(
-            filters,
-            1,
-            padding="same",
-            use_bias=False,
-            kernel_initializer=CONV_KERNEL_INITIALIZER,
-            name=f"{name}expand_conv",
-        )(inputs)
-        x = layers.BatchNormalization(axis=bn_axis, name=f"{name}expand_bn")(x)
-        x = layers.Activation(activation, name=f"{name}expand_activation")(x)
+        x = _conv1x1(filters, f"{name}expand_conv")(inputs)
+        x = _batch_norm_activation(x, activation, f"{name}expand_")
     else:
         x = inputs
     if strides == 2:
@@ -111,38 +122,16 @@ def block(
         depthwise_initializer=CONV_KERNEL_INITIALIZER,
         name=f"{name}dwconv",
     )(x)
-    x = layers.BatchNormalization(axis=bn_axis, name=f"{name}bn")(x)
-    x = layers.Activation(activation, name=f"{name}activation")(x)
+    x = _batch_norm_activation(x, activation, name)
     if 0 < se_ratio <= 1:
         filters_se = max(1, int(filters_in * se_ratio))
         se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
         se_shape = (filters, 1, 1) if bn_axis == 1 else (1, 1, filters)
         se = layers.Reshape(se_shape, name=f"{name}se_reshape")(se)
-        se = layers.Conv2D(
-            filters_se,
-            1,
-            padding="same",
-            activation=activation,
-            kernel_initializer=CONV_KERNEL_INITIALIZER,
-            name=f"{name}se_reduce",
-        )(se)
-        se = layers.Conv2D(
-            filters,
-            1,
-            padding="same",
-            activation="sigmoid",
-            kernel_initializer=CONV_KERNEL_INITIALIZER,
-            name=f"{name}se_expand",
-        )(se)
+        se = _conv1x1(filters_se, f"{name}se_reduce", use_bias=True, activation=activation)(se)
+        se = _conv1x1(filters, f"{name}se_expand", use_bias=True, activation="sigmoid")(se)
         x = layers.multiply([x, se], name=f"{name}se_excite")
-    x = layers.Conv2D(
-        filters_out,
-        1,
-        padding="same",
-        use_bias=False,
-        kernel_initializer=CONV_KERNEL_INITIALIZER,
-        name=f"{name}project_conv",
-    )(x)
+    x = _conv1x1(filters_out, f"{name}project_conv")(x)
     x = layers.BatchNormalization(axis=bn_axis, name=f"{name}project_bn")(x)
     if id_skip and strides == 1 and filters_in == filters_out:
         if drop_rate > 0:
@@ -208,8 +197,7 @@ def EfficientNet(
         kernel_initializer=CONV_KERNEL_INITIALIZER,
         name="stem_conv",
     )(x)
-    x = layers.BatchNormalization(axis=bn_axis, name="stem_bn")(x)
-    x = layers.Activation(activation, name="stem_activation")(x)
+    x = _batch_norm_activation(x, activation, "stem_")
     blocks_args = copy.deepcopy(blocks_args)
     b, blocks = 0, float(sum(round_repeats(args["repeats"]) for args in blocks_args))
     for i, args in enumerate(blocks_args):
@@ -232,16 +220,8 @@ def EfficientNet(
                 **args,
             )
             b += 1
-    x = layers.Conv2D(
-        round_filters(1280),
-        1,
-        padding="same",
-        use_bias=False,
-        kernel_initializer=CONV_KERNEL_INITIALIZER,
-        name="top_conv",
-    )(x)
-    x = layers.BatchNormalization(axis=bn_axis, name="top_bn")(x)
-    x = layers.Activation(activation, name="top_activation")(x)
+    x = _conv1x1(round_filters(1280), "top_conv")(x)
+    x = _batch_norm_activation(x, activation, "top_")
 
     def top(x):
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)

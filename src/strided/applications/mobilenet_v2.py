@@ -110,6 +110,13 @@ def _batch_norm(name, torch_layout):
     )
 
 
+def _pointwise(filters, name):
+    """A bias-free 1x1 "same" convolution: the block's expansion or its linear projection."""
+    return layers.Conv2D(
+        filters, kernel_size=1, padding="same", use_bias=False, activation=None, name=name
+    )
+
+
 def inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, torch_layout=False):
     """Expand (1x1) -> depthwise 3x3 -> project (1x1, linear), plus the input when shapes match."""
     in_channels = inputs.shape[_builder.channel_axis()]
@@ -117,14 +124,7 @@ def inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, torc
     x = inputs
     prefix = f"block_{block_id}_"
     if block_id:
-        x = layers.Conv2D(
-            expansion * in_channels,
-            kernel_size=1,
-            padding="same",
-            use_bias=False,
-            activation=None,
-            name=f"{prefix}expand",
-        )(x)
+        x = _pointwise(expansion * in_channels, f"{prefix}expand")(x)
         x = _batch_norm(f"{prefix}expand_BN", torch_layout)(x)
         x = layers.ReLU(6.0, name=f"{prefix}expand_relu")(x)
     else:
@@ -142,14 +142,7 @@ def inverted_res_block(inputs, expansion, stride, alpha, filters, block_id, torc
     )(x)
     x = _batch_norm(f"{prefix}depthwise_BN", torch_layout)(x)
     x = layers.ReLU(6.0, name=f"{prefix}depthwise_relu")(x)
-    x = layers.Conv2D(
-        pointwise_filters,
-        kernel_size=1,
-        padding="same",
-        use_bias=False,
-        activation=None,
-        name=f"{prefix}project",
-    )(x)
+    x = _pointwise(pointwise_filters, f"{prefix}project")(x)
     x = _batch_norm(f"{prefix}project_BN", torch_layout)(x)
     if in_channels == pointwise_filters and stride == 1:
         return layers.Add(name=f"{prefix}add")([inputs, x])

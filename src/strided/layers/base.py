@@ -260,7 +260,10 @@ class Layer:
                 f"{type(self).__name__}.__init__ must call super().__init__() before the layer is used."
             )
         training = kwargs.pop("training", None)
-        if any(isinstance(t, KerasTensor) for t in flatten([inputs, list(args), kwargs])):
+        symbolic = isinstance(inputs, KerasTensor)
+        if not symbolic and (args or kwargs or not isinstance(inputs, (Tensor, np.ndarray))):
+            symbolic = any(isinstance(t, KerasTensor) for t in flatten([inputs, list(args), kwargs]))
+        if symbolic:
             return self._symbolic_call(inputs, args, kwargs, training)
         inputs = self._convert_inputs(inputs)
         if training is None:

@@ -191,6 +191,8 @@ def _pack(structure, leaves, start):
 
 def map_structure(fn, structure):
     """Apply `fn` to every leaf, keeping the nesting."""
+    if is_leaf(structure):  # the common case: one tensor
+        return fn(structure)
     return pack_like(structure, [fn(leaf) for leaf in flatten(structure)])
 
 
