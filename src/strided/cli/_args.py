@@ -26,12 +26,17 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text
 
 
+def _convert(convert, text, expected):
+    """`convert(text)`, or the argparse error "expected <expected>, got '<text>'"."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got '{text}'") from None
+
+
 def positive_int(text):
     """An int >= 1 (--epochs, --batch-size, --limit, ...)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got '{text}'") from None
+    value = _convert(int, text, "a whole number >= 1")
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
     return value
@@ -39,10 +44,7 @@ def positive_int(text):
 
 def non_negative_int(text):
     """An int >= 0 (--seed)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got '{text}'") from None
+    value = _convert(int, text, "a whole number >= 0")
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
     return value
@@ -50,10 +52,7 @@ def non_negative_int(text):
 
 def positive_float(text):
     """A finite float > 0 (--lr)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got '{text}'") from None
+    value = _convert(float, text, "a number > 0")
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
     return value
@@ -61,15 +60,22 @@ def positive_float(text):
 
 def fraction(text):
     """A float in [0, 1) (--validation-split)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a fraction between 0 and 1, got '{text}'"
-        ) from None
+    value = _convert(float, text, "a fraction between 0 and 1")
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"expected a fraction >= 0 and < 1, got {text}")
     return value
+
+
+def add_saved_model_argument(parser):
+    """The MODEL positional of the commands that use a trained model."""
+    parser.add_argument(
+        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
+    )
+
+
+def add_images_argument(parser):
+    """The IMAGE... positional of the commands that read image files."""
+    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
 
 
 __all__ = [
@@ -79,4 +85,6 @@ __all__ = [
     "non_negative_int",
     "positive_float",
     "fraction",
+    "add_saved_model_argument",
+    "add_images_argument",
 ]

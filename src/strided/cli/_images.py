@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from strided.cli._errors import CLIError
+from strided.cli._output import note
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 _GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
@@ -126,6 +127,21 @@ def fit_image(array, target_shape, resize=False, name="image"):
     return array.astype(np.float32) / np.float32(255.0), notes
 
 
+def read_images(paths, target_shape, resize=False):
+    """Read and fit every image file (all of them before the caller predicts anything), with a
+    note on stderr for each conversion; returns the float32 batch (N, *target_shape).
+
+    Example: `read_images(["shoe.png"], (28, 28, 1)).shape == (1, 28, 28, 1)`.
+    """
+    batch = []
+    for path in paths:
+        array, notes = fit_image(read_image(path), target_shape, resize=resize, name=path)
+        for text in notes:
+            note(text)
+        batch.append(array)
+    return np.stack(batch)
+
+
 def _to_gray(array):
     """ITU-R 601-2 luma, as Pillow's convert('L')."""
     gray = array.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -197,6 +213,7 @@ def load_image_folder(root, target_shape):
 __all__ = [
     "read_image",
     "fit_image",
+    "read_images",
     "load_image_folder",
     "image_files",
     "class_folders",

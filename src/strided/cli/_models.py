@@ -120,6 +120,18 @@ def model_file(text):
     return path / "model.keras" if path.is_dir() else path
 
 
+def saved_model_path(text, next_step):
+    """model_file(MODEL) for a command that needs a trained model: a model name that is not
+    also an existing path is a UsageError saying to train it first, "then <next_step>
+    DIR/model.keras" (next_step: "evaluate", "predict with", ...)."""
+    if named_model(text) is not None and not Path(text).exists():
+        raise UsageError(
+            f"'{text}' is a model name, not a trained model: train it first with "
+            f"`strided train --model {text} --out DIR`, then {next_step} DIR/model.keras"
+        )
+    return model_file(text)
+
+
 def input_shape_of(model):
     """The (H, W, C) a model takes, from its symbolic input or its built shape."""
     shape = None
@@ -197,6 +209,7 @@ __all__ = [
     "load_saved",
     "resolve_model",
     "model_file",
+    "saved_model_path",
     "input_shape_of",
     "output_classes",
     "read_labels",

@@ -3,21 +3,20 @@
 import json
 from pathlib import Path
 
-from strided.cli._args import HelpFormatter, positive_int
+from strided.cli._args import HelpFormatter, add_saved_model_argument, positive_int
 from strided.cli._datasets import (
     VALID_DATASETS,
     check_dataset_argument,
     load_dataset,
     load_default_dataset,
 )
-from strided.cli._errors import CLIError, UsageError
+from strided.cli._errors import CLIError
 from strided.cli._models import (
     input_shape_of,
     load_saved,
-    model_file,
-    named_model,
     output_classes,
     read_labels,
+    saved_model_path,
 )
 from strided.cli._output import note, prepare_output_dir, write_json
 from strided.cli._report import evaluate_model, results_table, save_plots
@@ -45,9 +44,7 @@ def add_parser(subparsers):
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
-    )
+    add_saved_model_argument(parser)
     parser.add_argument("--dataset", default=None, metavar="NAME|FOLDER", help=VALID_DATASETS)
     parser.add_argument(
         "--limit", type=positive_int, default=None, metavar="N", help="only the first N test images"
@@ -85,12 +82,7 @@ def ensure_compiled(model):
 
 
 def run(args):
-    if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(
-            f"'{args.model}' is a model name, not a trained model: train it first with "
-            f"`strided train --model {args.model} --out DIR`, then evaluate DIR/model.keras"
-        )
-    path = model_file(args.model)
+    path = saved_model_path(args.model, "evaluate")
     dataset_name = args.dataset
     if dataset_name is not None:
         check_dataset_argument(dataset_name)

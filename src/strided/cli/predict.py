@@ -1,20 +1,21 @@
 """`strided predict`: the most likely classes of image files under a saved model."""
 
-from pathlib import Path
-
 import numpy as np
 
-from strided.cli._args import HelpFormatter, positive_int
-from strided.cli._errors import UsageError
-from strided.cli._images import fit_image, read_image
+from strided.cli._args import (
+    HelpFormatter,
+    add_images_argument,
+    add_saved_model_argument,
+    positive_int,
+)
+from strided.cli._images import read_images
 from strided.cli._models import (
     input_shape_of,
     load_saved,
-    model_file,
-    named_model,
     output_classes,
     parse_labels,
     read_labels,
+    saved_model_path,
 )
 from strided.cli._output import format_table, note
 
@@ -44,10 +45,8 @@ def add_parser(subparsers):
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
-    )
-    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
+    add_saved_model_argument(parser)
+    add_images_argument(parser)
     parser.add_argument(
         "--top-k", type=positive_int, default=3, help="how many classes to show per image"
     )
@@ -78,21 +77,11 @@ def as_probabilities(outputs):
 
 
 def run(args):
-    if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(
-            f"'{args.model}' is a model name, not a trained model: train it first with "
-            f"`strided train --model {args.model} --out DIR`, then predict with DIR/model.keras"
-        )
-    path = model_file(args.model)
+    path = saved_model_path(args.model, "predict with")
     model = load_saved(path)
     shape = input_shape_of(model)
-    batch = []
-    for image_path in args.images:  # read and check every image before predicting any
-        array, notes = fit_image(read_image(image_path), shape, resize=args.resize, name=image_path)
-        for text in notes:
-            note(text)
-        batch.append(array)
-    probabilities = as_probabilities(np.asarray(model.predict(np.stack(batch), verbose=0)))
+    batch = read_images(args.images, shape, resize=args.resize)  # all checked before predicting
+    probabilities = as_probabilities(np.asarray(model.predict(batch, verbose=0)))
     classes = probabilities.shape[1]
     if args.labels is not None:
         names = parse_labels(args.labels, output_classes(model) or classes)

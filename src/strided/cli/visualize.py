@@ -1,21 +1,23 @@
 """`strided visualize`: what a trained CNN learned and where it looks, as PNG files."""
 
-from pathlib import Path
-
 import numpy as np
 
-from strided.cli._args import HelpFormatter, non_negative_int
+from strided.cli._args import (
+    HelpFormatter,
+    add_images_argument,
+    add_saved_model_argument,
+    non_negative_int,
+)
 from strided.cli._errors import CLIError, UsageError
-from strided.cli._images import fit_image, read_image
+from strided.cli._images import read_images
 from strided.cli._models import (
     input_shape_of,
     load_saved,
-    model_file,
-    named_model,
     parse_labels,
     read_labels,
+    saved_model_path,
 )
-from strided.cli._output import note, prepare_output_dir
+from strided.cli._output import prepare_output_dir
 
 DESCRIPTION = """\
 Draw what a trained model learned and where it looks for one (or a few) images. Writes into --out:
@@ -44,10 +46,8 @@ def add_parser(subparsers):
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
-    parser.add_argument(
-        "model", metavar="MODEL", help="a saved model (.keras) or a folder with model.keras"
-    )
-    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
+    add_saved_model_argument(parser)
+    add_images_argument(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
     parser.add_argument(
         "--layer", default=None, metavar="NAME", help="convolution layer whose filters to draw"
@@ -82,23 +82,12 @@ def _check_layer(model, name):
 
 
 def run(args):
-    if named_model(args.model) is not None and not Path(args.model).exists():
-        raise UsageError(
-            f"'{args.model}' is a model name, not a trained model: train it first with "
-            f"`strided train --model {args.model} --out DIR`, then visualize DIR/model.keras"
-        )
-    path = model_file(args.model)
+    path = saved_model_path(args.model, "visualize")
     model = load_saved(path)
     shape = input_shape_of(model)
     if args.layer is not None:
         _check_layer(model, args.layer)
-    batch = []
-    for image_path in args.images:
-        array, notes = fit_image(read_image(image_path), shape, resize=args.resize, name=image_path)
-        for text in notes:
-            note(text)
-        batch.append(array)
-    batch = np.stack(batch)
+    batch = read_images(args.images, shape, resize=args.resize)
     out = prepare_output_dir(args.out)
     classes = int(np.asarray(model.predict(batch[:1], verbose=0)).shape[-1])
     if args.class_index is not None and args.class_index >= classes:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from strided._config import image_data_format
+from strided.datasets import sources
 from strided.datasets._download import cache_dir, get_file, sha256_file
 from strided.datasets.cifar import parse_binary_batch, parse_python_batch
 from strided.datasets.errors import ChecksumError, DatasetError, DownloadError
@@ -151,6 +152,28 @@ def fetch(layouts, subdir, progress=True):
     raise DownloadError("\n".join(failures))
 
 
+def load(dataset, layouts, dirnames, labels, fetch, label_dtype, module_globals, path=None, download=True,
+         verify=True):
+    """The body of `cifar10.load_data` / `cifar100.load_data`.
+
+    Finds a copy of any of `layouts` (in `path` only, when given, else in the usual folders named
+    `dirnames`, else by `fetch()` when `download` is allowed), records where it came from as the
+    dataset module's `source` (`module_globals`), and returns Keras' layout with labels of
+    `label_dtype`: `(x_train, y_train), (x_test, y_test)`.
+    """
+    data, where = sources.find_and_load(
+        dataset,
+        dirnames,
+        lambda folder: find_in_folder(folder, layouts, labels, verify),
+        fetch,
+        path=path,
+        download=download,
+        advice=sources.advice_text(dataset, dataset),
+    )
+    sources.report(module_globals, dataset, where)
+    return to_keras_layout(data, label_dtype)
+
+
 def to_keras_layout(data, label_dtype):
     """Channels-first uint8 images -> the global image_data_format; labels -> (N, 1) of `label_dtype`."""
     (x_train, y_train), (x_test, y_test) = data
@@ -167,6 +190,7 @@ __all__ = [
     "CifarLayout",
     "fetch",
     "find_in_folder",
+    "load",
     "read_archive",
     "read_folder",
     "to_keras_layout",

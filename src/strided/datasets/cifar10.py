@@ -10,9 +10,9 @@ Accepted copies: the published archives `cifar-10-binary.tar.gz` or `cifar-10-py
 run code; downloads fetch the binary version, which needs no unpickling at all.
 """
 
-from strided.datasets import sources
-from strided.datasets._cifar_family import CifarLabels, CifarLayout, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import CifarLabels, CifarLayout
 from strided.datasets._cifar_family import fetch as _fetch
+from strided.datasets._cifar_family import load as _load
 
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
@@ -63,17 +63,7 @@ def load_data(path=None, download=True, verify=True):
         >>> x_train.shape, y_train.shape
         ((50000, 32, 32, 3), (50000, 1))
     """
-    data, where = sources.find_and_load(
-        "cifar10",
-        DIRNAMES,
-        lambda folder: find_in_folder(folder, LAYOUTS, LABELS, verify),
-        fetch,
-        path=path,
-        download=download,
-        advice=sources.advice_text("cifar10", "cifar10"),
-    )
-    sources.report(globals(), "cifar10", where)
-    return to_keras_layout(data, "uint8")
+    return _load("cifar10", LAYOUTS, DIRNAMES, LABELS, fetch, "uint8", globals(), path, download, verify)
 
 
 __all__ = ["CLASS_NAMES", "LAYOUTS", "fetch", "load_data"]

@@ -8,9 +8,9 @@ extracted folders `cifar-100-binary/` / `cifar-100-python/`. Pickles are read wi
 unpickler that cannot run code; downloads fetch the binary version.
 """
 
-from strided.datasets import sources
-from strided.datasets._cifar_family import CifarLabels, CifarLayout, find_in_folder, to_keras_layout
+from strided.datasets._cifar_family import CifarLabels, CifarLayout
 from strided.datasets._cifar_family import fetch as _fetch
+from strided.datasets._cifar_family import load as _load
 
 # SHA-256 of the archives: binary from TensorFlow Datasets' checksums, python from Keras' loader.
 LAYOUTS = (
@@ -59,18 +59,9 @@ def load_data(label_mode="fine", path=None, download=True, verify=True):
         raise ValueError(
             f"cifar100.load_data: label_mode must be 'fine' or 'coarse'. Received: label_mode={label_mode!r}"
         )
-    labels = _LABELS[label_mode]
-    data, where = sources.find_and_load(
-        "cifar100",
-        DIRNAMES,
-        lambda folder: find_in_folder(folder, LAYOUTS, labels, verify),
-        fetch,
-        path=path,
-        download=download,
-        advice=sources.advice_text("cifar100", "cifar100"),
+    return _load(
+        "cifar100", LAYOUTS, DIRNAMES, _LABELS[label_mode], fetch, "int64", globals(), path, download, verify
     )
-    sources.report(globals(), "cifar100", where)
-    return to_keras_layout(data, "int64")
 
 
 __all__ = ["LAYOUTS", "fetch", "load_data"]

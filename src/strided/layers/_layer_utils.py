@@ -42,6 +42,47 @@ def get_constraint(layer, name, value):
     return value
 
 
+def set_weight_arguments(layer, **arguments):
+    """Store a layer's weight arguments on it, each resolved by its name (the inverse of
+    `config_of`): `activation` by name or callable, `use_bias` as a bool, `*_initializer` and
+    `*_regularizer` (activity_regularizer too) through their registries, `*_constraint` checked
+    to be None or a callable. Resolved in the order given, so the first bad one is reported.
+
+    Example: `set_weight_arguments(self, activation=activation, kernel_initializer="he_normal")`
+    sets `self.activation` and `self.kernel_initializer`.
+    """
+    layer_name = type(layer).__name__
+    for name, value in arguments.items():
+        if name == "activation":
+            value = activations.get(value)
+        elif name == "use_bias":
+            value = bool(value)
+        elif name.endswith("_initializer"):
+            value = initializers.get(value)
+        elif name.endswith("_regularizer"):
+            value = regularizers.get(value)
+        elif name.endswith("_constraint"):
+            value = get_constraint(layer_name, name, value)
+        else:
+            raise TypeError(f"set_weight_arguments: {name!r} is not a weight argument")
+        setattr(layer, name, value)
+
+
+def add_configured_weight(layer, weight, shape, name=None):
+    """`layer.add_weight` for `weight` ("kernel", "bias", "depthwise", ...), with the layer's
+    `<weight>_initializer`, `<weight>_regularizer` and `<weight>_constraint`; named `name`
+    (default `weight`)."""
+    return layer.add_weight(
+        shape=shape, initializer=getattr(layer, f"{weight}_initializer"), name=name or weight,
+        regularizer=getattr(layer, f"{weight}_regularizer"), constraint=getattr(layer, f"{weight}_constraint"),
+    )
+
+
+def add_bias(layer, size):
+    """The layer's (size,) bias from its bias_* arguments, or None when `use_bias` is off."""
+    return add_configured_weight(layer, "bias", (size,)) if layer.use_bias else None
+
+
 def serialize_constraint(value):
     if value is None:
         return None

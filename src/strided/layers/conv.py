@@ -7,7 +7,7 @@ Output size of each spatial axis (the lessons' formula; d = dilation, p = paddin
     int p:     H' = floor((H + 2p - d*(k - 1) - 1) / s) + 1   (an explicit padding, as PyTorch)
 """
 
-from strided import _config, activations, initializers, ops, regularizers
+from strided import _config, activations, ops
 from strided._utils import normalize_tuple
 from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
@@ -23,7 +23,7 @@ class BaseConv(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        name, rank = type(self).__name__, self.rank
+        name = type(self).__name__
         self.filters = U.check_positive_int(name, "filters", filters)
         self.groups = U.check_positive_int(name, "groups", groups)
         if self.filters % self.groups:
@@ -31,25 +31,13 @@ class BaseConv(Layer):
                 f"{name}: the number of filters must be evenly divisible by the number of groups. "
                 f"Received: groups={groups}, filters={filters}"
             )
-        self.kernel_size = _tuple(name, kernel_size, rank, "kernel_size")
-        self.strides = _tuple(name, strides, rank, "strides")
-        self.dilation_rate = _tuple(name, dilation_rate, rank, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{name}: `strides > 1` is not supported together with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
-        self.padding = U.normalize_padding(name, padding, rank, allow_causal=rank == 1)
-        self.data_format = _config.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = U.get_constraint(name, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = U.get_constraint(name, "bias_constraint", bias_constraint)
+        set_window_arguments(self, kernel_size, strides, padding, data_format, dilation_rate)
+        U.set_weight_arguments(
+            self, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
 
     def _input_channels(self, input_shape):
         name = type(self).__name__
@@ -68,16 +56,8 @@ class BaseConv(Layer):
                 f"is {tuple(input_shape)})."
             )
         self.compute_output_shape(input_shape)  # raises if the output would be empty
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (channels // self.groups, self.filters), initializer=self.kernel_initializer,
-            name="kernel", regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer=self.bias_initializer, name="bias",
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-            )
+        self.kernel = U.add_configured_weight(self, "kernel", self.kernel_size + (channels // self.groups, self.filters))
+        self.bias = U.add_bias(self, self.filters)
         self.built = True
 
     def call(self, inputs):
@@ -104,6 +84,24 @@ class BaseConv(Layer):
             "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
         ))
         return config
+
+
+def set_window_arguments(layer, kernel_size, strides, padding, data_format, dilation_rate):
+    """Check and store the sliding-window arguments shared by every convolution of rank
+    `layer.rank` (regular, depthwise, separable): kernel_size, strides and dilation_rate as
+    tuples (strides and dilation both above 1 is refused), padding ("causal" only in 1-D) and
+    data_format."""
+    name, rank = type(layer).__name__, layer.rank
+    layer.kernel_size = _tuple(name, kernel_size, rank, "kernel_size")
+    layer.strides = _tuple(name, strides, rank, "strides")
+    layer.dilation_rate = _tuple(name, dilation_rate, rank, "dilation_rate")
+    if max(layer.strides) > 1 and max(layer.dilation_rate) > 1:
+        raise ValueError(
+            f"{name}: `strides > 1` is not supported together with `dilation_rate > 1`. "
+            f"Received: strides={layer.strides} and dilation_rate={layer.dilation_rate}"
+        )
+    layer.padding = U.normalize_padding(name, padding, rank, allow_causal=rank == 1)
+    layer.data_format = _config.standardize_data_format(data_format)
 
 
 def conv_spatial_sizes(layer, input_shape):
@@ -163,20 +161,7 @@ class Conv1D(BaseConv):
         (2, 8, 8)
     """
 
-    rank = 1
-
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
-                 groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
-        super().__init__(
-            filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-            dilation_rate=dilation_rate, groups=groups, activation=activation, use_bias=use_bias,
-            kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint, **kwargs,
-        )
+    rank = 1  # BaseConv's arguments, whose defaults are Conv1D's
 
 
 class Conv2D(BaseConv):

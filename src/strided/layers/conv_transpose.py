@@ -9,7 +9,7 @@ larger; overlapping stamps add up. Output size of each spatial axis:
     with output_padding given: H' = (H - 1)*s + k_eff - 2*pad + output_padding
 """
 
-from strided import _config, activations, initializers, ops, regularizers
+from strided import _config, ops
 from strided._utils import normalize_tuple
 from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
@@ -68,29 +68,20 @@ class Conv2DTranspose(Layer):
                         f"{self.output_padding}, strides={self.strides}"
                     )
         self.data_format = _config.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = U.get_constraint(name, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = U.get_constraint(name, "bias_constraint", bias_constraint)
+        U.set_weight_arguments(
+            self, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
 
     _input_channels = BaseConv._input_channels
 
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(
-            shape=self.kernel_size + (self.filters, channels), initializer=self.kernel_initializer,
-            name="kernel", regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.kernel = U.add_configured_weight(self, "kernel", self.kernel_size + (self.filters, channels))
+        self.bias = U.add_bias(self, self.filters)
         self.built = True
 
     def _op_padding(self):

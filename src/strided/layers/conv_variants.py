@@ -7,10 +7,16 @@
                       H' = (H - 1)*s + d*(k - 1) + 1 - 2p + output_padding ("same": H' = H*s).
 """
 
-from strided import _config, activations, initializers, ops, regularizers
+from strided import ops
 from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
-from strided.layers.conv import BaseConv, _bias_view, _tuple, _with_spatial, conv_spatial_sizes
+from strided.layers.conv import (
+    BaseConv,
+    _bias_view,
+    _with_spatial,
+    conv_spatial_sizes,
+    set_window_arguments,
+)
 
 
 class BaseDepthwiseConv(Layer):
@@ -23,41 +29,19 @@ class BaseDepthwiseConv(Layer):
                  bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        name, rank = type(self).__name__, self.rank
-        self.depth_multiplier = U.check_positive_int(name, "depth_multiplier", depth_multiplier)
-        self.kernel_size = _tuple(name, kernel_size, rank, "kernel_size")
-        self.strides = _tuple(name, strides, rank, "strides")
-        self.dilation_rate = _tuple(name, dilation_rate, rank, "dilation_rate")
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
-            raise ValueError(
-                f"{name}: `strides > 1` is not supported together with `dilation_rate > 1`. "
-                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
-            )
-        self.padding = U.normalize_padding(name, padding, rank, allow_causal=rank == 1)
-        self.data_format = _config.standardize_data_format(data_format)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.depthwise_constraint = U.get_constraint(name, "depthwise_constraint", depthwise_constraint)
-        self.bias_constraint = U.get_constraint(name, "bias_constraint", bias_constraint)
+        self.depth_multiplier = U.check_positive_int(type(self).__name__, "depth_multiplier", depth_multiplier)
+        set_window_arguments(self, kernel_size, strides, padding, data_format, dilation_rate)
+        U.set_weight_arguments(
+            self, activation=activation, use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint,
+        )
 
     _input_channels = BaseConv._input_channels
 
     def _add_depthwise_kernel(self, channels, name):
-        return self.add_weight(
-            shape=self.kernel_size + (channels, self.depth_multiplier), initializer=self.depthwise_initializer,
-            name=name, regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint,
-        )
-
-    def _add_bias(self, size):
-        if not self.use_bias:
-            return None
-        return self.add_weight(shape=(size,), initializer=self.bias_initializer, name="bias",
-                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        return U.add_configured_weight(self, "depthwise", self.kernel_size + (channels, self.depth_multiplier), name)
 
     def _finish(self, outputs):
         if self.bias is not None:
@@ -82,7 +66,7 @@ class _Depthwise(BaseDepthwiseConv):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.kernel = self._add_depthwise_kernel(channels, "kernel")
-        self.bias = self._add_bias(channels * self.depth_multiplier)
+        self.bias = U.add_bias(self, channels * self.depth_multiplier)
         self.built = True
 
     def call(self, inputs):
@@ -143,11 +127,11 @@ class _Separable(BaseDepthwiseConv):
             depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
             activity_regularizer, depthwise_constraint, bias_constraint, **kwargs,
         )
-        name = type(self).__name__
-        self.filters = U.check_positive_int(name, "filters", filters)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.pointwise_constraint = U.get_constraint(name, "pointwise_constraint", pointwise_constraint)
+        self.filters = U.check_positive_int(type(self).__name__, "filters", filters)
+        U.set_weight_arguments(
+            self, pointwise_initializer=pointwise_initializer, pointwise_regularizer=pointwise_regularizer,
+            pointwise_constraint=pointwise_constraint,
+        )
 
     _CONFIG = BaseDepthwiseConv._CONFIG + (
         "filters", "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint")
@@ -156,12 +140,10 @@ class _Separable(BaseDepthwiseConv):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self._add_depthwise_kernel(channels, "depthwise_kernel")
-        self.pointwise_kernel = self.add_weight(
-            shape=(1,) * self.rank + (channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, name="pointwise_kernel",
-            regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint,
+        self.pointwise_kernel = U.add_configured_weight(
+            self, "pointwise", (1,) * self.rank + (channels * self.depth_multiplier, self.filters), "pointwise_kernel"
         )
-        self.bias = self._add_bias(self.filters)
+        self.bias = U.add_bias(self, self.filters)
         self.built = True
 
     def call(self, inputs):

@@ -1,6 +1,6 @@
 """Core layers: Dense (the fully connected layer), Activation, Lambda and Identity."""
 
-from strided import activations, initializers, ops, regularizers
+from strided import activations, ops
 from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
 
@@ -32,17 +32,13 @@ class Dense(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        name = type(self).__name__
-        self.units = U.check_positive_int(name, "units", units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.activity_regularizer = regularizers.get(activity_regularizer)
-        self.kernel_constraint = U.get_constraint(name, "kernel_constraint", kernel_constraint)
-        self.bias_constraint = U.get_constraint(name, "bias_constraint", bias_constraint)
+        self.units = U.check_positive_int(type(self).__name__, "units", units)
+        U.set_weight_arguments(
+            self, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
 
     def build(self, input_shape):
         input_dim = input_shape[-1] if len(input_shape) else None
@@ -51,16 +47,8 @@ class Dense(Layer):
                 f"Dense: the last axis of the input must be known to create the kernel. Received input shape "
                 f"{tuple(input_shape)}."
             )
-        self.kernel = self.add_weight(
-            shape=(input_dim, self.units), initializer=self.kernel_initializer, name="kernel",
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.units,), initializer=self.bias_initializer, name="bias",
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-            )
+        self.kernel = U.add_configured_weight(self, "kernel", (input_dim, self.units))
+        self.bias = U.add_bias(self, self.units)
         self.built = True
 
     def call(self, inputs):

@@ -1,0 +1,42 @@
+"""Keras 3 preprocessing layers: augmentation inside the model, plus rescaling, resizing, normalization.
+
+    data_augmentation = Sequential([layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)])
+    model = Sequential([Input((28, 28, 1)), data_augmentation, layers.Rescaling(1 / 255), ...])
+
+The Random* layers transform only in training mode: `model.fit` augments, `predict`/`evaluate`
+(training=False) pass images through unchanged. As in Keras 3, a direct call `layer(images)` with
+no `training` argument counts as training, so it shows augmented examples. Rescaling, Resizing
+and Normalization always apply. Geometric layers build one affine matrix per image and sample the
+whole batch with one gather (`strided.preprocessing.affine`), differentiably.
+Images are (N, H, W, C) (or (N, C, H, W) with data_format="channels_first"); a single image
+(H, W, C) is accepted too.
+
+    random_geometry     RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomCrop
+    random_color        RandomContrast, RandomBrightness
+    rescaling_resizing  Rescaling, Resizing
+    normalization       Normalization
+"""
+
+from strided.layers.preprocessing.normalization import Normalization
+from strided.layers.preprocessing.random_color import RandomBrightness, RandomContrast
+from strided.layers.preprocessing.random_geometry import (
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from strided.layers.preprocessing.rescaling_resizing import Rescaling, Resizing
+
+__all__ = [
+    "Normalization",
+    "RandomBrightness",
+    "RandomContrast",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "Rescaling",
+    "Resizing",
+]
