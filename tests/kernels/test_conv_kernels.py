@@ -4,30 +4,23 @@ import numpy as np
 import pytest
 
 from strided.kernels import conv as K
-from strided.kernels.im2col import im2col, pad_spatial, resolve_padding
+from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial, resolve_padding
 
 
-@pytest.mark.parametrize("channels,filters,dilation", [(4, 4, 1), (6, 3, 1), (5, 5, 2)])
-def test_input_gradient_by_correlation_equals_col2im(channels, filters, dilation, monkeypatch):
+@pytest.mark.parametrize("stride,padding,dilation", [(1, "same", 1), (2, "valid", 1), (1, 2, 2), (3, "same", 1)])
+def test_input_gradient_by_offsets_equals_dcols_and_col2im(stride, padding, dilation):
+    """The per-offset dX equals the textbook path: dcols = dY @ K^T, then col2im."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 9, 8, channels))
-    kernel = rng.standard_normal((3, 3, channels, filters))
-    pads = resolve_padding("same", (9, 8), (3, 3), (1, 1), (dilation, dilation))
-    y, cols = K.conv2d_forward(x, kernel, pads=pads, dilation=(dilation, dilation))
+    x, kernel = rng.standard_normal((2, 9, 8, 5)), rng.standard_normal((3, 2, 5, 4))
+    strides, dilations = (stride, stride), (dilation, dilation)
+    pads = resolve_padding(padding, (9, 8), (3, 2), strides, dilations)
+    y, _ = K.conv2d_forward(x, kernel, strides, pads, dilations)
     gy = rng.standard_normal(y.shape)
-    assert K._is_full_correlation_case((1, 1), pads, (dilation,) * 2, (3, 3), channels, filters)
-    fast, dk_fast, _ = K.conv2d_backward(gy, cols, x.shape, kernel, pads=pads, dilation=(dilation,) * 2)
-    monkeypatch.setattr(K, "_is_full_correlation_case", lambda *args: False)
-    plain, dk_plain, _ = K.conv2d_backward(gy, cols, x.shape, kernel, pads=pads, dilation=(dilation,) * 2)
+    fast = K.input_gradient_by_offsets(gy, kernel, x.shape, strides, pads, dilations)
+    dcols = (gy.reshape(-1, 4) @ kernel.reshape(-1, 4).T).reshape(*gy.shape[:3], 3, 2, 5)
+    padded = (2, 9 + sum(pads[0]), 8 + sum(pads[1]), 5)
+    plain = crop_spatial(col2im(dcols, padded, strides, dilations), pads)
     np.testing.assert_allclose(fast, plain, atol=1e-10)
-    np.testing.assert_allclose(dk_fast, dk_plain, atol=1e-10)
-
-
-def test_the_correlation_path_is_not_taken_where_it_is_slower():
-    same, valid = ((1, 1), (1, 1)), ((0, 0), (0, 0))
-    assert not K._is_full_correlation_case((2, 2), same, (1, 1), (3, 3), 8, 8)   # strided
-    assert not K._is_full_correlation_case((1, 1), valid, (1, 1), (3, 3), 8, 8)  # output shrinks
-    assert not K._is_full_correlation_case((1, 1), same, (1, 1), (3, 3), 3, 32)  # more filters
 
 
 @pytest.mark.parametrize("channels", [1, 3, 16])
