@@ -238,3 +238,41 @@ def test_dtype_is_kept_and_inference_needs_no_tape():
 def test_bad_arguments_name_the_op_and_shapes(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+@pytest.mark.parametrize("extra_consumer", [False, True])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_relu_then_max_pool_gradients_with_the_mask_moved_to_the_pool(extra_consumer, data_format,
+                                                                           monkeypatch):
+    """conv(+ReLU) -> max_pool: the pool applies the ReLU mask on its small gradient and the
+    conv skips its own; the gradients equal the plain relu(conv) -> max_pool path, also when
+    the conv output has a second consumer (then the shortcut must not be taken)."""
+    rng = np.random.default_rng(7)
+    x, kernel, bias = rng.standard_normal((2, 8, 8, 3)), rng.standard_normal((3, 3, 3, 4)), rng.standard_normal(4)
+    if data_format == "channels_first":
+        x = x.transpose(0, 3, 1, 2)
+    upstream = rng.standard_normal((2, 4, 4, 4))  # (N, 4, 4, C) or (N, C, 4, 4): both 4s
+    import strided.ops.pooling as pooling
+
+    shortcuts = []
+    original = pooling._sole_fused_relu_producer
+    monkeypatch.setattr(pooling, "_sole_fused_relu_producer",
+                        lambda t: shortcuts.append(original(t)) or shortcuts[-1])
+    results = []
+    for fused in (True, False):
+        xs, ks, bs = (Tensor(a, requires_grad=True, dtype=np.float64) for a in (x, kernel, bias))
+        if fused:
+            z = ops.conv_bias_activation(xs, ks, bs, "relu", padding="same", data_format=data_format)
+        else:
+            shaped = bs if data_format == "channels_last" else ops.reshape(bs, (4, 1, 1))
+            z = ops.relu(ops.conv(xs, ks, padding="same", data_format=data_format) + shaped)
+        y = ops.max_pool(z, 2, data_format=data_format)
+        loss = ops.sum(y * upstream)
+        if extra_consumer:
+            loss = loss + ops.sum(z * 0.5)
+        loss.backward()
+        results.append((xs.grad, ks.grad, bs.grad))
+    taken = [producer is not None for producer in shortcuts]
+    assert taken == [not extra_consumer, False]  # only the fused, single-consumer run takes it
+    for fused_grad, plain_grad in zip(*results):
+        np.testing.assert_allclose(fused_grad, plain_grad, atol=1e-12)

@@ -41,6 +41,8 @@ class Function:
         if record:
             function.inputs = tensors
             result._creator = function
+            for tensor in tensors:
+                tensor._consumers += 1
         return result
 
     @property

@@ -34,6 +34,9 @@ class Conv2D(Function):
     def __init__(self, strides, pads, dilation, groups, data_format, activation=None):
         self.strides, self.pads, self.dilation = strides, pads, dilation
         self.groups, self.data_format, self.activation = groups, data_format, activation
+        # Set by a sole consumer that already applied our ReLU's mask to its (smaller) gradient,
+        # as max pooling can (see ops.pooling.MaxPool.backward); used once, then reset.
+        self.relu_mask_applied = False
 
     def forward(self, x, kernel, bias=None):
         x = to_channels_last(x, self.data_format)
@@ -57,8 +60,9 @@ class Conv2D(Function):
 
     def backward(self, gy):
         gy = to_channels_last(gy, self.data_format)
-        if self.activation == "relu":
+        if self.activation == "relu" and not self.relu_mask_applied:
             gy = gy * (self.y > 0)
+        self.relu_mask_applied = False
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
         if self.depthwise:

@@ -63,14 +63,28 @@ class MaxPool(_Pool):
         y, self.argmax = kernels.max_pool2d_forward(
             x, *self.window_args(), return_argmax=keep_argmax
         )
+        self.y = y
         return self.back(y)
 
     def backward(self, gy):
-        return self.back(
-            kernels.max_pool2d_backward(
-                self.nhwc(gy), self.argmax, self.x_shape, *self.window_args()
-            )
-        )
+        gy = self.nhwc(gy)
+        producer = _sole_fused_relu_producer(self.inputs[0])
+        if producer is not None:
+            # max(relu(z)): the ReLU's mask at each window's winner is (max > 0), so apply it to
+            # the pooled gradient (k_h*k_w times smaller) and let the producer skip its own.
+            gy = gy * (self.y > 0)
+            producer.relu_mask_applied = True
+        return self.back(kernels.max_pool2d_backward(gy, self.argmax, self.x_shape, *self.window_args()))
+
+
+def _sole_fused_relu_producer(tensor):
+    """The Function that made `tensor` with a fused ReLU, if this pooling is its only consumer."""
+    creator = tensor._creator
+    if tensor._consumers == 1 and getattr(creator, "activation", None) == "relu" and hasattr(
+        creator, "relu_mask_applied"
+    ):
+        return creator
+    return None
 
 
 class AveragePool(_Pool):
