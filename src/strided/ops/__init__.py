@@ -6,6 +6,7 @@ side by side) plus a public function that validates its arguments once, here at 
 
 from strided.ops.activations import *  # noqa: F401,F403
 from strided.ops.arithmetic import *  # noqa: F401,F403
+from strided.ops.batch_norm import *  # noqa: F401,F403
 from strided.ops.conv import *  # noqa: F401,F403
 from strided.ops.conv_transpose import *  # noqa: F401,F403
 from strided.ops.dropout import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
-"""Batch, layer and group normalization: y = (x - mean) / sqrt(var + epsilon) * gamma + beta.
+"""Layer and group normalization (and the shared `Standardize` that batch norm uses too):
+y = (x - mean) / sqrt(var + epsilon) * gamma + beta.
 
 They differ only in which values share a mean and variance:
     batch:  each channel, over the batch and spatial axes   (x: N, H, W, C -> stats of shape C)
@@ -9,8 +10,7 @@ fused backward (M = number of values sharing a statistic, x^ = normalised input)
 
     dx = 1/sqrt(var + eps) * (dx^ - mean(dx^) - x^ * mean(dx^ * x^)),   dx^ = dy * gamma
 
-`batch_normalization` is keras.ops.batch_normalization: it normalises with statistics it is
-given (the moving averages at inference) and is differentiable in all five arguments.
+Batch normalization's ops (with given or batch statistics) are in `ops/batch_norm.py`.
 
 Variance: the statistics normalise with the *biased* variance mean((x - mean)^2), as Keras,
 TensorFlow and PyTorch do. PyTorch's BatchNorm then updates its running variance with the
@@ -84,85 +84,6 @@ class Standardize(Function):
         return tuple(grads)
 
 
-class ChannelsLastBatchNorm(Function):
-    """Training-mode batch norm over every axis but the last, in as few passes as NumPy allows.
-
-    On x viewed as (M, C), with the batch statistics computed by `batch_norm_train`
-    (var with one einsum, no squared temporary): xhat = (x - mean) / sqrt(var + eps),
-    y = gamma * xhat + beta; backward:
-
-        dbeta = sum(dy)   dgamma = sum(dy * xhat)   dx = gamma/sigma * (dy - dbeta/M - xhat * dgamma/M)
-
-    The same numbers as `Standardize` with batch statistics (tested); 4-5 passes over the data
-    each way instead of about ten.
-    """
-
-    def __init__(self, epsilon, centered, var):
-        self.epsilon, self.centered, self.var = epsilon, centered, var
-
-    def forward(self, x, gamma, beta):
-        self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        xhat = self.centered  # (M, C), ours to overwrite
-        xhat *= self.inv_std
-        self.xhat, self.gamma, self.centered = xhat, gamma, None
-        y = xhat * gamma
-        y += beta
-        return y.reshape(x.shape)
-
-    def backward(self, gy):
-        g = gy.reshape(self.xhat.shape)
-        rows = g.shape[0]
-        dbeta = g.sum(axis=0)
-        dgamma = np.einsum("mc,mc->c", g, self.xhat)
-        dx = None
-        if self.needs_input_grad[0]:
-            dx = self.xhat * (-dgamma / rows)
-            dx += g
-            dx -= dbeta / rows
-            dx *= self.gamma * self.inv_std
-            dx = dx.reshape(gy.shape)
-        return dx, dgamma.astype(g.dtype, copy=False), dbeta
-
-
-class BatchNormalization(Function):
-    """keras.ops.batch_normalization: y = (x - mean) * scale / sqrt(variance + eps) + offset,
-    with the given statistics; gradients for x, mean, variance, offset and scale."""
-
-    def __init__(self, bshape, reduce_axes, epsilon, has_offset, has_scale):
-        self.bshape, self.reduce_axes, self.epsilon = bshape, reduce_axes, epsilon
-        self.has_offset, self.has_scale = has_offset, has_scale
-
-    def forward(self, x, mean, variance, *params):
-        def cast(a):  # a per-channel vector, broadcastable against x
-            return a.reshape(self.bshape).astype(x.dtype, copy=False)
-
-        self.centered = x - cast(mean)
-        self.inv = 1 / np.sqrt(cast(variance) + self.epsilon)
-        self.s = cast(params[-1]) if self.has_scale else 1
-        y = self.centered * (self.inv * self.s)
-        return y + cast(params[0]) if self.has_offset else y
-
-    def backward(self, g):
-        def flat(a):  # sum over everything but the channel axis -> (C,)
-            return np.sum(a, axis=self.reduce_axes).reshape(-1)
-
-        need = self.needs_input_grad
-        inv = self.inv.reshape(-1)
-        scale = self.s.reshape(-1) if self.has_scale else 1
-        gx = g * (self.inv * self.s)
-        sum_g_centered = (
-            flat(g * self.centered) if need[2] or (self.has_scale and need[-1]) else None
-        )
-        # d inv / d variance = -inv^3 / 2, with inv = 1 / sqrt(variance + eps)
-        grad_variance = sum_g_centered * scale * -0.5 * inv**3 if need[2] else None
-        grads = [gx if need[0] else None, -flat(gx) if need[1] else None, grad_variance]
-        if self.has_offset:
-            grads.append(flat(g) if need[3] else None)
-        if self.has_scale:
-            grads.append(sum_g_centered * inv if need[-1] else None)
-        return tuple(grads)
-
-
 # ---------------------------------------------------------------------- argument checks
 def _float_input(name, x, min_ndim=1):
     x = as_tensor(x)
@@ -197,103 +118,6 @@ def _standardize(x, params, **options):
 
 
 # ---------------------------------------------------------------------------- public API
-def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
-    """Normalise x with given per-channel statistics, as keras.ops.batch_normalization.
-
-    y = (x - mean) / sqrt(variance + epsilon) * scale + offset, with mean, variance, offset
-    and scale of shape (x.shape[axis],) broadcast along `axis`. This is BatchNormalization
-    at inference (moving statistics). Differentiable in every argument.
-
-    Args:
-        x: input, e.g. (N, H, W, C).
-        mean, variance: 1-D statistics of length x.shape[axis].
-        axis: the channel axis (-1 for channels-last).
-        offset, scale: optional beta and gamma, same shape as mean.
-        epsilon: added to the variance (Keras default 1e-3; PyTorch's is 1e-5).
-
-    >>> batch_normalization(np.ones((2, 3)), np.ones(3), np.zeros(3), axis=-1)  # zeros
-    """
-    name = "batch_normalization"
-    x = _float_input(name, x)
-    (axis,) = normalize_axis(name, axis, x.ndim)
-    channels = (x.shape[axis],)
-    stats = [
-        _param(name, arg, v, channels, x)
-        for arg, v in (("mean", mean), ("variance", variance), ("offset", offset), ("scale", scale))
-    ]
-    if stats[0] is None or stats[1] is None:
-        raise ValueError(f"{name}: `mean` and `variance` are required.")
-    bshape = tuple(n if i == axis else 1 for i, n in enumerate(x.shape))
-    reduce_axes = tuple(i for i in range(x.ndim) if i != axis)
-    return BatchNormalization.apply(
-        x,
-        *[s for s in stats if s is not None],
-        bshape=bshape,
-        reduce_axes=reduce_axes,
-        epsilon=float(epsilon),
-        has_offset=offset is not None,
-        has_scale=scale is not None,
-    )
-
-
-def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
-    """Training-mode batch normalization: normalise with this batch's own statistics.
-
-    mean and var are taken over every axis except `axis` (biased variance, as Keras);
-    y = (x - mean) / sqrt(var + epsilon) * gamma + beta, with the fused backward that also
-    differentiates through mean and var. A BatchNormalization layer calls this in training
-    and then updates its moving statistics itself (Keras:
-    moving = moving * momentum + batch * (1 - momentum), with the biased variance;
-    PyTorch would use the unbiased variance var * M / (M - 1) for its running_var).
-
-    Args:
-        x: input, e.g. (N, H, W, C).
-        gamma, beta: optional scale and offset of shape (x.shape[axis],) (or the sizes of
-            the axes when `axis` is a tuple).
-        axis: the channel axis (or axes) kept; -1 for channels-last, 1 for channels-first.
-        epsilon: added to the variance.
-
-    Returns:
-        (y, batch_mean, batch_var): y a Tensor like x; the statistics as plain ndarrays of
-        shape (C,), not on the tape.
-
-    >>> y, mean, var = batch_norm_train(np.random.randn(8, 4, 4, 3), np.ones(3), np.zeros(3))
-    """
-    name = "batch_norm_train"
-    x = _float_input(name, x)
-    kept = tuple(sorted(normalize_axis(name, axis, x.ndim)))
-    stats_shape = tuple(x.shape[a] for a in kept)
-    params = [
-        _param(name, "gamma", gamma, stats_shape, x),
-        _param(name, "beta", beta, stats_shape, x),
-    ]
-    reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
-    if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        x2 = x.data.reshape(-1, x.shape[-1])
-        mean = x2.mean(axis=0)
-        centered = x2 - mean
-        var = np.einsum("mc,mc->c", centered, centered) / x2.shape[0]
-        y = ChannelsLastBatchNorm.apply(
-            x, params[0], params[1], epsilon=float(epsilon), centered=centered, var=var
-        )
-        return y, mean, var
-    param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
-    mean = np.mean(x.data, axis=reduce_axes, keepdims=True)
-    centered = x.data - mean
-    var = np.mean(centered * centered, axis=reduce_axes, keepdims=True)
-    y = _standardize(
-        x,
-        params,
-        view_shape=x.shape,
-        axes=reduce_axes,
-        param_shape=param_shape,
-        epsilon=float(epsilon),
-        mean=mean,
-        var=var,
-    )
-    return y, mean.reshape(stats_shape), var.reshape(stats_shape)
-
-
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     """Normalise each sample over `axis` (its features), then scale by gamma and shift by beta.
 
@@ -358,4 +182,4 @@ def group_normalization(x, groups, gamma=None, beta=None, epsilon=1e-3, data_for
     )
 
 
-__all__ = ["batch_norm_train", "batch_normalization", "group_normalization", "layer_normalization"]
+__all__ = ["group_normalization", "layer_normalization"]
