@@ -28,7 +28,6 @@ def normalize_tuple(value, n, name, allow_zero=False):
                 f"The `{name}` argument must be a tuple of {n} ints. Received: {name}={value!r}"
             )
         result = tuple(int(v) for v in result)
-    smallest = 0 if allow_zero else 1
     if any(v < smallest for v in result):
         req = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"The `{name}` argument must be {req}. Received: {name}={value!r}")

@@ -20,6 +20,8 @@ from numpy.lib.stride_tricks import as_strided
 
 from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
 
+_FEW_CHANNELS = 8  # below this, im2col_matrix copies one slab per kernel offset (measured)
+
 
 def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
                   ones_column=False):
@@ -56,9 +58,6 @@ def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilatio
     if ones_column:
         cols[..., width] = 1
     return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
-
-
-_FEW_CHANNELS = 8
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,

@@ -117,9 +117,8 @@ def conv_bias_activation(inputs, kernel, bias=None, activation=None, strides=1, 
     """
     x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
     kernel = as_tensor(kernel, like=x)
-    op = "conv"
-    data_format = check_input(op, x, data_format)
-    check_kernel(op, x, kernel)
+    data_format = check_input("conv", x, data_format)
+    check_kernel("conv", x, kernel)
     shape = channels_last_shape(x.shape, data_format)
     channels, per_group, out_channels = shape[-1], kernel.shape[-2], kernel.shape[-1]
     if per_group == 0 or channels % per_group:
