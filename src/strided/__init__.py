@@ -41,9 +41,11 @@ from strided import (  # noqa: E402
 from strided._config import (
     epsilon,
     floatx,
+    fusion_enabled,
     image_data_format,
     set_epsilon,
     set_floatx,
+    set_fusion,
     set_image_data_format,
 )
 from strided.autograd import Tensor, Variable, enable_grad, gradcheck, no_grad
@@ -69,5 +71,5 @@ __all__ = [
     "no_grad", "enable_grad", "gradcheck", "activations", "callbacks", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
-    *_LAZY,
+    "fusion_enabled", "set_fusion", *_LAZY,
 ]

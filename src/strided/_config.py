@@ -1,8 +1,10 @@
-"""Global settings, with Keras' names: the float type, the fuzz factor and the image layout."""
+"""Global settings, with Keras' names: the float type, the fuzz factor and the image layout;
+and one of strided's own: whether models fuse Conv2D(relu) + MaxPooling2D into one op."""
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
+_FUSION = True
 
 
 def floatx():
@@ -48,3 +50,14 @@ def standardize_data_format(data_format):
             f"Received: data_format={data_format!r}"
         )
     return value
+
+
+def fusion_enabled():
+    """Whether models run a Conv2D(relu) + MaxPooling2D pair as one op (see strided.models.fusion)."""
+    return _FUSION
+
+
+def set_fusion(enabled):
+    """Turn layer fusion on (the default) or off; the numbers are the same either way."""
+    global _FUSION
+    _FUSION = bool(enabled)

@@ -31,10 +31,7 @@ def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilatio
     [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
     gives db = sum of dY over all rows.
 
-    Two ways to fill it, chosen by the number of channels (measured): with many channels, copy
-    the `as_strided` patch view in one go; with few (an image's 1 or 3), that copy would move
-    C floats at a time, so instead loop over the kh*kw kernel offsets and copy one
-    (N, H', W', C) slab per offset into its columns.
+    The patches are copied by `copy_patches`.
     """
     xp = pad_spatial(x, pads)
     patches = im2col(xp, kernel_size, strides, dilation)
@@ -43,21 +40,30 @@ def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilatio
     if not ones_column and c >= _FEW_CHANNELS:
         return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
     cols = np.empty((n, out_h, out_w, width + ones_column), dtype=x.dtype)
-    if c >= _FEW_CHANNELS:
-        item, row = cols.itemsize, cols.strides[2]
-        target = as_strided(
-            cols, shape=patches.shape,
-            strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
-        )
-        np.copyto(target, patches)
-    else:
-        for a in range(kh):
-            for b in range(kw):
-                offset = (a * kw + b) * c
-                cols[..., offset:offset + c] = patches[:, :, :, a, b, :]
+    item, row = cols.itemsize, cols.strides[2]
+    target = as_strided(  # the first `width` columns of cols, seen as (N, H', W', kh, kw, C)
+        cols, shape=patches.shape,
+        strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
+    )
+    copy_patches(target, patches)
     if ones_column:
         cols[..., width] = 1
     return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
+
+
+def copy_patches(target, patches):
+    """target[...] = patches, both (N, H', W', kh, kw, C); target has contiguous (kh, kw, C) rows.
+
+    Two ways, chosen by the number of channels (measured): with many channels, one copy of the
+    whole `as_strided` view; with few (an image's 1 or 3), that copy would move C floats at a
+    time, so instead one (N, H', W', C) slab per kernel offset.
+    """
+    if patches.shape[-1] >= _FEW_CHANNELS:
+        np.copyto(target, patches)
+        return
+    for a in range(patches.shape[3]):
+        for b in range(patches.shape[4]):
+            target[:, :, :, a, b, :] = patches[:, :, :, a, b, :]
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,

@@ -3,15 +3,18 @@
 `Graph(inputs, outputs)` walks back from each output `KerasTensor` through the `Node`s
 recorded when layers were called on symbolic tensors, until it reaches the given inputs.
 The result is the list of nodes in topological order; `run(values)` calls each node's layer
-on real tensors in that order. Inputs may be any symbolic tensors, so a model can be cut
+on real tensors in that order (a Conv2D(relu) feeding only a MaxPooling2D runs together with
+it as one op: `strided.models.fusion`). Inputs may be any symbolic tensors, so a model can be cut
 out of another one: `Model(model.inputs, [layer.output for layer in model.layers])`.
 """
 
 import numpy as np
 
+from strided import _config
 from strided.autograd import Tensor
 from strided.layers.input_layer import InputLayer
 from strided.layers.keras_tensor import KerasTensor, flatten, map_structure, pack_like
+from strided.models import fusion
 
 
 class Graph:
@@ -28,6 +31,7 @@ class Graph:
         self.nodes = self._nodes_in_order()
         self.depths = self._node_depths()
         self.layers = self._ordered_layers()
+        self._pairs = {}  # fusion on/off -> fused layer pairs (see `_fused_pairs`)
 
     # ------------------------------------------------------------------- discovery
     def _nodes_in_order(self):
@@ -112,10 +116,19 @@ class Graph:
         values = {}
         for tensor, value in zip(self.input_tensors, self._match_inputs(inputs)):
             values[id(tensor)] = value
+        pairs = self._fused_pairs()
+        skipped = {id(conv) for conv, _ in pairs.values()}
         for node in self.nodes:
             def value_of(x):
                 return values[id(x)] if isinstance(x, KerasTensor) else x
 
+            if id(node) in skipped:  # computed together with its pooling layer, below
+                continue
+            if id(node) in pairs:
+                conv = pairs[id(node)][0]
+                x = value_of(conv.arguments)
+                values[id(node.output_tensors[0])] = fusion.run_pair(conv.layer, node.layer, x)
+                continue
             arguments = map_structure(value_of, node.arguments)
             extra = [map_structure(value_of, a) for a in node.extra_args]
             kwargs = {k: map_structure(value_of, v) for k, v in node.call_kwargs.items()}
@@ -129,6 +142,12 @@ class Graph:
             for tensor, value in zip(node.output_tensors, flat):
                 values[id(tensor)] = value
         return pack_like(self.outputs, [values[id(t)] for t in self.output_tensors])
+
+    def _fused_pairs(self):
+        enabled = _config.fusion_enabled()
+        if enabled not in self._pairs:
+            self._pairs[enabled] = fusion.fused_pairs(self.nodes, self.output_tensors)
+        return fusion.unpatched(self._pairs[enabled])
 
     def _match_inputs(self, inputs):
         if isinstance(inputs, dict) and not isinstance(self.inputs, dict):

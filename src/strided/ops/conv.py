@@ -115,43 +115,53 @@ def conv_bias_activation(inputs, kernel, bias=None, activation=None, strides=1, 
     adds the bias and a ReLU applied in place. Args as `conv`, plus:
         bias: (O,) or None. activation: None or "relu" (other activations are applied after).
     """
-    x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
-    kernel = as_tensor(kernel, like=x)
-    data_format = check_input("conv", x, data_format)
-    check_kernel("conv", x, kernel)
-    shape = channels_last_shape(x.shape, data_format)
-    channels, per_group, out_channels = shape[-1], kernel.shape[-2], kernel.shape[-1]
-    if per_group == 0 or channels % per_group:
-        raise ValueError(
-            f"conv: the kernel expects {per_group} input channels (per group), but the input has "
-            f"{channels} channels. Input shape {x.shape}, kernel shape {kernel.shape}."
-        )
-    groups = channels // per_group
-    if out_channels % groups:
-        raise ValueError(
-            f"conv: with {groups} groups the kernel's output channels ({out_channels}) must be "
-            f"divisible by {groups}. Kernel shape {kernel.shape}."
-        )
+    x, kernel, extra, data_format, groups = conv_operands(inputs, kernel, bias, data_format)
     if activation not in (None, "relu"):
         raise ValueError(f"conv_bias_activation: activation must be None or 'relu', received {activation!r}")
-    extra = ()
-    if bias is not None:
-        bias = as_tensor(bias, like=x)
-        if bias.shape != (out_channels,):
-            raise ValueError(
-                f"conv: the bias must have shape ({out_channels},), one value per output channel; "
-                f"received shape {bias.shape}"
-            )
-        extra = (bias,)
     if x.ndim == 3:
         return _conv1d(x, kernel, extra, activation, strides, padding, data_format, dilation_rate, groups)
     strides, pads, dilation = spatial_args(
-        "conv", shape[1:3], kernel.shape[:2], strides, padding, dilation_rate
+        "conv", channels_last_shape(x.shape, data_format)[1:3], kernel.shape[:2], strides, padding,
+        dilation_rate,
     )
     return Conv2D.apply(
         x, kernel, *extra, strides=strides, pads=pads, dilation=dilation, groups=groups,
         data_format=data_format, activation=activation,
     )
+
+
+def conv_operands(inputs, kernel, bias, data_format, op="conv"):
+    """Check and convert the operands of a convolution; returns (x, kernel, extra, data_format, groups).
+
+    `extra` is () without a bias and (bias,) with one; groups = input channels / kernel.shape[-2].
+    """
+    x = as_tensor(inputs, like=kernel if isinstance(kernel, Tensor) else None)
+    kernel = as_tensor(kernel, like=x)
+    data_format = check_input(op, x, data_format)
+    check_kernel(op, x, kernel)
+    shape = channels_last_shape(x.shape, data_format)
+    channels, per_group, out_channels = shape[-1], kernel.shape[-2], kernel.shape[-1]
+    if per_group == 0 or channels % per_group:
+        raise ValueError(
+            f"{op}: the kernel expects {per_group} input channels (per group), but the input has "
+            f"{channels} channels. Input shape {x.shape}, kernel shape {kernel.shape}."
+        )
+    groups = channels // per_group
+    if out_channels % groups:
+        raise ValueError(
+            f"{op}: with {groups} groups the kernel's output channels ({out_channels}) must be "
+            f"divisible by {groups}. Kernel shape {kernel.shape}."
+        )
+    extra = ()
+    if bias is not None:
+        bias = as_tensor(bias, like=x)
+        if bias.shape != (out_channels,):
+            raise ValueError(
+                f"{op}: the bias must have shape ({out_channels},), one value per output channel; "
+                f"received shape {bias.shape}"
+            )
+        extra = (bias,)
+    return x, kernel, extra, data_format, groups
 
 
 def _conv1d(x, kernel, extra, activation, strides, padding, data_format, dilation_rate, groups):
