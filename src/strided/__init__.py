@@ -21,8 +21,10 @@ This file only re-exports; each name lives in the module listed in STYLE.md's ar
 import importlib
 
 from strided._allocator import keep_freed_memory
+from strided._blas_threads import sleep_idle_blas_threads
 
 keep_freed_memory()  # reuse freed arrays across training steps (see strided/_allocator.py)
+sleep_idle_blas_threads()  # no spinning BLAS threads between GEMMs (see strided/_blas_threads.py)
 
 from strided import (  # noqa: E402
     activations,

@@ -5,6 +5,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FUSION = True
+_NUM_THREADS = 2
 
 
 def floatx():
@@ -61,3 +62,13 @@ def set_fusion(enabled):
     """Turn layer fusion on (the default) or off; the numbers are the same either way."""
     global _FUSION
     _FUSION = bool(enabled)
+
+
+def num_threads():
+    """How many threads strided's chunked kernels use (default 2)."""
+    return _NUM_THREADS
+
+
+def set_num_threads(threads):
+    global _NUM_THREADS
+    _NUM_THREADS = int(threads)

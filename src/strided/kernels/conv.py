@@ -40,15 +40,23 @@ def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilatio
     if not ones_column and c >= _FEW_CHANNELS:
         return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
     cols = np.empty((n, out_h, out_w, width + ones_column), dtype=x.dtype)
-    item, row = cols.itemsize, cols.strides[2]
-    target = as_strided(  # the first `width` columns of cols, seen as (N, H', W', kh, kw, C)
-        cols, shape=patches.shape,
-        strides=(out_h * out_w * row, out_w * row, row, kw * c * item, c * item, item),
+    fill_im2col(cols, patches)
+    return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
+
+
+def fill_im2col(cols, patches):
+    """Write the patches (N, H', W', kh, kw, C) into cols (N, H', W', kh*kw*C [+ 1]).
+
+    A last column beyond the patch (the bias's column of ones) is set to 1.
+    """
+    n, out_h, out_w, kh, kw, c = patches.shape
+    item = cols.itemsize
+    target = as_strided(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
+        cols, shape=patches.shape, strides=cols.strides[:3] + (kw * c * item, c * item, item)
     )
     copy_patches(target, patches)
-    if ones_column:
-        cols[..., width] = 1
-    return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
+    if cols.shape[-1] > kh * kw * c:
+        cols[..., kh * kw * c:] = 1
 
 
 def copy_patches(target, patches):
@@ -145,20 +153,31 @@ def input_gradient_by_offsets(gy, kernel, x_shape, strides=(1, 1), pads=((0, 0),
     (measured: 1.5-3x faster, e.g. 3.5 ms instead of 10 ms for a 30x30x32 layer at batch 32,
     and faster too than computing dX as a correlation of the padded dY with the flipped kernel).
     """
+    channels = kernel.shape[2]
+    padded = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), channels),
+                      dtype=gy.dtype)
+    add_input_gradient(padded, gy, kernel, strides, dilation)
+    return crop_spatial(padded, pads)
+
+
+def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
+    """padded += col2im(dY @ K^T), one kernel offset at a time (see `input_gradient_by_offsets`).
+
+    `padded` is the (N, Hp, Wp, C) gradient of the padded input; `slab` an optional scratch
+    buffer of (N*H'*W', C) floats.
+    """
     kh, kw, channels, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
     (sh, sw), (dh, dw) = strides, dilation
     gy2 = gy.reshape(n * out_h * out_w, out_channels)
-    padded = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), channels),
-                      dtype=gy.dtype)
-    slab = np.empty((n * out_h * out_w, channels), dtype=gy.dtype)
+    if slab is None:
+        slab = np.empty((n * out_h * out_w, channels), dtype=gy.dtype)
     for a in range(kh):
         rows = slice(a * dh, a * dh + sh * (out_h - 1) + 1, sh)
         for b in range(kw):
             columns = slice(b * dw, b * dw + sw * (out_w - 1) + 1, sw)
             np.matmul(gy2, kernel[a, b].T, out=slab)
             padded[:, rows, columns, :] += slab.reshape(n, out_h, out_w, channels)
-    return crop_spatial(padded, pads)
 
 
 def _grouped_kernel(kernel, groups):

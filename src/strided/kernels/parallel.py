@@ -1,0 +1,89 @@
+"""Run a kernel's per-chunk work on several threads, a share of the batch each.
+
+NumPy runs one elementwise pass on one core, and OpenBLAS threads only the matrix products.
+A chunked kernel (see kernels.conv_pool) can instead give each thread whole chunks of images:
+im2col, GEMM, pooling and gradient routing of different chunks then run side by side, each
+GEMM single-threaded (NumPy releases the GIL inside its loops and BLAS calls).
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from strided import _blas_threads, _config
+
+_pool = None
+_pool_size = 0
+_lock = threading.Lock()
+
+
+def for_each_chunk(work, n, step):
+    """Call work(start, stop, scratch) for the chunks [start, stop) of range(n), `step` long.
+
+    Each thread has its own `Scratch` for the whole call (the same one for every chunk it
+    runs): buffers to reuse, and sums to add to. Returns the sums, each added over the threads.
+    """
+    workers = min(_config.num_threads(), n)
+    if not _blas_threads.can_use_one_thread_per_caller():
+        workers = 1
+    chunks = _even_chunks(n, step, workers)
+    if workers <= 1:
+        scratches = [Scratch()]
+        for start, stop in chunks:
+            work(start, stop, scratches[0])
+    else:
+        scratches = [Scratch() for _ in range(workers)]
+
+        def share(index):
+            for start, stop in chunks[index::workers]:
+                work(start, stop, scratches[index])
+
+        for future in [_executor(workers).submit(share, i) for i in range(workers)]:
+            future.result()
+    names = {name for scratch in scratches for name in scratch.sums}
+    return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
+
+
+def _even_chunks(n, step, workers):
+    """[(start, stop)]: at most `step` long, as even as possible, a multiple of `workers` many."""
+    count = -(-n // step)
+    count = min(n, -(-count // workers) * workers)
+    size = -(-n // count)
+    return [(start, min(start + size, n)) for start in range(0, n, size)]
+
+
+class Scratch:
+    """One thread's working memory in `for_each_chunk`."""
+
+    def __init__(self):
+        self.buffers, self.sums = {}, {}
+
+    def buffer(self, name, shape, dtype):
+        """An uninitialised array of `shape`, reused by this thread's next chunks."""
+        buffer = self.buffers.get(name)
+        size = int(np.prod(shape))
+        if buffer is None or buffer.size < size or buffer.dtype != dtype:
+            buffer = self.buffers[name] = np.empty(size, dtype)
+        return buffer[:size].reshape(shape)
+
+    def add(self, name, value):
+        """sums[name] += value (the first value is copied)."""
+        if name in self.sums:
+            self.sums[name] += value
+        else:
+            self.sums[name] = value.copy()
+
+
+def _executor(workers):
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size < workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(
+                max_workers=workers, thread_name_prefix="strided",
+                initializer=_blas_threads.use_one_thread_in_this_thread,
+            )
+            _pool_size = workers
+        return _pool
