@@ -21,7 +21,7 @@ This file only re-exports; each name lives in the module listed in STYLE.md's ar
 import importlib
 
 from strided._allocator import keep_freed_memory
-from strided._blas_threads import sleep_idle_blas_threads
+from strided._blas_threads import get_num_threads, set_num_threads, sleep_idle_blas_threads
 
 keep_freed_memory()  # reuse freed arrays across training steps (see strided/_allocator.py)
 sleep_idle_blas_threads()  # no spinning BLAS threads between GEMMs (see strided/_blas_threads.py)
@@ -73,5 +73,5 @@ __all__ = [
     "no_grad", "enable_grad", "gradcheck", "activations", "callbacks", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
-    "fusion_enabled", "set_fusion", *_LAZY,
+    "fusion_enabled", "set_fusion", "get_num_threads", "set_num_threads", *_LAZY,
 ]

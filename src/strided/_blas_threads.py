@@ -20,11 +20,17 @@ cycles, 4 to 30) when it starts its threads. So:
 
 A user's own OPENBLAS_THREAD_TIMEOUT is left alone, and STRIDED_BLAS_SPIN=1 turns this off.
 Other BLAS libraries (MKL, Accelerate) are not touched.
+
+This file also holds `set_num_threads` (strided's and OpenBLAS's thread count, as torch's) and
+`single_threaded`, which `kernels.parallel` uses while its own threads share a batch.
 """
 
+import contextlib
 import ctypes
 import os
 import sys
+
+from strided import _config
 
 _VARIABLE = "OPENBLAS_THREAD_TIMEOUT"
 _WAIT = "16"  # 2^16 cycles: enough for back-to-back GEMMs, short next to a NumPy pass
@@ -70,21 +76,61 @@ def _loaded_openblas():
     return None
 
 
-def can_use_one_thread_per_caller():
-    """Whether `use_one_thread_in_this_thread` works: OpenBLAS 0.3.27+ has a per-thread setting."""
-    library = _openblas()
-    return library is not None and hasattr(library, "openblas_set_num_threads_local")
+def set_num_threads(threads):
+    """Use `threads` threads: strided's chunked kernels and OpenBLAS's matrix products alike.
+
+    As torch.set_num_threads. Example: `strided.set_num_threads(1)` for one core per process.
+    """
+    _config.set_num_threads(threads)
+    functions = _thread_functions()
+    if functions is not None:
+        functions[1](threads)
 
 
-def use_one_thread_in_this_thread():
-    """Make OpenBLAS calls from the calling thread single-threaded (others keep their setting)."""
-    _openblas().openblas_set_num_threads_local(1)
+def get_num_threads():
+    """The number of threads strided's kernels use (see `set_num_threads`)."""
+    return _config.num_threads()
 
 
-_cache = []
+def can_set_threads():
+    """Whether `single_threaded` can reach OpenBLAS's thread count (no OpenBLAS found: False)."""
+    return _thread_functions() is not None
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """Run the block with OpenBLAS computing every product on the calling thread.
+
+    OpenBLAS's thread count is process-wide, so this is for a block whose own threads share
+    the work (`kernels.parallel`); it is restored afterwards.
+    """
+    get, set_threads = _thread_functions()
+    before = get()
+    set_threads(1)
+    try:
+        yield
+    finally:
+        set_threads(before)
+
+
+_cache = {}
 
 
 def _openblas():
-    if not _cache:
-        _cache.append(_loaded_openblas())
-    return _cache[0]
+    if "library" not in _cache:
+        _cache["library"] = _loaded_openblas()
+    return _cache["library"]
+
+
+def _thread_functions():
+    """OpenBLAS's (get, set) thread-count functions, whatever prefix its build gave them."""
+    if "threads" not in _cache:
+        _cache["threads"] = None
+        library = _openblas()
+        for prefix, suffix in [("openblas", ""), ("scipy_openblas", "64_"), ("scipy_openblas", "")]:
+            get = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+            set_threads = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+            if get is not None and set_threads is not None:
+                _cache["threads"] = (get, set_threads)
+                break
+    return _cache["threads"]

@@ -1,11 +1,13 @@
 """Global settings, with Keras' names: the float type, the fuzz factor and the image layout;
 and one of strided's own: whether models fuse Conv2D(relu) + MaxPooling2D into one op."""
 
+import os
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FUSION = True
-_NUM_THREADS = 2
+_NUM_THREADS = None  # None: one per usable core
 
 
 def floatx():
@@ -65,10 +67,18 @@ def set_fusion(enabled):
 
 
 def num_threads():
-    """How many threads strided's chunked kernels use (default 2)."""
-    return _NUM_THREADS
+    """How many threads strided's chunked kernels use: the setting, else one per usable core."""
+    if _NUM_THREADS is not None:
+        return _NUM_THREADS
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def set_num_threads(threads):
+    """Set `num_threads()`; strided.set_num_threads also sets OpenBLAS's count."""
     global _NUM_THREADS
-    _NUM_THREADS = int(threads)
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"set_num_threads: expected a positive int, received {threads!r}")
+    _NUM_THREADS = threads

@@ -10,7 +10,7 @@ from torch_oracle import compare_with_torch, to_nchw, to_nhwc
 
 from strided import no_grad, ops
 from strided.autograd import Tensor, gradcheck
-from strided.kernels import conv_pool
+from strided.kernels import conv_pool, parallel
 from strided.kernels.im2col import resolve_padding
 
 
@@ -24,13 +24,13 @@ def torch_block(x, w, b, stride, pads, dilation, pool):
 @pytest.fixture
 def chunk_floats():
     """Set the kernel's chunk size (small values force many chunks and a short last one)."""
-    original = conv_pool.CHUNK_FLOATS
+    original = parallel.CHUNK_FLOATS
 
     def set_chunk(value):
-        conv_pool.CHUNK_FLOATS = value
+        parallel.CHUNK_FLOATS = value
 
     yield set_chunk
-    conv_pool.CHUNK_FLOATS = original
+    parallel.CHUNK_FLOATS = original
 
 
 @settings(max_examples=40, deadline=None)
@@ -47,8 +47,8 @@ def test_matches_torch(n, h, w, c, f, k, stride, dilation, padding, pool, chunk,
     if min(conv_hw) < 1 or any(p > s for p, s in zip(pool2, conv_hw)):
         return  # an error case, tested below
     rng = np.random.default_rng(seed)
-    original = conv_pool.CHUNK_FLOATS
-    conv_pool.CHUNK_FLOATS = chunk
+    original = parallel.CHUNK_FLOATS
+    parallel.CHUNK_FLOATS = chunk
     try:
         compare_with_torch(
             lambda x, kern, b: ops.conv_relu_max_pool(
@@ -58,7 +58,7 @@ def test_matches_torch(n, h, w, c, f, k, stride, dilation, padding, pool, chunk,
             [rng.standard_normal((n, h, w, c)), rng.standard_normal((k, k, c, f)), rng.standard_normal(f)],
         )
     finally:
-        conv_pool.CHUNK_FLOATS = original
+        parallel.CHUNK_FLOATS = original
 
 
 def test_ties_go_to_the_first_maximum_as_in_torch(chunk_floats):

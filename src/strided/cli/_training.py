@@ -4,6 +4,7 @@ import contextlib
 import math
 import time
 
+import strided
 from strided.callbacks import Callback
 from strided.cli._errors import UsageError
 from strided.cli._output import note
@@ -121,19 +122,23 @@ class EpochTimer(Callback):
 
 @contextlib.contextmanager
 def thread_limit(threads):
-    """Limit the BLAS/OpenMP threads NumPy uses (needs threadpoolctl; otherwise a note)."""
+    """Use `threads` threads: strided.set_num_threads (strided's kernels and OpenBLAS), plus
+    threadpoolctl's limits for any other BLAS/OpenMP runtime when that package is installed."""
     if threads is None:
         yield
         return
+    before = strided.get_num_threads()
+    strided.set_num_threads(threads)
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        note("--threads needs the threadpoolctl package (pip install threadpoolctl); "
-             "alternatively set OMP_NUM_THREADS before starting strided")
-        yield
-        return
-    with threadpool_limits(limits=threads):
-        yield
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            yield
+            return
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        strided.set_num_threads(before)
 
 
 __all__ = ["OPTIMIZER_NAMES", "make_optimizer", "learning_rate_of", "split_validation",

@@ -85,7 +85,7 @@ def add_parser(subparsers):
         help="seed of the weights, the shuffling and the augmentation")
     add("--out", default=None, metavar="DIR",
         help="output folder (default: runs/train-<date-time>)")
-    add("--threads", type=positive_int, default=None, help="limit NumPy's BLAS threads")
+    add("--threads", type=positive_int, default=None, help="threads for the kernels and BLAS (default: one per core)")
     add("--limit", type=positive_int, default=None, metavar="N",
         help="use only the first N training and the first N test images (quick runs)")
     add("--verbose", type=int, choices=(0, 1, 2), default=1,

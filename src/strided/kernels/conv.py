@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
+from strided.kernels.parallel import chunk_size, for_each_chunk
 
 _FEW_CHANNELS = 8  # below this, im2col_matrix copies one slab per kernel offset (measured)
 
@@ -75,17 +76,33 @@ def copy_patches(target, patches):
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
-                   bias=None):
-    """Returns (y, cols); keep `cols` (the im2col matrix) for the backward pass."""
+                   bias=None, relu=False):
+    """Returns (y, cols); keep `cols` (the im2col matrix) for the backward pass.
+
+    With `relu`, y = max(y, 0) is applied in place, chunk by chunk while it is in cache.
+    Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
+    im2col, GEMM (and ReLU) of one chunk at a time.
+    """
     kh, kw, cg, out_channels = kernel.shape
     if groups == 1:
-        with_bias = bias is not None
-        cols, (n, out_h, out_w) = im2col_matrix(x, (kh, kw), strides, pads, dilation, with_bias)
+        patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
+        n, out_h, out_w = patches.shape[:3]
+        width = kh * kw * cg + (bias is not None)
         weights = kernel.reshape(kh * kw * cg, out_channels)
-        if with_bias:
+        if bias is not None:
             weights = np.concatenate([weights, bias[None, :]])
-        y = cols @ weights
-        return y.reshape(n, out_h, out_w, out_channels), cols
+        cols = np.empty((n, out_h, out_w, width), x.dtype)
+        y = np.empty((n, out_h, out_w, out_channels), x.dtype)
+
+        def chunk(start, stop, scratch):
+            fill_im2col(cols[start:stop], patches[start:stop])
+            out = y[start:stop].reshape(-1, out_channels)
+            np.matmul(cols[start:stop].reshape(-1, width), weights, out=out)
+            if relu:
+                np.maximum(out, 0, out=out)
+
+        for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
+        return y, cols.reshape(-1, width)
     # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
     n, out_h, out_w = patches.shape[:3]
@@ -98,34 +115,28 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     y = y.transpose(1, 0, 2).reshape(n, out_h, out_w, groups * og)
     if bias is not None:
         y += bias
+    if relu:
+        np.maximum(y, 0, out=y)
     return y, cols
 
 
 def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
-                    dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True, need_dbias=False):
+                    dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True, need_dbias=False,
+                    relu_output=None):
     """Gradients (dx, dkernel, dbias) of conv2d_forward for the upstream gradient gy (N, H', W', O).
 
     `cols` is what conv2d_forward returned (with its column of ones when it had a bias).
+    `relu_output`: the forward's output when it applied a ReLU, whose mask (y > 0) gy gets first.
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
     rows = n * out_h * out_w
-    width = kh * kw * cg
     dx = dkernel = dbias = None
     if groups == 1:
-        gy2 = gy.reshape(rows, out_channels)
-        if need_dkernel:
-            # (width [+ 1], O); the bias row comes for free. OpenBLAS is faster (measured) when
-            # the long side of the result is its rows, so a narrow im2col matrix goes the other way.
-            dweights = cols.T @ gy2 if cols.shape[1] >= out_channels else (gy2.T @ cols).T
-            dkernel = dweights[:width].reshape(kernel.shape)
-            if need_dbias:
-                dbias = dweights[width].copy()
-        elif need_dbias:
-            dbias = gy2.sum(axis=0)
-        if need_dx:
-            dx = input_gradient_by_offsets(gy, kernel, x_shape, strides, pads, dilation)
-        return dx, dkernel, dbias
+        return _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation,
+                                        need_dx, need_dkernel, need_dbias, relu_output)
+    if relu_output is not None:
+        gy = gy * (relu_output > 0)
     # Grouped: the same GEMMs, batched over the groups, then one col2im.
     og = out_channels // groups
     gyg = gy.reshape(rows, groups, og).transpose(1, 0, 2)  # (G, rows, og)
@@ -141,6 +152,52 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
         padded_shape = (x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), x_shape[3])
         dx = crop_spatial(col2im(dcols, padded_shape, strides, dilation), pads)
     return dx, dkernel, dbias
+
+
+def _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation, need_dx,
+                             need_dkernel, need_dbias, relu_output):
+    """conv2d_backward without groups, a chunk of images at a time on `kernels.parallel`'s threads.
+
+    Per chunk: the ReLU mask, dK (and db) += [cols 1]^T @ dY, and dX by kernel offsets.
+    """
+    kh, kw, cg, out_channels = kernel.shape
+    n, out_h, out_w, _ = gy.shape
+    width = kh * kw * cg
+    with_ones = cols.shape[1] > width  # the forward had a bias: db comes with dK
+    cols = cols.reshape(n, out_h, out_w, cols.shape[1])
+    dx = None
+    if need_dx:
+        dx = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), cg), gy.dtype)
+
+    def chunk(start, stop, scratch):
+        chunk_gy = gy[start:stop]
+        if relu_output is not None:
+            masked = scratch.buffer("gy", chunk_gy.shape, gy.dtype)
+            np.multiply(chunk_gy, relu_output[start:stop] > 0, out=masked)
+            chunk_gy = masked
+        gy2 = chunk_gy.reshape(-1, out_channels)
+        if need_dkernel:
+            chunk_cols = cols[start:stop].reshape(-1, cols.shape[-1])
+            # The bias row comes for free. OpenBLAS is faster (measured) with the long side of
+            # the result as its rows, so a narrow im2col matrix goes the other way.
+            if chunk_cols.shape[1] >= out_channels:
+                scratch.add("dweights", chunk_cols.T @ gy2)
+            else:
+                scratch.add("dweights", (gy2.T @ chunk_cols).T)
+        if need_dbias and not (need_dkernel and with_ones):
+            scratch.add("dbias", gy2.sum(axis=0))
+        if need_dx:
+            add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation)
+
+    sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
+    dkernel = dbias = None
+    if need_dkernel:
+        dkernel = sums["dweights"][:width].reshape(kernel.shape)
+        if need_dbias and with_ones:
+            dbias = sums["dweights"][width].copy()
+    if need_dbias and dbias is None:
+        dbias = sums["dbias"]
+    return (crop_spatial(dx, pads) if need_dx else None), dkernel, dbias
 
 
 def input_gradient_by_offsets(gy, kernel, x_shape, strides=(1, 1), pads=((0, 0), (0, 0)),

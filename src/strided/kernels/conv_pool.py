@@ -28,14 +28,7 @@ import numpy as np
 
 from strided.kernels.conv import add_input_gradient, fill_im2col
 from strided.kernels.im2col import crop_spatial, im2col, pad_spatial
-from strided.kernels.parallel import for_each_chunk
-
-CHUNK_FLOATS = 1 << 18  # conv outputs per chunk: 1 MB of float32 (measured best for inference)
-
-
-def chunk_size(conv_outputs_per_image):
-    """Images per chunk: as many as keep the chunk's conv output near CHUNK_FLOATS."""
-    return max(1, CHUNK_FLOATS // conv_outputs_per_image)
+from strided.kernels.parallel import chunk_size, for_each_chunk
 
 
 def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True):

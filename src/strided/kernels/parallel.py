@@ -13,9 +13,16 @@ import numpy as np
 
 from strided import _blas_threads, _config
 
+CHUNK_FLOATS = 1 << 18  # conv outputs per chunk: 1 MB of float32 (measured best for inference)
+
 _pool = None
 _pool_size = 0
 _lock = threading.Lock()
+
+
+def chunk_size(outputs_per_image):
+    """Images per chunk: as many as keep the chunk's conv output near CHUNK_FLOATS."""
+    return max(1, CHUNK_FLOATS // outputs_per_image)
 
 
 def for_each_chunk(work, n, step):
@@ -25,7 +32,7 @@ def for_each_chunk(work, n, step):
     runs): buffers to reuse, and sums to add to. Returns the sums, each added over the threads.
     """
     workers = min(_config.num_threads(), n)
-    if not _blas_threads.can_use_one_thread_per_caller():
+    if not _blas_threads.can_set_threads():
         workers = 1
     chunks = _even_chunks(n, step, workers)
     if workers <= 1:
@@ -39,8 +46,11 @@ def for_each_chunk(work, n, step):
             for start, stop in chunks[index::workers]:
                 work(start, stop, scratches[index])
 
-        for future in [_executor(workers).submit(share, i) for i in range(workers)]:
-            future.result()
+        with _blas_threads.single_threaded():  # the calling thread takes the first share
+            others = [_executor(workers - 1).submit(share, i) for i in range(1, workers)]
+            share(0)
+            for future in others:
+                future.result()
     names = {name for scratch in scratches for name in scratch.sums}
     return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
 
@@ -81,9 +91,6 @@ def _executor(workers):
         if _pool is None or _pool_size < workers:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(
-                max_workers=workers, thread_name_prefix="strided",
-                initializer=_blas_threads.use_one_thread_in_this_thread,
-            )
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strided")
             _pool_size = workers
         return _pool

@@ -51,21 +51,26 @@ class Conv2D(Function):
                 y += bias
         else:
             y, self.cols = kernels.conv2d_forward(
-                x, kernel, self.strides, self.pads, self.dilation, self.groups, bias
+                x, kernel, self.strides, self.pads, self.dilation, self.groups, bias,
+                relu=self.activation == "relu",
             )
         if self.activation == "relu":
-            np.maximum(y, 0, out=y)
+            if self.depthwise:
+                np.maximum(y, 0, out=y)
             self.y = y
         return to_data_format(y, self.data_format)
 
     def backward(self, gy):
         gy = to_channels_last(gy, self.data_format)
+        relu_output = None
         if self.activation == "relu" and not self.relu_mask_applied:
-            gy = gy * (self.y > 0)
+            relu_output = self.y
         self.relu_mask_applied = False
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
         if self.depthwise:
+            if relu_output is not None:
+                gy = gy * (relu_output > 0)
             dx, dk = kernels.depthwise_conv2d_backward(
                 gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
                 self.dilation, need_dx, need_dk,
@@ -75,7 +80,7 @@ class Conv2D(Function):
         else:
             dx, dk, db = kernels.conv2d_backward(
                 gy, self.cols, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
-                self.groups, need_dx, need_dk, need_db,
+                self.groups, need_dx, need_dk, need_db, relu_output,
             )
         dx = to_data_format(dx, self.data_format) if dx is not None else None
         return (dx, dk, db) if self.has_bias else (dx, dk)

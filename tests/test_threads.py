@@ -1,0 +1,83 @@
+"""Thread settings: strided.set_num_threads, the chunk runner, and single-threaded BLAS blocks."""
+
+import numpy as np
+import pytest
+
+import strided
+from strided import _blas_threads, _config
+from strided.kernels import conv, parallel
+
+
+@pytest.fixture
+def threads():
+    """Restore the default thread setting after a test that changes it."""
+    before = _config._NUM_THREADS
+    yield strided.set_num_threads
+    _config._NUM_THREADS = before
+    functions = _blas_threads._thread_functions()
+    if functions is not None:
+        functions[1](_config.num_threads())
+
+
+def test_set_num_threads_sets_strided_and_openblas(threads):
+    threads(1)
+    assert strided.get_num_threads() == 1
+    get, _ = _blas_threads._thread_functions()
+    assert get() == 1
+    threads(2)
+    assert strided.get_num_threads() == 2 and get() == 2
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True])
+def test_set_num_threads_rejects_non_positive_ints(value):
+    with pytest.raises(ValueError, match="positive int"):
+        strided.set_num_threads(value)
+
+
+def test_single_threaded_restores_the_count(threads):
+    threads(2)
+    get, _ = _blas_threads._thread_functions()
+    with _blas_threads.single_threaded():
+        assert get() == 1
+    assert get() == 2
+
+
+@pytest.mark.parametrize("n, step, workers", [(10, 3, 2), (64, 40, 2), (5, 100, 2), (7, 1, 3), (1, 4, 2)])
+def test_even_chunks_cover_every_image_once(n, step, workers):
+    chunks = parallel._even_chunks(n, step, workers)
+    covered = [i for start, stop in chunks for i in range(start, stop)]
+    assert covered == list(range(n))
+    assert max(stop - start for start, stop in chunks) <= step
+    assert len(chunks) == min(n, len(chunks)) and (len(chunks) % workers == 0 or len(chunks) == n)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_for_each_chunk_runs_every_chunk_and_adds_the_sums(workers, threads):
+    threads(workers)
+    seen = np.zeros(50, int)
+
+    def work(start, stop, scratch):
+        seen[start:stop] += 1
+        buffer = scratch.buffer("tmp", (stop - start,), np.float64)
+        buffer[:] = np.arange(start, stop)
+        scratch.add("total", np.array([buffer.sum()]))
+
+    sums = parallel.for_each_chunk(work, 50, 7)
+    assert (seen == 1).all()
+    assert sums["total"][0] == sum(range(50))
+
+
+def test_conv_gives_the_same_numbers_on_one_and_on_two_threads(threads):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((9, 12, 12, 5)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 5, 7)).astype(np.float32)
+    bias = rng.standard_normal(7).astype(np.float32)
+    results = []
+    for count in (1, 2):
+        threads(count)
+        y, cols = conv.conv2d_forward(x, kernel, (1, 1), ((1, 1), (1, 1)), bias=bias, relu=True)
+        grads = conv.conv2d_backward(np.ones_like(y), cols, x.shape, kernel, (1, 1), ((1, 1), (1, 1)),
+                                     need_dbias=True, relu_output=y)
+        results.append((y, *grads))
+    for one, two in zip(*results):
+        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
