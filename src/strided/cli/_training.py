@@ -4,7 +4,7 @@ import contextlib
 import math
 import time
 
-import strided
+from strided._blas_threads import get_num_threads, set_num_threads
 from strided.callbacks import Callback
 from strided.cli._errors import UsageError
 from strided.cli._output import note
@@ -122,13 +122,13 @@ class EpochTimer(Callback):
 
 @contextlib.contextmanager
 def thread_limit(threads):
-    """Use `threads` threads: strided.set_num_threads (strided's kernels and OpenBLAS), plus
+    """Use `threads` threads: set_num_threads (strided's kernels and OpenBLAS), plus
     threadpoolctl's limits for any other BLAS/OpenMP runtime when that package is installed."""
     if threads is None:
         yield
         return
-    before = strided.get_num_threads()
-    strided.set_num_threads(threads)
+    before = get_num_threads()
+    set_num_threads(threads)
     try:
         try:
             from threadpoolctl import threadpool_limits
@@ -138,7 +138,7 @@ def thread_limit(threads):
         with threadpool_limits(limits=threads):
             yield
     finally:
-        strided.set_num_threads(before)
+        set_num_threads(before)
 
 
 __all__ = ["OPTIMIZER_NAMES", "make_optimizer", "learning_rate_of", "split_validation",
