@@ -48,7 +48,7 @@ def test_even_chunks_cover_every_image_once(n, step, workers):
     covered = [i for start, stop in chunks for i in range(start, stop)]
     assert covered == list(range(n))
     assert max(stop - start for start, stop in chunks) <= step
-    assert len(chunks) == min(n, len(chunks)) and (len(chunks) % workers == 0 or len(chunks) == n)
+    assert len(chunks) % workers == 0 or len(chunks) == n
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
@@ -81,3 +81,8 @@ def test_conv_gives_the_same_numbers_on_one_and_on_two_threads(threads):
         results.append((y, *grads))
     for one, two in zip(*results):
         np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
+
+
+def test_small_work_is_not_split():
+    assert parallel._even_chunks(100, 1000, 2, smallest=64) == [(0, 100)]
+    assert parallel._even_chunks(200, 1000, 2, smallest=64) == [(0, 100), (100, 200)]

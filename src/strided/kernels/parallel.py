@@ -25,8 +25,10 @@ def chunk_size(outputs_per_image):
     return max(1, CHUNK_FLOATS // outputs_per_image)
 
 
-def for_each_chunk(work, n, step):
+def for_each_chunk(work, n, step, smallest=1):
     """Call work(start, stop, scratch) for the chunks [start, stop) of range(n), `step` long.
+
+    Work of fewer than `workers * smallest` items is not split (a thread's start costs more).
 
     Each thread has its own `Scratch` for the whole call (the same one for every chunk it
     runs): buffers to reuse, and sums to add to. Returns the sums, each added over the threads.
@@ -34,7 +36,8 @@ def for_each_chunk(work, n, step):
     workers = min(_config.num_threads(), n)
     if not _blas_threads.can_set_threads():
         workers = 1
-    chunks = _even_chunks(n, step, workers)
+    chunks = _even_chunks(n, step, workers, smallest)
+    workers = min(workers, len(chunks))
     if workers <= 1:
         scratches = [Scratch()]
         for start, stop in chunks:
@@ -55,10 +58,14 @@ def for_each_chunk(work, n, step):
     return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
 
 
-def _even_chunks(n, step, workers):
-    """[(start, stop)]: at most `step` long, as even as possible, a multiple of `workers` many."""
+def _even_chunks(n, step, workers, smallest=1):
+    """[(start, stop)]: at most `step` long, as even as possible, a multiple of `workers` many
+    (or fewer when that would make them shorter than `smallest`)."""
     count = -(-n // step)
-    count = min(n, -(-count // workers) * workers)
+    if count < workers:
+        count = max(count, min(workers, n // smallest))
+    else:
+        count = -(-count // workers) * workers
     size = -(-n // count)
     return [(start, min(start + size, n)) for start in range(0, n, size)]
 

@@ -41,9 +41,8 @@ class Adagrad(Optimizer):
     def initial_slot(self, name, data):
         return np.full_like(data, self.initial_accumulator_value)
 
-    def update_step(self, gradient, variable, slots, learning_rate, position):
+    def update_step(self, gradient, variable, slots, learning_rate, scratch):
         accumulator = slots["accumulator"]
-        scratch = self._scratch_for(position, gradient)
         np.square(gradient, out=scratch)
         accumulator += scratch                               # acc += g^2
         np.add(accumulator, self.epsilon, out=scratch)

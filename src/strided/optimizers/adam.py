@@ -53,11 +53,10 @@ class Adam(Optimizer):
     def slot_names(self):
         return ("momentum", "velocity") + (("velocity_hat",) if self.amsgrad else ())
 
-    def update_step(self, gradient, variable, slots, learning_rate, position):
+    def update_step(self, gradient, variable, slots, learning_rate, scratch):
         t = self.iterations + 1
         alpha = learning_rate * (1.0 - self.beta_2**t) ** 0.5 / (1.0 - self.beta_1**t)
         m, v = slots["momentum"], slots["velocity"]
-        scratch = self._scratch_for(position, gradient)
 
         np.subtract(gradient, m, out=scratch)
         scratch *= 1.0 - self.beta_1

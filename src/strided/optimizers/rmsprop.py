@@ -55,10 +55,9 @@ class RMSprop(Optimizer):
             names += ("average_gradient",)
         return names
 
-    def update_step(self, gradient, variable, slots, learning_rate, position):
+    def update_step(self, gradient, variable, slots, learning_rate, scratch):
         rho = self.rho
         velocity = slots["velocity"]
-        scratch = self._scratch_for(position, gradient)
         np.square(gradient, out=scratch)
         scratch *= 1.0 - rho
         velocity *= rho

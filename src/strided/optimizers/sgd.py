@@ -46,12 +46,12 @@ class SGD(Optimizer):
     def slot_names(self):
         return ("momentum",) if self.momentum != 0 else ()
 
-    def update_step(self, gradient, variable, slots, learning_rate, position):
+    def update_step(self, gradient, variable, slots, learning_rate, scratch):
         if self.momentum == 0:
             variable -= learning_rate * gradient
             return
         velocity = slots["momentum"]
-        step = np.multiply(gradient, learning_rate, out=self._scratch_for(position, gradient))
+        step = np.multiply(gradient, learning_rate, out=scratch)
         velocity *= self.momentum
         velocity -= step                       # velocity = momentum * velocity - lr * g
         if self.nesterov:
