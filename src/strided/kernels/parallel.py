@@ -58,6 +58,24 @@ def for_each_chunk(work, n, step, smallest=1):
     return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
 
 
+def map_rows(fn, out, *inputs):
+    """fn(out[a:b], *[x[a:b] for x in inputs]) over row ranges [a, b), split over the threads.
+
+    For elementwise passes over large arrays (ReLU): each thread takes a share of the rows.
+    """
+    n = out.shape[0] if out.ndim else 1
+    if out.ndim == 0:
+        fn(out, *inputs)
+        return out
+    per_row = max(1, out.size // max(n, 1))
+
+    def chunk(start, stop, scratch):
+        fn(out[start:stop], *[x[start:stop] for x in inputs])
+
+    for_each_chunk(chunk, n, chunk_size(per_row), max(1, (1 << 15) // per_row))
+    return out
+
+
 def _even_chunks(n, step, workers, smallest=1):
     """[(start, stop)]: at most `step` long, as even as possible, a multiple of `workers` many
     (or fewer when that would make them shorter than `smallest`)."""

@@ -22,6 +22,7 @@ maximum in row-major window order, as PyTorch's max_pool2d.
 import numpy as np
 
 from strided.kernels.im2col import conv_output_size, crop_spatial, pad_spatial
+from strided.kernels.parallel import chunk_size, for_each_chunk
 
 
 def pool_output_shape(x_shape, pool_size, strides, pads):
@@ -58,23 +59,29 @@ def max_pool2d_forward(x, pool_size, strides, pads, return_argmax=True):
     """Max over each window; returns (y, argmax) (argmax None when not asked for).
 
     Padding uses -inf, so a padded cell never wins. `argmax[n, i, j, c]` is the winning offset
-    a*kw + b inside window (i, j).
+    a*kw + b inside window (i, j). Large batches are split over `kernels.parallel`'s threads.
     """
-    xp = pad_spatial(x, pads, value=-np.inf)
-    out_hw = pool_output_shape(x.shape, pool_size, strides, pads)[1:3]
-    offsets = _offset_slices(pool_size, strides, out_hw)
-    _, rows, columns = next(offsets)
-    best = xp[:, rows, columns, :].copy()
+    out_shape = pool_output_shape(x.shape, pool_size, strides, pads)
+    best = np.empty(out_shape, x.dtype)
     argmax = None
     if return_argmax:
-        argmax = np.zeros(best.shape, np.min_scalar_type(pool_size[0] * pool_size[1] - 1))
-    for k, rows, columns in offsets:
-        value = xp[:, rows, columns, :]
-        if argmax is not None:
-            better = value > best  # strict: the first maximum keeps its place (ties)
-            argmax *= ~better
-            argmax += better * argmax.dtype.type(k)
-        np.maximum(best, value, out=best)
+        argmax = np.zeros(out_shape, np.min_scalar_type(pool_size[0] * pool_size[1] - 1))
+
+    def chunk(start, stop, scratch):
+        xp = pad_spatial(x[start:stop], pads, value=-np.inf)
+        offsets = _offset_slices(pool_size, strides, out_shape[1:3])
+        _, rows, columns = next(offsets)
+        top, winner = best[start:stop], None if argmax is None else argmax[start:stop]
+        np.copyto(top, xp[:, rows, columns, :])
+        for k, rows, columns in offsets:
+            value = xp[:, rows, columns, :]
+            if winner is not None:
+                better = value > top  # strict: the first maximum keeps its place (ties)
+                winner *= ~better
+                winner += better * winner.dtype.type(k)
+            np.maximum(top, value, out=top)
+
+    _by_images(chunk, x.shape)
     return best, argmax
 
 
@@ -84,12 +91,23 @@ def max_pool2d_backward(gy, argmax, x_shape, pool_size, strides, pads):
     tiling = _is_tiling(x_shape, pool_size, strides, pads)
     gx = _gradient_image(padded, gy.dtype, tiling)
     overlapping = any(s < k for k, s in zip(pool_size, strides))
-    for k, rows, columns in _offset_slices(pool_size, strides, gy.shape[1:3]):
-        if overlapping:
-            gx[:, rows, columns, :] += gy * (argmax == k)
-        else:  # each pixel belongs to at most one window: assign, no read-modify-write
-            np.multiply(gy, argmax == k, out=gx[:, rows, columns, :])
+
+    def chunk(start, stop, scratch):
+        image, g, winner = gx[start:stop], gy[start:stop], argmax[start:stop]
+        for k, rows, columns in _offset_slices(pool_size, strides, gy.shape[1:3]):
+            if overlapping:
+                image[:, rows, columns, :] += g * (winner == k)
+            else:  # each pixel belongs to at most one window: assign, no read-modify-write
+                np.multiply(g, winner == k, out=image[:, rows, columns, :])
+
+    _by_images(chunk, x_shape)
     return crop_spatial(gx, pads)
+
+
+def _by_images(chunk, x_shape):
+    """Run chunk(start, stop, scratch) over the batch, split over the threads when it is large."""
+    per_image = int(np.prod(x_shape[1:]))
+    for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, (1 << 16) // per_image))
 
 
 def sum_pool2d_forward(x, pool_size, strides, pads):

@@ -13,6 +13,7 @@ import numpy as np
 
 from strided import _config
 from strided.autograd import Function, Tensor
+from strided.kernels.parallel import map_rows
 from strided.ops._base import as_tensor, normalize_axis
 
 _SELU_ALPHA = 1.6732632423543772
@@ -47,9 +48,16 @@ class Pointwise(Function):
         return gy * self.derivative(self.x, self.y, **self.params)
 
 
-class Relu(Pointwise):
-    value = staticmethod(lambda x: np.maximum(x, 0))
-    derivative = staticmethod(lambda x, y: x > 0)
+class Relu(Function):
+    """y = max(x, 0), dy/dx = (x > 0); large arrays are split over the kernel threads."""
+
+    def forward(self, x):
+        self.x = x
+        return map_rows(lambda out, part: np.maximum(part, 0, out=out), np.empty_like(x), x)
+
+    def backward(self, gy):
+        return map_rows(lambda out, g, part: np.multiply(g, part > 0, out=out),
+                        np.empty(self.x.shape, np.result_type(gy, self.x)), gy, self.x)
 
 
 class Relu6(Pointwise):
