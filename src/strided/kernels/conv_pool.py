@@ -129,11 +129,15 @@ def _window_max(blocks, best, argmax):
     if argmax is not None and len(blocks) == 4:
         _window_max_2x2(blocks, best, argmax)
         return
-    np.copyto(best, blocks[0])
     if argmax is None:
-        for block in blocks[1:]:
+        if len(blocks) == 1:
+            np.copyto(best, blocks[0])
+        else:
+            np.maximum(blocks[0], blocks[1], out=best)
+        for block in blocks[2:]:
             np.maximum(best, block, out=best)
         return
+    np.copyto(best, blocks[0])
     argmax.fill(0)
     better = np.empty(best.shape, bool)
     step = np.empty_like(argmax)

@@ -6,6 +6,7 @@ im2col, GEMM, pooling and gradient routing of different chunks then run side by 
 GEMM single-threaded (NumPy releases the GIL inside its loops and BLAS calls).
 """
 
+import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -97,7 +98,7 @@ class Scratch:
     def buffer(self, name, shape, dtype):
         """An uninitialised array of `shape`, reused by this thread's next chunks."""
         buffer = self.buffers.get(name)
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         if buffer is None or buffer.size < size or buffer.dtype != dtype:
             buffer = self.buffers[name] = np.empty(size, dtype)
         return buffer[:size].reshape(shape)

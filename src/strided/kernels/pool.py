@@ -19,6 +19,8 @@ Max pooling keeps the *argmax* (which offset a*kw + b won each window, a uint8 f
 maximum in row-major window order, as PyTorch's max_pool2d.
 """
 
+import math
+
 import numpy as np
 
 from strided.kernels.im2col import conv_output_size, crop_spatial, pad_spatial
@@ -106,7 +108,7 @@ def max_pool2d_backward(gy, argmax, x_shape, pool_size, strides, pads):
 
 def _by_images(chunk, x_shape):
     """Run chunk(start, stop, scratch) over the batch, split over the threads when it is large."""
-    per_image = int(np.prod(x_shape[1:]))
+    per_image = math.prod(x_shape[1:])
     for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, (1 << 16) // per_image))
 
 

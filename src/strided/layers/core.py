@@ -57,10 +57,12 @@ class Dense(Layer):
                 f"Dense: expected the last axis of the input to have size {self.kernel.shape[0]} (the layer was "
                 f"built for it), received input shape {inputs.shape}."
             )
-        outputs = ops.matmul(inputs, self.kernel)
-        if self.bias is not None:
-            outputs = ops.add(outputs, self.bias)
-        return U.add_activity_penalty(self, self.activation(outputs))
+        # One op for x @ kernel + bias (+ ReLU), as the conv layers do.
+        fused = "relu" if self.activation is activations.relu else None
+        outputs = ops.dense_bias_activation(inputs, self.kernel, self.bias, fused)
+        if not fused:
+            outputs = self.activation(outputs)
+        return U.add_activity_penalty(self, outputs)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

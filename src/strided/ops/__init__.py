@@ -10,6 +10,7 @@ from strided.ops.batch_norm import *  # noqa: F401,F403
 from strided.ops.conv import *  # noqa: F401,F403
 from strided.ops.conv_pool import *  # noqa: F401,F403
 from strided.ops.conv_transpose import *  # noqa: F401,F403
+from strided.ops.dense import *  # noqa: F401,F403
 from strided.ops.dropout import *  # noqa: F401,F403
 from strided.ops.losses import *  # noqa: F401,F403
 from strided.ops.math import *  # noqa: F401,F403

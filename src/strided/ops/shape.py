@@ -7,6 +7,8 @@ padding live in `ops/joining.py`, `ops/indexing.py` and `ops/padding.py` and are
 re-exported here.
 """
 
+import math
+
 import numpy as np
 
 from strided import _config
@@ -170,7 +172,7 @@ def flatten(x, data_format=None):
         )
     if _config.standardize_data_format(data_format) == "channels_first" and x.ndim > 2:
         x = transpose(x, (0, *range(2, x.ndim), 1))
-    return Reshape.apply(x, shape=(x.shape[0], int(np.prod(x.shape[1:]))))
+    return Reshape.apply(x, shape=(x.shape[0], math.prod(x.shape[1:])))
 
 
 def squeeze(x, axis=None):
