@@ -46,3 +46,25 @@ def test_bias_rides_in_the_gemm():
     gy = rng.standard_normal(with_bias.shape)
     _, _, dbias = K.conv2d_backward(gy, cols, x.shape, kernel, need_dx=False, need_dbias=True)
     np.testing.assert_allclose(dbias, gy.sum(axis=(0, 1, 2)), atol=1e-10)
+
+
+@pytest.mark.parametrize("channels", [3, 9])  # the im2col matrix kept (few channels) or remade
+@pytest.mark.parametrize("with_bias", [False, True])
+@pytest.mark.parametrize("need", [(True, True, True), (False, True, False), (False, False, True), (True, False, True)])
+def test_backward_every_combination_of_gradients(channels, with_bias, need):
+    rng = np.random.default_rng(3)
+    x, kernel = rng.standard_normal((3, 6, 7, channels)), rng.standard_normal((3, 3, channels, 4))
+    bias = rng.standard_normal(4) if with_bias else None
+    pads = ((1, 1), (1, 1))
+    y, saved = K.conv2d_forward(x, kernel, (1, 1), pads, bias=bias)
+    gy = rng.standard_normal(y.shape)
+    dx, dkernel, dbias = K.conv2d_backward(gy, saved, x.shape, kernel, (1, 1), pads, (1, 1), 1, *need)
+    cols, _ = K.im2col_matrix(x, (3, 3), (1, 1), pads)
+    if need[0]:
+        expected = K.input_gradient_by_offsets(gy, kernel, x.shape, (1, 1), pads)
+        np.testing.assert_allclose(dx, expected, atol=1e-10)
+    if need[1]:
+        np.testing.assert_allclose(dkernel, (cols.T @ gy.reshape(-1, 4)).reshape(kernel.shape), atol=1e-10)
+    if need[2]:
+        np.testing.assert_allclose(dbias, gy.sum(axis=(0, 1, 2)), atol=1e-10)
+    assert (dx is None) != need[0] and (dkernel is None) != need[1] and (dbias is None) != need[2]

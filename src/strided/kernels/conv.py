@@ -77,32 +77,42 @@ def copy_patches(target, patches):
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
                    bias=None, relu=False):
-    """Returns (y, cols); keep `cols` (the im2col matrix) for the backward pass.
+    """Returns (y, saved); hand `saved` to conv2d_backward.
 
     With `relu`, y = max(y, 0) is applied in place, chunk by chunk while it is in cache.
     Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
-    im2col, GEMM (and ReLU) of one chunk at a time.
+    im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
+    of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
+    buffer that stays in cache, and made again in the backward pass. Except with few input
+    channels (an image's 1 or 3), where the matrix is small and slow to make (measured: the
+    first CIFAR layer's dK took 2.2 ms instead of 0.65). `saved` is (padded input, the whole
+    im2col matrix or None); grouped convolutions save only their matrix.
     """
     kh, kw, cg, out_channels = kernel.shape
     if groups == 1:
-        patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
+        padded = pad_spatial(x, pads)
+        patches = im2col(padded, (kh, kw), strides, dilation)
         n, out_h, out_w = patches.shape[:3]
         width = kh * kw * cg + (bias is not None)
         weights = kernel.reshape(kh * kw * cg, out_channels)
         if bias is not None:
             weights = np.concatenate([weights, bias[None, :]])
-        cols = np.empty((n, out_h, out_w, width), x.dtype)
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
+        kept = np.empty((n, out_h, out_w, width), x.dtype) if cg < _FEW_CHANNELS else None
 
         def chunk(start, stop, scratch):
-            fill_im2col(cols[start:stop], patches[start:stop])
+            if kept is None:
+                cols = scratch.buffer("cols", (stop - start, out_h, out_w, width), x.dtype)
+            else:
+                cols = kept[start:stop]
+            fill_im2col(cols, patches[start:stop])
             out = y[start:stop].reshape(-1, out_channels)
-            np.matmul(cols[start:stop].reshape(-1, width), weights, out=out)
+            np.matmul(cols.reshape(-1, width), weights, out=out)
             if relu:
                 np.maximum(out, 0, out=out)
 
         for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
-        return y, cols.reshape(-1, width)
+        return y, (padded, kept)
     # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
     n, out_h, out_w = patches.shape[:3]
@@ -120,12 +130,12 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     return y, cols
 
 
-def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
+def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
                     dilation=(1, 1), groups=1, need_dx=True, need_dkernel=True, need_dbias=False,
                     relu_output=None):
     """Gradients (dx, dkernel, dbias) of conv2d_forward for the upstream gradient gy (N, H', W', O).
 
-    `cols` is what conv2d_forward returned (with its column of ones when it had a bias).
+    `saved` is what conv2d_forward returned with y.
     `relu_output`: the forward's output when it applied a ReLU, whose mask (y > 0) gy gets first.
     """
     kh, kw, cg, out_channels = kernel.shape
@@ -133,8 +143,9 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
     rows = n * out_h * out_w
     dx = dkernel = dbias = None
     if groups == 1:
-        return _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation,
+        return _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation,
                                         need_dx, need_dkernel, need_dbias, relu_output)
+    cols = saved
     if relu_output is not None:
         gy = gy * (relu_output > 0)
     # Grouped: the same GEMMs, batched over the groups, then one col2im.
@@ -154,17 +165,20 @@ def conv2d_backward(gy, cols, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0,
     return dx, dkernel, dbias
 
 
-def _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation, need_dx,
+def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation, need_dx,
                              need_dkernel, need_dbias, relu_output):
     """conv2d_backward without groups, a chunk of images at a time on `kernels.parallel`'s threads.
 
-    Per chunk: the ReLU mask, dK (and db) += [cols 1]^T @ dY, and dX by kernel offsets.
+    Per chunk: the ReLU mask; the im2col matrix (kept, or made again with a column of ones
+    when db is wanted, so that dK and db come from one GEMM: [cols 1]^T @ dY); dX by kernel
+    offsets.
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
-    width = kh * kw * cg
-    with_ones = cols.shape[1] > width  # the forward had a bias: db comes with dK
-    cols = cols.reshape(n, out_h, out_w, cols.shape[1])
+    padded, kept = saved
+    width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
+    separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
+    patches = im2col(padded, (kh, kw), strides, dilation) if need_dkernel and kept is None else None
     dx = None
     if need_dx:
         dx = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), cg), gy.dtype)
@@ -177,14 +191,16 @@ def _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation,
             chunk_gy = masked
         gy2 = chunk_gy.reshape(-1, out_channels)
         if need_dkernel:
-            chunk_cols = cols[start:stop].reshape(-1, cols.shape[-1])
-            # The bias row comes for free. OpenBLAS is faster (measured) with the long side of
-            # the result as its rows, so a narrow im2col matrix goes the other way.
-            if chunk_cols.shape[1] >= out_channels:
-                scratch.add("dweights", chunk_cols.T @ gy2)
+            if kept is None:
+                cols = scratch.buffer("cols", (stop - start, out_h, out_w, width), padded.dtype)
+                fill_im2col(cols, patches[start:stop])
             else:
-                scratch.add("dweights", (gy2.T @ chunk_cols).T)
-        if need_dbias and not (need_dkernel and with_ones):
+                cols = kept[start:stop]
+            cols = cols.reshape(-1, width)
+            # OpenBLAS is faster (measured) with the long side of the result as its rows, so a
+            # narrow im2col matrix goes the other way.
+            scratch.add("dweights", cols.T @ gy2 if width >= out_channels else (gy2.T @ cols).T)
+        if need_dbias and (separate_dbias or not need_dkernel):
             scratch.add("dbias", gy2.sum(axis=0))
         if need_dx:
             add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation)
@@ -192,11 +208,9 @@ def _conv2d_backward_chunked(gy, cols, x_shape, kernel, strides, pads, dilation,
     sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
     dkernel = dbias = None
     if need_dkernel:
-        dkernel = sums["dweights"][:width].reshape(kernel.shape)
-        if need_dbias and with_ones:
-            dbias = sums["dweights"][width].copy()
-    if need_dbias and dbias is None:
-        dbias = sums["dbias"]
+        dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
+    if need_dbias:
+        dbias = sums["dbias"] if "dbias" in sums else sums["dweights"][-1].copy()
     return (crop_spatial(dx, pads) if need_dx else None), dkernel, dbias
 
 

@@ -50,7 +50,7 @@ class Conv2D(Function):
             if bias is not None:
                 y += bias
         else:
-            y, self.cols = kernels.conv2d_forward(
+            y, self.saved = kernels.conv2d_forward(
                 x, kernel, self.strides, self.pads, self.dilation, self.groups, bias,
                 relu=self.activation == "relu",
             )
@@ -79,7 +79,7 @@ class Conv2D(Function):
             db = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need_db else None
         else:
             dx, dk, db = kernels.conv2d_backward(
-                gy, self.cols, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
+                gy, self.saved, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
                 self.groups, need_dx, need_dk, need_db, relu_output,
             )
         dx = to_data_format(dx, self.data_format) if dx is not None else None
