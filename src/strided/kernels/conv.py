@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import as_strided
 from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
-_FEW_CHANNELS = 8  # below this, im2col_matrix copies one slab per kernel offset (measured)
+FEW_CHANNELS = 8  # below this, im2col_matrix copies one slab per kernel offset (measured)
 
 
 def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
@@ -38,7 +38,7 @@ def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilatio
     patches = im2col(xp, kernel_size, strides, dilation)
     n, out_h, out_w, kh, kw, c = patches.shape
     width = kh * kw * c
-    if not ones_column and c >= _FEW_CHANNELS:
+    if not ones_column and c >= FEW_CHANNELS:
         return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
     cols = np.empty((n, out_h, out_w, width + ones_column), dtype=x.dtype)
     fill_im2col(cols, patches)
@@ -67,7 +67,7 @@ def copy_patches(target, patches):
     whole `as_strided` view; with few (an image's 1 or 3), that copy would move C floats at a
     time, so instead one (N, H', W', C) slab per kernel offset.
     """
-    if patches.shape[-1] >= _FEW_CHANNELS:
+    if patches.shape[-1] >= FEW_CHANNELS:
         np.copyto(target, patches)
         return
     for a in range(patches.shape[3]):
@@ -98,7 +98,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
         if bias is not None:
             weights = np.concatenate([weights, bias[None, :]])
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
-        kept = np.empty((n, out_h, out_w, width), x.dtype) if cg < _FEW_CHANNELS else None
+        kept = np.empty((n, out_h, out_w, width), x.dtype) if cg < FEW_CHANNELS else None
 
         def chunk(start, stop, scratch):
             if kept is None:

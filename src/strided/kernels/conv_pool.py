@@ -9,7 +9,7 @@ whose conv output fits in the CPU's L2 cache) it computes
     Y = [cols 1] @ [K; b]                       (the conv, bias in the GEMM, as kernels.conv)
     P = relu(max over each pool window of Y)    (= max over the window of relu(Y))
 
-and keeps only P, the winner of each window (`argmax`) and the im2col matrix. Conv outputs
+and keeps only P, the winner of each window (`argmax`) and the input. Conv outputs
 that no window covers (the last row and column of an odd-sized map, which floor pooling drops)
 are never computed: they would get no gradient either.
 
@@ -26,7 +26,7 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 
 import numpy as np
 
-from strided.kernels.conv import add_input_gradient, fill_im2col
+from strided.kernels.conv import FEW_CHANNELS, add_input_gradient, fill_im2col
 from strided.kernels.im2col import crop_spatial, im2col, pad_spatial
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
@@ -34,8 +34,10 @@ from strided.kernels.parallel import chunk_size, for_each_chunk
 def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True):
     """P = relu(maxpool(conv(x, kernel) + bias)); returns (P, saved) — saved is None unless `keep`.
 
-    `saved` holds what the backward pass needs: the im2col matrix (with its column of ones) of
-    the covered conv outputs, the argmax of every window (a*pw + b) and P itself.
+    `saved` holds what the backward pass needs: the patches (a view of the padded input) or,
+    for few input channels, the whole im2col matrix (with its column of ones) of the covered
+    conv outputs (as kernels.conv: otherwise each chunk's matrix lives in a per-thread buffer
+    and is made again in backward), the argmax of every window (a*pw + b) and P itself.
     """
     kh, kw, channels, filters = kernel.shape
     ph, pw = pool_size
@@ -49,13 +51,14 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     step = chunk_size(per_image * filters)
     pooled = np.empty((n, pooled_h, pooled_w, filters), x.dtype)
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
-    if keep:
+    cols = None
+    if keep and channels < FEW_CHANNELS:
         cols = np.empty((n, *patches.shape[1:3], width), x.dtype)
         fill_im2col(cols, patches)  # at once: for few channels, per-chunk copies cost more
 
     def chunk(start, stop, scratch):
         count = stop - start
-        if keep:
+        if cols is not None:
             chunk_cols = cols[start:stop]
         else:
             chunk_cols = scratch.buffer("cols", (count, *patches.shape[1:3], width), x.dtype)
@@ -68,15 +71,16 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         np.maximum(best, 0, out=best)
 
     for_each_chunk(chunk, n, step)
-    return pooled, ((cols, argmax, pooled) if keep else None)
+    return pooled, ((patches, cols, argmax, pooled) if keep else None)
 
 
 def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilation, pool_size,
                                need_dx=True, need_dkernel=True, need_dbias=True):
     """Gradients (dx, dkernel, dbias) for the upstream gradient gp (N, PH, PW, F) of the pooled output."""
-    cols, argmax, pooled = saved
-    channels, filters = kernel.shape[2:]
-    n, covered_h, covered_w, width = cols.shape
+    patches, cols, argmax, pooled = saved
+    kh, kw, channels, filters = kernel.shape
+    n, covered_h, covered_w = patches.shape[:3]
+    width = kh * kw * channels + 1
     per_image = covered_h * covered_w
     step = chunk_size(per_image * filters)
     want_weights = need_dkernel or need_dbias
@@ -84,6 +88,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     if need_dx:
         dx = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), channels),
                       gp.dtype)
+
     def chunk(start, stop, scratch):
         count = stop - start
         # The ReLU's mask on the pooled gradient, then each window's gradient to its winner.
@@ -94,7 +99,12 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
             np.multiply(masked, winners == k, out=view)
         gy2 = chunk_gy.reshape(-1, filters)
         if want_weights:
-            chunk_cols = cols[start:stop].reshape(-1, width)
+            if cols is not None:
+                chunk_cols = cols[start:stop]
+            else:
+                chunk_cols = scratch.buffer("cols", (count, covered_h, covered_w, width), gp.dtype)
+                fill_im2col(chunk_cols, patches[start:stop])
+            chunk_cols = chunk_cols.reshape(-1, width)
             partial = scratch.buffer("partial", (width, filters), gp.dtype)
             if width >= filters:
                 np.matmul(chunk_cols.T, gy2, out=partial)
