@@ -86,3 +86,44 @@ def test_conv_gives_the_same_numbers_on_one_and_on_two_threads(threads):
 def test_small_work_is_not_split():
     assert parallel._even_chunks(100, 1000, 2, smallest=64) == [(0, 100)]
     assert parallel._even_chunks(200, 1000, 2, smallest=64) == [(0, 100), (100, 200)]
+
+
+def test_nested_and_concurrent_calls_run_and_give_the_right_sums(threads):
+    threads(2)
+    import concurrent.futures
+
+    def inner(start, stop, scratch):
+        scratch.add("n", np.array([stop - start]))
+
+    def outer(start, stop, scratch):
+        scratch.add("n", parallel.for_each_chunk(inner, 40, 3)["n"])  # nested: runs sequentially
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:  # three callers at once
+        results = list(pool.map(lambda _: parallel.for_each_chunk(outer, 10, 2)["n"][0], range(3)))
+    assert results == [200, 200, 200]  # 5 outer chunks, each adding the 40 inner items
+
+
+def test_a_workers_exception_reaches_the_caller(threads):
+    threads(2)
+
+    def work(start, stop, scratch):
+        if start > 0:
+            raise RuntimeError("boom in a chunk")
+
+    with pytest.raises(RuntimeError, match="boom in a chunk"):
+        parallel.for_each_chunk(work, 10, 2)
+    # and the pool still works afterwards
+    assert parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([b - a])), 10, 2)["n"][0] == 10
+
+
+def test_a_forked_child_runs_chunks():
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    parallel.for_each_chunk(lambda a, b, s: None, 10, 2)  # the parent's pool exists
+    with context.Pool(1) as pool:
+        assert pool.apply(_child_sum) == 45
+
+
+def _child_sum():
+    return int(parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([sum(range(a, b))])), 10, 2)["n"][0])

@@ -7,8 +7,9 @@ GEMM single-threaded (NumPy releases the GIL inside its loops and BLAS calls).
 """
 
 import math
+import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -19,6 +20,9 @@ CHUNK_FLOATS = 1 << 18  # conv outputs per chunk: 1 MB of float32 (measured best
 _pool = None
 _pool_size = 0
 _lock = threading.Lock()
+# One threaded region at a time: a for_each_chunk called meanwhile (from another thread of the
+# program, or from inside a chunk's work) runs its chunks on its own thread.
+_region = threading.Lock()
 
 
 def chunk_size(outputs_per_image):
@@ -39,22 +43,15 @@ def for_each_chunk(work, n, step, smallest=1):
         workers = 1
     chunks = _even_chunks(n, step, workers, smallest)
     workers = min(workers, len(chunks))
-    if workers <= 1:
+    if workers > 1 and _region.acquire(blocking=False):
+        try:
+            scratches = _run_shared(work, chunks, workers)
+        finally:
+            _region.release()
+    else:
         scratches = [Scratch()]
         for start, stop in chunks:
             work(start, stop, scratches[0])
-    else:
-        scratches = [Scratch() for _ in range(workers)]
-
-        def share(index):
-            for start, stop in chunks[index::workers]:
-                work(start, stop, scratches[index])
-
-        with _blas_threads.single_threaded():  # the calling thread takes the first share
-            others = [_executor(workers - 1).submit(share, i) for i in range(1, workers)]
-            share(0)
-            for future in others:
-                future.result()
     names = {name for scratch in scratches for name in scratch.sums}
     return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
 
@@ -75,6 +72,25 @@ def map_rows(fn, out, *inputs):
 
     for_each_chunk(chunk, n, chunk_size(per_row), max(1, (1 << 15) // per_row))
     return out
+
+
+def _run_shared(work, chunks, workers):
+    """Chunks i, i + workers, ... on thread i; the calling thread is thread 0. Returns the Scratches."""
+    scratches = [Scratch() for _ in range(workers)]
+
+    def share(index):
+        for start, stop in chunks[index::workers]:
+            work(start, stop, scratches[index])
+
+    with _blas_threads.single_threaded():
+        others = [_executor(workers - 1).submit(share, i) for i in range(1, workers)]
+        try:
+            share(0)
+        finally:
+            wait(others)  # never leave while another thread still writes into our arrays
+        for future in others:
+            future.result()  # re-raises a worker's exception here
+    return scratches
 
 
 def _even_chunks(n, step, workers, smallest=1):
@@ -112,6 +128,7 @@ class Scratch:
 
 
 def _executor(workers):
+    """The process's pool of helper threads, grown to `workers` when needed."""
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < workers:
@@ -120,3 +137,14 @@ def _executor(workers):
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strided")
             _pool_size = workers
         return _pool
+
+
+def _forget_pool_after_fork():
+    """A forked child has none of the parent's threads: start afresh (os.fork, multiprocessing)."""
+    global _pool, _pool_size, _lock, _region
+    _pool, _pool_size = None, 0
+    _lock, _region = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
