@@ -38,6 +38,7 @@ class KerasLikeRunner:
         else:
             import strided as lib
 
+            lib.set_num_threads(threads)  # strided's kernel threads and OpenBLAS's
             self.version = f"strided {lib.__version__}"
         from threadpoolctl import threadpool_limits
 

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
+import strided
 from strided import ops
 from strided.autograd import Tensor
 
@@ -73,9 +74,22 @@ def cases(batch, rng):
             [x],
             [np.ascontiguousarray(x.transpose(0, 3, 1, 2))],
         ))
+    for h, cin in ((28, 1), (13, 64)):  # the lessons' Conv2D(64, relu) + MaxPooling2D blocks
+        x = rng.standard_normal((batch, h, h, cin)).astype(np.float32)
+        w = (rng.standard_normal((3, 3, cin, 64)) * 0.1).astype(np.float32)
+        b = (rng.standard_normal(64) * 0.1).astype(np.float32)
+        rows.append((
+            f"Conv2D 64 relu + MaxPool on {h}x{h}x{cin}",
+            lambda a, k, bias: ops.conv_relu_max_pool(a, k, bias, pool_size=2),
+            lambda a, k, bias: F.max_pool2d(F.relu(F.conv2d(a, k, bias)), 2),
+            [x, w, b],
+            [np.ascontiguousarray(x.transpose(0, 3, 1, 2)), np.ascontiguousarray(w.transpose(3, 2, 0, 1)), b],
+        ))
     x = rng.standard_normal((batch, 1600)).astype(np.float32)
     w = (rng.standard_normal((1600, 128)) * 0.05).astype(np.float32)
-    rows.append(("Dense 1600 -> 128", ops.matmul, lambda a, b: a @ b, [x, w], [x, w]))
+    b = np.zeros(128, np.float32)
+    rows.append(("Dense 1600 -> 128 (+ bias, relu)", lambda a, k, bias: ops.dense_bias_activation(a, k, bias, "relu"),
+                 lambda a, k, bias: F.relu(a @ k + bias), [x, w, b], [x, w, b]))
     return rows
 
 
@@ -86,6 +100,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    strided.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
     print(f"batch {args.batch}, {args.threads} threads, forward + backward, best of {args.repeat}")
     print(f"{'layer':36s} {'strided ms':>11s} {'torch ms':>9s} {'ratio':>6s}")
