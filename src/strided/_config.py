@@ -68,12 +68,17 @@ def set_fusion(enabled):
 
 def num_threads():
     """How many threads strided's chunked kernels use: the setting, else one per usable core."""
-    if _NUM_THREADS is not None:
-        return _NUM_THREADS
+    return _NUM_THREADS if _NUM_THREADS is not None else _USABLE_CORES
+
+
+def _usable_cores():
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+_USABLE_CORES = _usable_cores()
 
 
 def set_num_threads(threads):

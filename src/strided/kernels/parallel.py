@@ -39,6 +39,10 @@ def for_each_chunk(work, n, step, smallest=1):
     runs): buffers to reuse, and sums to add to. Returns the sums, each added over the threads.
     """
     workers = min(_config.num_threads(), n)
+    if workers <= 1 and n <= step:  # one chunk: no bookkeeping
+        scratch = Scratch()
+        work(0, n, scratch)
+        return scratch.sums
     if not _blas_threads.can_set_threads():
         workers = 1
     chunks = _even_chunks(n, step, workers, smallest)
