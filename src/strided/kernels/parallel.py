@@ -9,7 +9,7 @@ GEMM single-threaded (NumPy releases the GIL inside its loops and BLAS calls).
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -91,7 +91,8 @@ def _run_shared(work, chunks, workers):
         try:
             share(0)
         finally:
-            wait(others)  # never leave while another thread still writes into our arrays
+            for future in others:  # never leave while another thread still writes into our arrays
+                future.exception()  # (waits, without raising)
         for future in others:
             future.result()  # re-raises a worker's exception here
     return scratches
