@@ -76,10 +76,11 @@ def copy_patches(target, patches):
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
-                   bias=None, relu=False):
+                   bias=None, relu=False, training=True):
     """Returns (y, saved); hand `saved` to conv2d_backward.
 
     With `relu`, y = max(y, 0) is applied in place, chunk by chunk while it is in cache.
+    `training=False` (no backward will follow) only picks larger chunks.
     Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
     im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
@@ -111,7 +112,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
             if relu:
                 np.maximum(out, 0, out=out)
 
-        for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
+        for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels, training))
         return y, (padded, kept)
     # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)

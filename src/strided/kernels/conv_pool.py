@@ -48,7 +48,7 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     width = kh * kw * channels + 1
     weights = np.concatenate([kernel.reshape(width - 1, filters), bias[None, :]])
     per_image = pooled_h * ph * pooled_w * pw  # GEMM rows per image
-    step = chunk_size(per_image * filters)
+    step = chunk_size(per_image * filters, training=keep)
     pooled = np.empty((n, pooled_h, pooled_w, filters), x.dtype)
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
     cols = None

@@ -9,7 +9,7 @@ or ((top, bottom), (left, right)). Output size per spatial axis:
 
 import numpy as np
 
-from strided.autograd import Function, Tensor
+from strided.autograd import Function, Tensor, is_grad_enabled
 from strided.kernels import conv as kernels
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
@@ -53,6 +53,7 @@ class Conv2D(Function):
             y, self.saved = kernels.conv2d_forward(
                 x, kernel, self.strides, self.pads, self.dilation, self.groups, bias,
                 relu=self.activation == "relu",
+                training=is_grad_enabled() and any(self.needs_input_grad),
             )
         if self.activation == "relu":
             if self.depthwise:
