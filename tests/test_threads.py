@@ -127,3 +127,23 @@ def test_a_forked_child_runs_chunks():
 
 def _child_sum():
     return int(parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([sum(range(a, b))])), 10, 2)["n"][0])
+
+
+def test_sums_are_added_in_chunk_order_whatever_the_timing(threads):
+    # Floating-point addition is not associative: the total must not depend on which thread
+    # ran which chunk, so that seeded runs stay bit-for-bit identical.
+    import time
+
+    threads(2)
+    values = np.random.default_rng(0).standard_normal(64).astype(np.float32) * 1e4
+    delays = np.random.default_rng(1).random(64) * 1e-3
+
+    def work(start, stop, scratch):
+        time.sleep(delays[start])
+        scratch.add("total", values[start:stop].sum(keepdims=True))
+
+    expected = np.zeros(1, np.float32)
+    for start, stop in parallel._even_chunks(64, 4, 2):
+        expected = expected + values[start:stop].sum(keepdims=True) if start else values[start:stop].sum(keepdims=True)
+    for _ in range(3):
+        np.testing.assert_array_equal(parallel.for_each_chunk(work, 64, 4)["total"], expected)

@@ -38,9 +38,11 @@ def for_each_chunk(work, n, step, smallest=1):
     """Call work(start, stop, scratch) for the chunks [start, stop) of range(n), `step` long.
 
     Work of fewer than `workers * smallest` items is not split (a thread's start costs more).
-
-    Each thread has its own `Scratch` for the whole call (the same one for every chunk it
-    runs): buffers to reuse, and sums to add to. Returns the sums, each added over the threads.
+    The threads take the next chunk as they become free (one that starts late takes fewer).
+    Each has its own `Scratch` for the whole call: buffers to reuse, and `add` for sums. The
+    sums are kept per chunk and added in chunk order, so they do not depend on the number
+    of threads or on which thread ran what: runs stay bit-for-bit reproducible.
+    Returns {name: sum over the chunks}.
     """
     workers = min(_config.num_threads(), n)
     if workers <= 1 and n <= step:  # one chunk: no bookkeeping
@@ -50,18 +52,23 @@ def for_each_chunk(work, n, step, smallest=1):
     if not _blas_threads.can_set_threads():
         workers = 1
     chunks = _even_chunks(n, step, workers, smallest)
+    sums = [{} for _ in chunks]
     workers = min(workers, len(chunks))
     if workers > 1 and _region.acquire(blocking=False):
         try:
-            scratches = _run_shared(work, chunks, workers)
+            _run_shared(work, chunks, sums, workers)
         finally:
             _region.release()
     else:
-        scratches = [Scratch()]
-        for start, stop in chunks:
-            work(start, stop, scratches[0])
-    names = {name for scratch in scratches for name in scratch.sums}
-    return {name: sum(s.sums[name] for s in scratches if name in s.sums) for name in names}
+        _run_chunks(work, chunks, sums, iter(range(len(chunks))))
+    totals = {}
+    for part in sums:  # in chunk order
+        for name, value in part.items():
+            if name in totals:
+                totals[name] += value
+            else:
+                totals[name] = value
+    return totals
 
 
 def map_rows(fn, out, *inputs):
@@ -82,24 +89,27 @@ def map_rows(fn, out, *inputs):
     return out
 
 
-def _run_shared(work, chunks, workers):
-    """Chunks i, i + workers, ... on thread i; the calling thread is thread 0. Returns the Scratches."""
-    scratches = [Scratch() for _ in range(workers)]
+def _run_chunks(work, chunks, sums, jobs):
+    """Run chunks, taking their indices from `jobs` (an iterator other threads may share)."""
+    scratch = Scratch()
+    for index in jobs:
+        scratch.sums = sums[index]
+        work(*chunks[index], scratch)
 
-    def share(index):
-        for start, stop in chunks[index::workers]:
-            work(start, stop, scratches[index])
 
+def _run_shared(work, chunks, sums, workers):
+    """The chunks on `workers` threads, the calling thread being one of them."""
+    jobs = iter(range(len(chunks)))  # shared: next() on it is atomic under the GIL
     with _blas_threads.single_threaded():
-        others = [_executor(workers - 1).submit(share, i) for i in range(1, workers)]
+        others = [_executor(workers - 1).submit(_run_chunks, work, chunks, sums, jobs)
+                  for _ in range(workers - 1)]
         try:
-            share(0)
+            _run_chunks(work, chunks, sums, jobs)
         finally:
             for future in others:  # never leave while another thread still writes into our arrays
                 future.exception()  # (waits, without raising)
         for future in others:
             future.result()  # re-raises a worker's exception here
-    return scratches
 
 
 def _even_chunks(n, step, workers, smallest=1):
@@ -115,7 +125,7 @@ def _even_chunks(n, step, workers, smallest=1):
 
 
 class Scratch:
-    """One thread's working memory in `for_each_chunk`."""
+    """One thread's working memory in `for_each_chunk`; `sums` is the current chunk's."""
 
     def __init__(self):
         self.buffers, self.sums = {}, {}
@@ -129,7 +139,7 @@ class Scratch:
         return buffer[:size].reshape(shape)
 
     def add(self, name, value):
-        """sums[name] += value (the first value is copied)."""
+        """This chunk's sums[name] += value (the first value is copied)."""
         if name in self.sums:
             self.sums[name] += value
         else:
