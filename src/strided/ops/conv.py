@@ -11,6 +11,7 @@ import numpy as np
 
 from strided.autograd import Function, Tensor, is_grad_enabled
 from strided.kernels import conv as kernels
+from strided.kernels import depthwise
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
     channels_last_shape,
@@ -44,7 +45,7 @@ class Conv2D(Function):
         self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
         if self.depthwise:  # elementwise products per kernel offset, no GEMM
             self.x = x
-            y = kernels.depthwise_conv2d_forward(
+            y = depthwise.depthwise_conv2d_forward(
                 x, _as_depthwise(kernel, self.groups), self.strides, self.pads, self.dilation
             )
             if bias is not None:
@@ -72,7 +73,7 @@ class Conv2D(Function):
         if self.depthwise:
             if relu_output is not None:
                 gy = gy * (relu_output > 0)
-            dx, dk = kernels.depthwise_conv2d_backward(
+            dx, dk = depthwise.depthwise_conv2d_backward(
                 gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
                 self.dilation, need_dx, need_dk,
             )
