@@ -1,9 +1,15 @@
 """Run a kernel's per-chunk work on several threads, a share of the batch each.
 
 NumPy runs one elementwise pass on one core, and OpenBLAS threads only the matrix products.
-A chunked kernel (see kernels.conv_pool) can instead give each thread whole chunks of images:
-im2col, GEMM, pooling and gradient routing of different chunks then run side by side, each
-GEMM single-threaded (NumPy releases the GIL inside its loops and BLAS calls).
+A chunked kernel can instead give each thread whole chunks of images: im2col, GEMM, pooling
+and gradient routing of different chunks then run side by side, each GEMM single-threaded
+(NumPy releases the GIL inside its loops and BLAS calls), on data that fits in cache.
+Used by the convolutions (kernels.conv, kernels.conv_pool), max pooling, batch norm, ReLU
+and the optimizers' updates; `strided.set_num_threads(n)` sets how many threads.
+
+Rules that keep it safe: one threaded region at a time (a call made meanwhile runs on its
+own thread), sums added in chunk order (reproducible), a worker's exception raised in the
+caller only after every thread has stopped, and a fresh pool in a forked child.
 """
 
 import math
