@@ -25,12 +25,16 @@ def test_input_gradient_by_offsets_equals_dcols_and_col2im(stride, padding, dila
 
 @pytest.mark.parametrize("channels", [1, 3, 16])
 @pytest.mark.parametrize("ones_column", [False, True])
-def test_im2col_matrix_both_fills_equal_the_strided_view(channels, ones_column):
+def test_fill_im2col_both_ways_equal_the_strided_view(channels, ones_column):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 7, 6, channels)).astype(np.float32)
     pads = ((1, 1), (0, 2))
-    cols, (n, oh, ow) = K.im2col_matrix(x, (3, 2), (2, 1), pads, (1, 1), ones_column)
-    expected = im2col(pad_spatial(x, pads), (3, 2), (2, 1)).reshape(n * oh * ow, -1)
+    patches = im2col(pad_spatial(x, pads), (3, 2), (2, 1))
+    n, oh, ow = patches.shape[:3]
+    cols = np.empty((n, oh, ow, 6 * channels + ones_column), np.float32)
+    K.fill_im2col(cols, patches)
+    cols = cols.reshape(n * oh * ow, -1)
+    expected = patches.reshape(n * oh * ow, -1)
     np.testing.assert_array_equal(cols[:, :expected.shape[1]], expected)
     if ones_column:
         np.testing.assert_array_equal(cols[:, -1], 1)
@@ -59,7 +63,7 @@ def test_backward_every_combination_of_gradients(channels, with_bias, need):
     y, saved = K.conv2d_forward(x, kernel, (1, 1), pads, bias=bias)
     gy = rng.standard_normal(y.shape)
     dx, dkernel, dbias = K.conv2d_backward(gy, saved, x.shape, kernel, (1, 1), pads, (1, 1), 1, *need)
-    cols, _ = K.im2col_matrix(x, (3, 3), (1, 1), pads)
+    cols = im2col(pad_spatial(x, pads), (3, 3)).reshape(-1, 9 * channels)
     if need[0]:
         expected = K.input_gradient_by_offsets(gy, kernel, x.shape, (1, 1), pads)
         np.testing.assert_allclose(dx, expected, atol=1e-10)

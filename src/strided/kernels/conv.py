@@ -12,7 +12,7 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 (for speed, dcols is made and added back one kernel offset at a time: `input_gradient_by_offsets`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
-[cols 1]^T @ dY is db (see `im2col_matrix`).
+[cols 1]^T @ dY is db (see `fill_im2col`).
 
 Without groups, the batch is processed a chunk of images at a time, the chunks shared by
 `kernels.parallel`'s threads (each GEMM then single-threaded): a chunk's im2col matrix, GEMM
@@ -26,34 +26,16 @@ from numpy.lib.stride_tricks import as_strided
 from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
-FEW_CHANNELS = 8  # below this, im2col_matrix copies one slab per kernel offset (measured)
-
-
-def im2col_matrix(x, kernel_size, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
-                  ones_column=False):
-    """The contiguous im2col matrix (N*H'*W', kh*kw*C), written with one copy of every patch.
-
-    With `ones_column`, a last column of ones is appended, so that one GEMM also adds a bias:
-    [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
-    gives db = sum of dY over all rows.
-
-    The patches are copied by `copy_patches`.
-    """
-    xp = pad_spatial(x, pads)
-    patches = im2col(xp, kernel_size, strides, dilation)
-    n, out_h, out_w, kh, kw, c = patches.shape
-    width = kh * kw * c
-    if not ones_column and c >= FEW_CHANNELS:
-        return patches.reshape(n * out_h * out_w, width), (n, out_h, out_w)
-    cols = np.empty((n, out_h, out_w, width + ones_column), dtype=x.dtype)
-    fill_im2col(cols, patches)
-    return cols.reshape(n * out_h * out_w, width + ones_column), (n, out_h, out_w)
+FEW_CHANNELS = 8  # below this, copy_patches copies one slab per kernel offset (measured)
 
 
 def fill_im2col(cols, patches):
     """Write the patches (N, H', W', kh, kw, C) into cols (N, H', W', kh*kw*C [+ 1]).
 
-    A last column beyond the patch (the bias's column of ones) is set to 1.
+    Viewed as (N*H'*W', kh*kw*C) this is the im2col matrix, one copy of every patch. A last
+    column beyond the patch is set to 1, so that one GEMM also adds a bias:
+    [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
+    gives db = sum of dY over all rows.
     """
     n, out_h, out_w, kh, kw, c = patches.shape
     item = cols.itemsize
