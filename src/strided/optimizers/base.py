@@ -7,9 +7,7 @@ One training step, `optimizer.apply(grads, variables)`, does what Keras does, in
    or `clipvalue` (elementwise);
 3. decoupled weight decay: `w -= w * weight_decay * lr` (AdamW-style, applied before the step);
 4. `update_step(...)` of the subclass, which changes `variable.data` IN PLACE, called on
-   blocks of BLOCK elements of the flattened arrays, shared among `kernels.parallel`'s threads
-   (every update is elementwise, and a block's arrays stay in the CPU's L2 cache across the
-   update's ten-odd NumPy passes instead of streaming each whole array from memory each time);
+   cache-sized blocks of the arrays shared by the kernel threads (`optimizers/blocks.py`);
 5. `iterations += 1`.
 
 Per-variable state ("slots": momentum, velocity, ...) lives in NumPy arrays keyed by the
@@ -25,26 +23,9 @@ import warnings
 
 import numpy as np
 
-from strided._config import num_threads
-from strided.kernels.parallel import for_each_chunk
 from strided.optimizers import schedules
+from strided.optimizers.blocks import update_in_blocks
 from strided.optimizers.clipping import prepare_gradients
-
-BLOCK = 1 << 16  # elements updated at a time: Adam's five arrays of a block fit in L2 (1.3 MB)
-
-
-def _blocks(gradient, data, slots):
-    """(gradient, data, slots) pieces of at most BLOCK elements: views into the same memory."""
-    arrays = [gradient, data, *slots.values()]
-    if data.size <= BLOCK or not all(a.flags.c_contiguous for a in arrays):
-        return [(gradient, data, slots)]
-    flat = [a.reshape(-1) for a in arrays]
-    names = list(slots)
-    return [
-        (flat[0][start:start + BLOCK], flat[1][start:start + BLOCK],
-         {name: array[start:start + BLOCK] for name, array in zip(names, flat[2:])})
-        for start in range(0, data.size, BLOCK)
-    ]
 
 
 def _check_non_negative(name, value):
@@ -239,17 +220,9 @@ class Optimizer:
             for variable in variables:
                 if self._use_weight_decay(variable):
                     variable.data *= 1.0 - self.weight_decay * lr
-        blocks = []
-        for gradient, variable in zip(grads, variables):
-            slots = self._slots[self._slot_position(variable)]
-            blocks.extend(_blocks(np.ascontiguousarray(gradient), variable.data, slots))
-
-        def update(start, stop, scratch):
-            for gradient, data, slots in blocks[start:stop]:
-                self.update_step(gradient, data, slots, lr,
-                                 scratch.buffer("step", gradient.shape, gradient.dtype))
-
-        for_each_chunk(update, len(blocks), -(-len(blocks) // num_threads()))
+        triples = [(gradient, variable.data, self._slots[self._slot_position(variable)])
+                   for gradient, variable in zip(grads, variables)]
+        update_in_blocks(self.update_step, triples, lr)
         self.iterations += 1
 
     # ------------------------------------------------------------------------ state
