@@ -53,7 +53,13 @@ def for_each_chunk(work, n, step, smallest=1):
     workers = min(_config.num_threads(), n)
     if workers <= 1 and n <= step:  # one chunk: no bookkeeping
         scratch = Scratch()
-        work(0, n, scratch)
+        if n < step and _blas_threads.can_set_threads():
+            # Less than a chunk (one small image): BLAS threads would cost more than they
+            # save (measured: 0.20 instead of 0.25 ms for a fashion-cnn prediction).
+            with _blas_threads.single_threaded():
+                work(0, n, scratch)
+        else:
+            work(0, n, scratch)
         return scratch.sums
     if not _blas_threads.can_set_threads():
         workers = 1
