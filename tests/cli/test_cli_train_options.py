@@ -216,3 +216,23 @@ def test_saved_model_gets_converted_images(capsys, tmp_path):
     )
     assert code == 0, err
     assert "converted them to 32x32 RGB" in err
+
+
+def test_threads_applies_during_the_run_and_is_restored(capsys, tmp_path, monkeypatch):
+    import strided
+    from strided.cli import train
+
+    seen = []
+    original = train.fit_model
+
+    def spy(*args, **kwargs):
+        seen.append(strided.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(train, "fit_model", spy)
+    before = strided.get_num_threads()
+    code, _, err = run_cli(capsys, "train", "--dataset", "sample", "--limit", "32", *QUICK,
+                           "--threads", "1", "--out", tmp_path / "t")
+    assert code == 0, err
+    assert strided.get_num_threads() == before
+    assert seen == [1]
