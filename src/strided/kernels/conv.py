@@ -9,7 +9,7 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
 
-(for speed, dcols is made and added back one kernel offset at a time: `input_gradient_by_offsets`).
+(for speed, dcols is made and added back one kernel offset at a time: `add_input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -23,7 +23,7 @@ made again in backward rather than stored.
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial
+from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial, padded_shape
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
 FEW_CHANNELS = 8  # below this, copy_patches copies one slab per kernel offset (measured)
@@ -62,6 +62,34 @@ def copy_patches(target, patches):
             target[:, :, :, a, b, :] = patches[:, :, :, a, b, :]
 
 
+def gemm_weights(kernel, bias=None):
+    """The GEMM's right-hand side: K as (kh*kw*C, O), with the bias as a last row [K; b]."""
+    weights = kernel.reshape(-1, kernel.shape[-1])
+    return weights if bias is None else np.concatenate([weights, bias[None, :]])
+
+
+def chunk_cols(patches, kept, start, stop, width, scratch):
+    """Rows of images start:stop of the im2col matrix, as (rows, width).
+
+    From `kept` (the whole matrix, already filled) when there is one, else made now in the
+    calling thread's buffer (with the column of ones when width has room for it).
+    """
+    if kept is not None:
+        return kept[start:stop].reshape(-1, width)
+    cols = scratch.buffer("cols", (stop - start, *patches.shape[1:3], width), patches.dtype)
+    fill_im2col(cols, patches[start:stop])
+    return cols.reshape(-1, width)
+
+
+def weight_gradient(cols, gy2):
+    """[cols 1]^T @ dY, (width, O): dK (and db in its last row when cols has the ones).
+
+    OpenBLAS is faster (measured) with the long side of the result as its rows, so a narrow
+    im2col matrix (fewer columns than dY) goes the other way.
+    """
+    return cols.T @ gy2 if cols.shape[1] >= gy2.shape[1] else (gy2.T @ cols).T
+
+
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
                    bias=None, relu=False, training=True):
     """Returns (y, saved); hand `saved` to conv2d_backward.
@@ -81,10 +109,8 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
         padded = pad_spatial(x, pads)
         patches = im2col(padded, (kh, kw), strides, dilation)
         n, out_h, out_w = patches.shape[:3]
-        width = kh * kw * cg + (bias is not None)
-        weights = kernel.reshape(kh * kw * cg, out_channels)
-        if bias is not None:
-            weights = np.concatenate([weights, bias[None, :]])
+        weights = gemm_weights(kernel, bias)
+        width = weights.shape[0]
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
         kept = np.empty((n, out_h, out_w, width), x.dtype) if cg < FEW_CHANNELS else None
 
@@ -148,8 +174,7 @@ def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0
         dcols = gyg @ np.swapaxes(_grouped_kernel(kernel, groups), 1, 2)  # (G, rows, kh*kw*cg)
         dcols = dcols.reshape(groups, rows, kh * kw, cg).transpose(1, 2, 0, 3)
         dcols = dcols.reshape(n, out_h, out_w, kh, kw, groups * cg)
-        padded_shape = (x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), x_shape[3])
-        dx = crop_spatial(col2im(dcols, padded_shape, strides, dilation), pads)
+        dx = crop_spatial(col2im(dcols, padded_shape(x_shape, pads), strides, dilation), pads)
     return dx, dkernel, dbias
 
 
@@ -167,9 +192,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
     separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
     patches = im2col(padded, (kh, kw), strides, dilation) if need_dkernel and kept is None else None
-    dx = None
-    if need_dx:
-        dx = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), cg), gy.dtype)
+    dx = np.zeros(padded_shape(x_shape, pads), gy.dtype) if need_dx else None
 
     def chunk(start, stop, scratch):
         chunk_gy = gy[start:stop]
@@ -179,19 +202,13 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             chunk_gy = masked
         gy2 = chunk_gy.reshape(-1, out_channels)
         if need_dkernel:
-            if kept is None:
-                cols = scratch.buffer("cols", (stop - start, out_h, out_w, width), padded.dtype)
-                fill_im2col(cols, patches[start:stop])
-            else:
-                cols = kept[start:stop]
-            cols = cols.reshape(-1, width)
-            # OpenBLAS is faster (measured) with the long side of the result as its rows, so a
-            # narrow im2col matrix goes the other way.
-            scratch.add("dweights", cols.T @ gy2 if width >= out_channels else (gy2.T @ cols).T)
+            cols = chunk_cols(patches, kept, start, stop, width, scratch)
+            scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dbias and (separate_dbias or not need_dkernel):
             scratch.add("dbias", gy2.sum(axis=0))
         if need_dx:
-            add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation)
+            slab = scratch.buffer("slab", (gy2.shape[0], cg), gy.dtype)
+            add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation, slab)
 
     sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
     dkernel = dbias = None
@@ -202,25 +219,14 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     return (crop_spatial(dx, pads) if need_dx else None), dkernel, dbias
 
 
-def input_gradient_by_offsets(gy, kernel, x_shape, strides=(1, 1), pads=((0, 0), (0, 0)),
-                              dilation=(1, 1)):
-    """dX as col2im of dcols = dY @ K^T, one kernel offset at a time.
+def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
+    """dX: padded += col2im(dcols) with dcols = dY @ K^T, made one kernel offset at a time.
 
     dcols[:, a, b, :] = dY @ K[a, b]^T is computed per offset (a, b) as one (N*H'*W', C) GEMM
     and added at once to the pixels that offset touched. The same sums as building all of
     dcols and calling `col2im`, but each `+=` reads a contiguous slab instead of a strided one
     (measured: 1.5-3x faster, e.g. 3.5 ms instead of 10 ms for a 30x30x32 layer at batch 32,
     and faster too than computing dX as a correlation of the padded dY with the flipped kernel).
-    """
-    channels = kernel.shape[2]
-    padded = np.zeros((x_shape[0], x_shape[1] + sum(pads[0]), x_shape[2] + sum(pads[1]), channels),
-                      dtype=gy.dtype)
-    add_input_gradient(padded, gy, kernel, strides, dilation)
-    return crop_spatial(padded, pads)
-
-
-def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
-    """padded += col2im(dY @ K^T), one kernel offset at a time (see `input_gradient_by_offsets`).
 
     `padded` is the (N, Hp, Wp, C) gradient of the padded input; `slab` an optional scratch
     buffer of (N*H'*W', C) floats.

@@ -45,6 +45,12 @@ def resolve_padding(padding, sizes, kernel, strides, dilation):
     return tuple(pairs)
 
 
+def padded_shape(x_shape, pads):
+    """The shape of pad_spatial(x, pads) for x of shape (N, H, W, C)."""
+    n, h, w, c = x_shape
+    return n, h + sum(pads[0]), w + sum(pads[1]), c
+
+
 def pad_spatial(x, pads, value=0):
     """Zero-pad the spatial axes of an (N, *spatial, C) array; returns x itself when no padding."""
     if not any(before or after for before, after in pads):
