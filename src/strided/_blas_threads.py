@@ -47,7 +47,7 @@ def sleep_idle_blas_threads():
         finally:
             del os.environ[_VARIABLE]
         return True
-    library = _loaded_openblas()
+    library = _openblas()
     if library is None:
         return False
     os.environ[_VARIABLE] = _WAIT
