@@ -49,6 +49,8 @@ from strided._config import (
     set_floatx,
     set_fusion,
     set_image_data_format,
+    set_traced_inference,
+    traced_inference_enabled,
 )
 from strided.autograd import Tensor, Variable, enable_grad, gradcheck, no_grad
 from strided.layers import Input, InputLayer, Layer
@@ -73,5 +75,5 @@ __all__ = [
     "no_grad", "enable_grad", "gradcheck", "activations", "callbacks", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
-    "fusion_enabled", "set_fusion", "get_num_threads", "set_num_threads", *_LAZY,
+    "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "get_num_threads", "set_num_threads", *_LAZY,
 ]

@@ -1,5 +1,6 @@
 """Global settings, with Keras' names: the float type, the fuzz factor and the image layout;
-and one of strided's own: whether models fuse Conv2D(relu) + MaxPooling2D into one op."""
+and strided's own: whether models fuse Conv2D(relu) + MaxPooling2D into one op, whether
+inference replays traced ops, and how many threads the kernels use."""
 
 import os
 
@@ -7,6 +8,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FUSION = True
+_TRACED_INFERENCE = True
 _NUM_THREADS = None  # None: one per usable core
 
 
@@ -64,6 +66,17 @@ def set_fusion(enabled):
     """Turn layer fusion on (the default) or off; the numbers are the same either way."""
     global _FUSION
     _FUSION = bool(enabled)
+
+
+def traced_inference_enabled():
+    """Whether inference replays a trace of the model's ops (see strided.models.traced_inference)."""
+    return _TRACED_INFERENCE
+
+
+def set_traced_inference(enabled):
+    """Turn traced inference on (the default) or off; the numbers are the same either way."""
+    global _TRACED_INFERENCE
+    _TRACED_INFERENCE = bool(enabled)
 
 
 def num_threads():

@@ -6,11 +6,13 @@ only what `backward` will need (Chainer's `retain_inputs`, tinygrad's `save_for_
 may return None for an input nobody asked a gradient of (see `self.needs_input_grad`).
 
 `Function.apply(*inputs, **params)` runs it on Tensors and, when gradients are being
-recorded, links the result to its inputs: that link is the tape.
+recorded, links the result to its inputs: that link is the tape. (While a `trace.Trace`
+records, it also notes the call, to replay it later on new arrays.)
 """
 
 import numpy as np
 
+from strided.autograd import trace
 from strided.autograd.grad_mode import is_grad_enabled
 from strided.autograd.tensor import Tensor
 
@@ -43,6 +45,9 @@ class Function:
             result._creator = function
             for tensor in tensors:
                 tensor._consumers += 1
+        recording = trace.active()
+        if recording is not None:
+            recording.record(cls, params, tensors, result)
         return result
 
     @property

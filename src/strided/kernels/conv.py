@@ -21,9 +21,15 @@ made again in backward rather than stored.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from strided.kernels.im2col import col2im, crop_spatial, im2col, pad_spatial, padded_shape
+from strided.kernels.im2col import (
+    col2im,
+    crop_spatial,
+    im2col,
+    pad_spatial,
+    padded_shape,
+    strided_view,
+)
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
 FEW_CHANNELS = 8  # below this, copy_patches copies one slab per kernel offset (measured)
@@ -39,8 +45,8 @@ def fill_im2col(cols, patches):
     """
     n, out_h, out_w, kh, kw, c = patches.shape
     item = cols.itemsize
-    target = as_strided(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
-        cols, shape=patches.shape, strides=cols.strides[:3] + (kw * c * item, c * item, item)
+    target = strided_view(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
+        cols, patches.shape, cols.strides[:3] + (kw * c * item, c * item, item), writeable=True
     )
     copy_patches(target, patches)
     if cols.shape[-1] > kh * kw * c:

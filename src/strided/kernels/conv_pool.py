@@ -9,7 +9,9 @@ whose conv output fits in the CPU's L2 cache) it computes
     Y = [cols 1] @ [K; b]                       (the conv, bias in the GEMM, as kernels.conv)
     P = relu(max over each pool window of Y)    (= max over the window of relu(Y))
 
-and keeps only P, the winner of each window (`argmax`) and the input. Conv outputs
+and keeps only P, the winner of each window (`argmax`) and the input. (For inference the
+bias is added after the max instead, to 4x fewer values, and is not in the GEMM: rounding is
+monotonic, so max(y) + b and max(y + b) are the same float.) Conv outputs
 that no window covers (the last row and column of an odd-sized map, which floor pooling drops)
 are never computed: they would get no gradient either.
 
@@ -53,7 +55,10 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     n, out_h, out_w = patches.shape[:3]
     pooled_h, pooled_w = out_h // ph, out_w // pw
     patches = patches[:, : pooled_h * ph, : pooled_w * pw]  # the conv outputs a window covers
-    weights = gemm_weights(kernel, bias)
+    if keep:
+        weights = gemm_weights(kernel, bias)
+    else:  # the bias after the pooling, on 1/(ph*pw) of the values: max(y) + b = max(y + b)
+        weights = kernel.reshape(-1, filters)
     width = weights.shape[0]
     per_image = pooled_h * ph * pooled_w * pw  # GEMM rows per image
     step = chunk_size(per_image * filters, training=keep)
@@ -70,6 +75,8 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         best = pooled[start:stop]
         window_max(_window_views(chunk_y, best.shape, pool_size), best,
                     argmax[start:stop] if keep else None)
+        if not keep:
+            best += bias
         np.maximum(best, 0, out=best)
 
     for_each_chunk(chunk, n, step)

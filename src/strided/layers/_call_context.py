@@ -5,7 +5,6 @@ without it: `model(x, training=True)` makes the Dropout inside a subclassed mode
 `call` active even though `call` wrote `self.dropout(x)`. A thread-local stack does that.
 """
 
-import contextlib
 import threading
 
 from strided.layers.keras_tensor import flatten
@@ -25,15 +24,24 @@ def current_training():
     return stack[-1][1] if stack else None
 
 
-@contextlib.contextmanager
-def scope(layer, training):
-    """Mark `layer` as running in mode `training`; yields True for the outermost call."""
-    stack = _stack()
-    stack.append((layer, training))
-    try:
-        yield len(stack) == 1
-    finally:
-        stack.pop()
+class scope:  # noqa: N801 (used as a function: `with scope(layer, training) as outermost`)
+    """Mark `layer` as running in mode `training`; `as` gives True for the outermost call.
+
+    A class rather than a generator-based context manager: it runs at every layer call.
+    """
+
+    __slots__ = ("entry",)
+
+    def __init__(self, layer, training):
+        self.entry = (layer, training)
+
+    def __enter__(self):
+        stack = _stack()
+        stack.append(self.entry)
+        return len(stack) == 1
+
+    def __exit__(self, *exc):
+        _stack().pop()
 
 
 def note_added_loss():

@@ -41,6 +41,13 @@ class ReLU(_ElementwiseLayer):
         array([0., 3., 6.], dtype=float32)
     """
 
+    @property
+    def _traceable_inference(self):
+        # A cap or threshold other than ReLU6's makes `activations.relu` pick its regions
+        # with masks computed outside ops, which a trace would keep from the first input.
+        plain = self.threshold == 0 and self.negative_slope == 0
+        return plain and self.max_value in (None, 6)
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         name = type(self).__name__
@@ -71,6 +78,8 @@ class LeakyReLU(_ElementwiseLayer):
         super().__init__(**kwargs)
         self.negative_slope = _number(type(self).__name__, "negative_slope", negative_slope, minimum=0)
 
+    _traceable_inference = True
+
     def call(self, inputs):
         return ops.leaky_relu(inputs, negative_slope=self.negative_slope)
 
@@ -85,6 +94,8 @@ class Softmax(_ElementwiseLayer):
 
     `call(inputs, mask=None)`: positions where `mask` is 0/False get probability 0.
     """
+
+    _traceable_inference = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

@@ -58,6 +58,11 @@ class Layer:
 
     # Attributes never searched for sub-layers or variables (graph bookkeeping, optimizer).
     _untracked_attributes = frozenset({"_inbound_nodes", "_outbound_nodes"})
+    # True when `call` in inference applies the same ops, with the same parameters, to every
+    # input of one shape (and computes nothing outside ops): then models may replay a trace
+    # of it (strided.models.traced_inference). Only the class that defines `call` can say so;
+    # a subclass with its own `call` is not traced unless it sets this too.
+    _traceable_inference = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -303,6 +308,8 @@ class Layer:
 
     def _convert_inputs(self, inputs):
         dtype = self._dtype
+        if type(inputs) is np.ndarray and inputs.dtype == dtype:  # the common case, quickly
+            return Tensor(inputs, _copy=False)
 
         def convert(x):
             if isinstance(x, Tensor):

@@ -62,6 +62,8 @@ class BaseDepthwiseConv(Layer):
 
 
 class _Depthwise(BaseDepthwiseConv):
+    _traceable_inference = True
+
     def build(self, input_shape):
         channels = self._input_channels(input_shape)
         self.compute_output_shape(input_shape)
@@ -117,6 +119,8 @@ class DepthwiseConv1D(_Depthwise):
 
 
 class _Separable(BaseDepthwiseConv):
+    _traceable_inference = True
+
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
                  pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,

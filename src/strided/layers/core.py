@@ -28,6 +28,8 @@ class Dense(Layer):
         (2, 10)
     """
 
+    _traceable_inference = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -89,6 +91,8 @@ class Activation(Layer):
         >>> Activation("relu")(np.array([[-1.0, 2.0]])).numpy()
         array([[0., 2.]], dtype=float32)
     """
+
+    _traceable_inference = True
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

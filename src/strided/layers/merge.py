@@ -42,6 +42,8 @@ class Merge(Layer):
 
     min_inputs, max_inputs = 1, None
 
+    _traceable_inference = True
+
     def _check(self, input_shape):
         name = type(self).__name__
         if not isinstance(input_shape, (list, tuple)) or not input_shape or not isinstance(input_shape[0], (list, tuple)):
@@ -110,6 +112,8 @@ class Minimum(Merge):
 class Average(Merge):
     """Elementwise mean of the inputs."""
 
+    _traceable_inference = True
+
     def call(self, inputs):
         total = functools.reduce(ops.add, inputs)
         return ops.divide(total, float(len(inputs)))
@@ -120,6 +124,8 @@ class Concatenate(Merge):
 
     Shape: sizes along `axis` add up: [(N, H, W, 16), (N, H, W, 32)] -> (N, H, W, 48).
     """
+
+    _traceable_inference = True
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)

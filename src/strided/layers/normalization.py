@@ -129,6 +129,12 @@ class BatchNormalization(_Affine):
                                                name="moving_variance", trainable=False)
         self.built = True
 
+    @property
+    def _traceable_inference(self):
+        # One axis: ops on the moving statistics. Several: `_inference_multi_axis` computes
+        # 1/sqrt(variance) outside ops, which a trace would keep from the first call.
+        return len(self._axes) == 1
+
     def call(self, inputs, training=None):
         axis = self._axes[0] if len(self._axes) == 1 else self._axes
         if training and self.trainable:

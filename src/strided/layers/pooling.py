@@ -64,11 +64,15 @@ class BasePooling(Layer):
 
 
 class _MaxPooling(BasePooling):
+    _traceable_inference = True
+
     def call(self, inputs):
         return ops.max_pool(inputs, self.pool_size, self.strides, self._op_padding(), self.data_format)
 
 
 class _AveragePooling(BasePooling):
+    _traceable_inference = True
+
     def call(self, inputs):
         return ops.average_pool(inputs, self.pool_size, self.strides, self._op_padding(), self.data_format)
 
@@ -193,11 +197,15 @@ class _GlobalPooling(Layer):
 
 
 class _GlobalAverage(_GlobalPooling):
+    _traceable_inference = True
+
     def call(self, inputs):
         return ops.global_average_pool(inputs, keepdims=self.keepdims, data_format=self.data_format)
 
 
 class _GlobalMax(_GlobalPooling):
+    _traceable_inference = True
+
     def call(self, inputs):
         return ops.global_max_pool(inputs, keepdims=self.keepdims, data_format=self.data_format)
 

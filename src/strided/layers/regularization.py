@@ -29,6 +29,8 @@ class Dropout(Layer):
         >>> Dropout(0.5)(np.ones((2, 4)), training=True)   # entries 0 or 2
     """
 
+    _traceable_inference = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self.rate = U.check_rate(type(self).__name__, rate)

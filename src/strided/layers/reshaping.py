@@ -19,6 +19,8 @@ class Flatten(Layer):
             flattened order matches a channels-last model (as Keras).
     """
 
+    _traceable_inference = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = _config.standardize_data_format(data_format)
@@ -44,6 +46,8 @@ class Reshape(Layer):
         >>> Reshape((7, 7, 64))(np.zeros((2, 3136))).shape
         (2, 7, 7, 64)
     """
+
+    _traceable_inference = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

@@ -62,6 +62,8 @@ class _SpatialLayer(Layer):
 
 
 class _ZeroPadding(_SpatialLayer):
+    _traceable_inference = True
+
     def __init__(self, padding, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
         self.padding = _pairs(type(self).__name__, "padding", padding, self.rank)

@@ -161,9 +161,10 @@ class Softmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - np.max(x, axis=self.axis, keepdims=True))
-        self.y = e / np.sum(e, axis=self.axis, keepdims=True)
-        return self.y
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        self.y = e
+        return e
 
     def backward(self, gy):
         return self.y * (gy - np.sum(gy * self.y, axis=self.axis, keepdims=True))

@@ -93,6 +93,19 @@ class Select(Function):
         return ga, gb
 
 
+class Extremum(Select):
+    """maximum (larger=True) or minimum of a and b: a Select whose condition is a > b (a < b),
+    found in forward from the inputs themselves."""
+
+    def __init__(self, larger):
+        self.larger = larger
+
+    def forward(self, a, b):
+        self.condition = a > b if self.larger else a < b
+        self.tie = a == b
+        return super().forward(a, b)
+
+
 class Erf(Function):
     def forward(self, x):
         self.x = x
@@ -195,7 +208,7 @@ def maximum(x1, x2):
     Example: maximum(Tensor([1.0, 5.0]), 2.0) -> [2., 5.]
     """
     a, b = _pair("maximum", x1, x2)
-    return Select.apply(a, b, condition=a.data > b.data, tie=a.data == b.data)
+    return Extremum.apply(a, b, larger=True)
 
 
 def minimum(x1, x2):
@@ -204,7 +217,7 @@ def minimum(x1, x2):
     Example: minimum(Tensor([1.0, 5.0]), 2.0) -> [1., 2.]
     """
     a, b = _pair("minimum", x1, x2)
-    return Select.apply(a, b, condition=a.data < b.data, tie=a.data == b.data)
+    return Extremum.apply(a, b, larger=False)
 
 
 def where(condition, x1=None, x2=None):
