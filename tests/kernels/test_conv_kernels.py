@@ -7,17 +7,25 @@ from strided.kernels import conv as K
 from strided.kernels.im2col import (
     col2im,
     crop_spatial,
+    fill_im2col,
     im2col,
     pad_spatial,
     padded_shape,
     resolve_padding,
 )
+from strided.kernels.input_gradient import (
+    add_input_gradient,
+    correlation_applies,
+    flipped_kernel,
+    input_gradient_by_correlation,
+)
+from strided.kernels.parallel import Scratch
 
 
 def input_gradient(gy, kernel, x_shape, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
     """dX by the per-offset kernel: add_input_gradient into zeros, then crop the padding."""
     padded = np.zeros(padded_shape(x_shape, pads), gy.dtype)
-    K.add_input_gradient(padded, gy, kernel, strides, dilation)
+    add_input_gradient(padded, gy, kernel, strides, dilation)
     return crop_spatial(padded, pads)
 
 
@@ -37,6 +45,33 @@ def test_per_offset_input_gradient_equals_dcols_and_col2im(stride, padding, dila
     np.testing.assert_allclose(fast, plain, atol=1e-10)
 
 
+@pytest.mark.parametrize("kernel_size,padding", [
+    ((3, 3), "same"), ((3, 3), "valid"), ((3, 2), ((0, 2), (1, 0))), ((1, 1), "valid"), ((5, 5), "same"),
+])
+def test_input_gradient_by_correlation_equals_the_per_offset_one(kernel_size, padding):
+    """dX as a correlation of the padded dY with the flipped kernel: the same sums."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 9, 8, 6))
+    kernel = rng.standard_normal((*kernel_size, 6, 4))
+    pads = resolve_padding(padding, (9, 8), kernel_size, (1, 1), (1, 1))
+    y, _ = K.conv2d_forward(x, kernel, (1, 1), pads)
+    gy = rng.standard_normal(y.shape)
+    dx = np.empty_like(x)
+    scratch = Scratch()
+    for _ in range(2):  # the second time in reused (dirty) scratch buffers
+        input_gradient_by_correlation(dx, gy, flipped_kernel(kernel), kernel_size, pads, scratch)
+        np.testing.assert_allclose(dx, input_gradient(gy, kernel, x.shape, (1, 1), pads), atol=1e-10)
+
+
+def test_which_convolutions_get_their_input_gradient_by_correlation():
+    same = ((1, 1), (1, 1))
+    assert correlation_applies((3, 3, 32, 8), (1, 1), (1, 1), same)
+    assert not correlation_applies((3, 3, 16, 8), (1, 1), (1, 1), same)  # few channels: offsets
+    assert not correlation_applies((3, 3, 32, 8), (2, 2), (1, 1), same)  # strided
+    assert not correlation_applies((3, 3, 32, 8), (1, 1), (2, 2), same)  # dilated
+    assert not correlation_applies((3, 3, 32, 8), (1, 1), (1, 1), ((3, 0), (1, 1)))  # pad > k - 1
+
+
 @pytest.mark.parametrize("channels", [1, 3, 16])
 @pytest.mark.parametrize("ones_column", [False, True])
 def test_fill_im2col_both_ways_equal_the_strided_view(channels, ones_column):
@@ -46,7 +81,7 @@ def test_fill_im2col_both_ways_equal_the_strided_view(channels, ones_column):
     patches = im2col(pad_spatial(x, pads), (3, 2), (2, 1))
     n, oh, ow = patches.shape[:3]
     cols = np.empty((n, oh, ow, 6 * channels + ones_column), np.float32)
-    K.fill_im2col(cols, patches)
+    fill_im2col(cols, patches)
     cols = cols.reshape(n * oh * ow, -1)
     expected = patches.reshape(n * oh * ow, -1)
     np.testing.assert_array_equal(cols[:, :expected.shape[1]], expected)

@@ -5,7 +5,7 @@ import pytest
 
 import strided
 from strided import Input, Model, Sequential, layers
-from strided.applications import fashion_cnn, mnist_cnn
+from strided.applications import cifar_cnn, fashion_cnn, mnist_cnn
 from strided.models import fusion
 from strided.utils import set_random_seed
 
@@ -28,6 +28,9 @@ def test_the_lesson_models_are_fused():
         ("conv2d", "max_pooling2d"), ("conv2d_1", "max_pooling2d_1")
     ]
     assert len(fused_layer_names(mnist_cnn())) == 2  # the third conv has no pooling after it
+    names = fused_layer_names(cifar_cnn())  # six BatchNormalization -> Activation("relu")
+    assert len(names) == 6 and all(bn.startswith("batch_normalization") for bn, _ in names)
+    assert all(relu.startswith("activation") for _, relu in names)  # not the head's BN
 
 
 @pytest.mark.parametrize("builder", [fashion_cnn, mnist_cnn])
@@ -56,9 +59,9 @@ def test_fused_pair_uses_one_op_and_set_fusion_turns_it_off(fusion_setting):
     seen = []
     original = fusion.run_pair
 
-    def spy(conv_layer, pool_layer, inputs):
+    def spy(conv_layer, pool_layer, inputs, training=None):
         seen.append((conv_layer.name, pool_layer.name))
-        return original(conv_layer, pool_layer, inputs)
+        return original(conv_layer, pool_layer, inputs, training)
 
     fusion.run_pair = spy
     try:
@@ -150,3 +153,42 @@ def test_a_layer_patched_on_the_instance_runs_on_its_own():
     finally:
         del conv.call
     assert len(outputs) == 1 and outputs[0].shape == (2, 26, 26, 64)
+
+
+def batch_norm_relu_model(relu_layer):
+    set_random_seed(2)
+    return Sequential([
+        Input(shape=(6, 6, 3)), layers.Conv2D(8, 3, padding="same"), layers.BatchNormalization(momentum=0.5),
+        relu_layer, layers.Flatten(), layers.Dense(3, activation="softmax"),
+    ])
+
+
+@pytest.mark.parametrize("relu", [lambda: layers.Activation("relu"), lambda: layers.ReLU()])
+def test_fused_batch_norm_relu_trains_like_the_plain_layers(relu, fusion_setting):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((16, 6, 6, 3)).astype(np.float32), rng.integers(0, 3, 16)
+    results = []
+    for fused in (True, False):
+        fusion_setting(fused)
+        model = batch_norm_relu_model(relu())
+        assert len(fused_layer_names(model)) == fused
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+        results.append([model.predict(x, verbose=0), *model.get_weights()])  # moving stats too
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_relu_pairs_not_fused():
+    assert fused_layer_names(batch_norm_relu_model(layers.ReLU(max_value=6.0))) == []
+    assert fused_layer_names(batch_norm_relu_model(layers.Activation("tanh"))) == []
+    inputs = Input(shape=(4,))
+    normed = layers.BatchNormalization()(inputs)
+    model = Model(inputs, [layers.Activation("relu")(normed), normed])  # the BN output is an output
+    assert fused_layer_names(model) == []
+    frozen = Model(inputs, layers.ReLU()(layers.BatchNormalization()(inputs, training=True)))
+    assert len(fused_layer_names(frozen)) == 1  # the node's own training=True is kept:
+    x = np.random.default_rng(0).standard_normal((8, 4)).astype(np.float32)
+    out = frozen.predict(x, verbose=0)  # batch statistics even in predict
+    np.testing.assert_allclose(out.mean(axis=0), np.maximum(0, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-3)).mean(0),
+                               rtol=1e-4, atol=1e-5)

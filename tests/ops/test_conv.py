@@ -242,3 +242,25 @@ def test_fused_bias_shape_error():
     with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
         ops.conv_bias_activation(np.zeros((1, 5, 5, 3), np.float32), np.zeros((3, 3, 3, 4), np.float32),
                                  np.zeros(3, np.float32))
+
+
+@settings(max_examples=12, deadline=None)
+@given(channels=st.sampled_from([32, 40]), k=st.sampled_from([(1, 1), (3, 3), (2, 3), (5, 5)]),
+       padding=st.sampled_from(["valid", "same", 1, (0, 1)]), activation=st.sampled_from([None, "relu"]),
+       seed=st.integers(0, 2**16))
+def test_wide_convolutions_input_gradient_by_correlation_matches_torch(channels, k, padding, activation, seed):
+    """From 32 input channels, stride-1 convolutions compute dX as a correlation of dY."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 7, 6, channels))
+    kernel, bias = rng.standard_normal((*k, channels, 5)), rng.standard_normal(5)
+    compare_with_torch(
+        lambda a, w, b: ops.conv_bias_activation(a, w, b, activation, 1, padding),
+        lambda a, w, b: _torch_plain(a, w, b, activation, 1, padding, "channels_last", 1, 2),
+        [x, kernel, bias],
+    )
+
+
+def test_wide_convolution_gradcheck():
+    rng = np.random.default_rng(5)
+    assert gradcheck(lambda a, w: ops.conv(a, w, 1, "same"),
+                     [rng.standard_normal((1, 4, 3, 32)), rng.standard_normal((3, 3, 32, 2))])

@@ -67,6 +67,28 @@ def test_batch_norm_train_matches_torch(case):
     )
 
 
+@settings(max_examples=15, deadline=None)
+@given(images)
+def test_batch_norm_train_with_relu_matches_torch(case):
+    """relu=True: one op for BatchNormalization -> ReLU, the mask applied in batch norm's passes."""
+    _, x, gamma, beta = _case(case)
+    compare_with_torch(
+        lambda x, g, b: ops.batch_norm_train(x, g, b, epsilon=EPS, relu=True)[0],
+        lambda x, g, b: torch.relu(to_nhwc(F.batch_norm(to_nchw(x), None, None, g, b, training=True, eps=EPS))),
+        [x, gamma, beta],
+    )
+    compare_with_torch(  # channels-first: the general path, then a ReLU
+        lambda x: ops.batch_norm_train(x, axis=1, epsilon=EPS, relu=True)[0],
+        lambda x: torch.relu(F.batch_norm(x, None, None, training=True, eps=EPS)),
+        [to_nchw(x)],
+    )
+
+
+def test_batch_norm_train_with_relu_gradcheck(rng):
+    x, g, b = rng.standard_normal((3, 2, 2, 4)), rng.standard_normal(4), rng.standard_normal(4)
+    assert gradcheck(lambda x, g, b: ops.batch_norm_train(x, g, b, relu=True)[0], [x, g, b])
+
+
 def test_batch_norm_train_statistics_biased_vs_torch_running_var(rng):
     x = rng.standard_normal((4, 3, 3, 2))
     _, mean, var = ops.batch_norm_train(Tensor(x, dtype=np.float64))

@@ -9,7 +9,8 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
 
-(for speed, dcols is made and added back one kernel offset at a time: `add_input_gradient`).
+(for speed, dcols is made and added back one kernel offset at a time, or, for stride 1 and
+32 or more input channels, dX is computed as a correlation of dY: `kernels.input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -25,47 +26,20 @@ import numpy as np
 from strided.kernels.im2col import (
     col2im,
     crop_spatial,
+    fill_im2col,
     im2col,
     pad_spatial,
     padded_shape,
-    strided_view,
+)
+from strided.kernels.input_gradient import (
+    add_input_gradient,
+    correlation_applies,
+    flipped_kernel,
+    input_gradient_by_correlation,
 )
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
-FEW_CHANNELS = 8  # below this, copy_patches copies one slab per kernel offset (measured)
-
-
-def fill_im2col(cols, patches):
-    """Write the patches (N, H', W', kh, kw, C) into cols (N, H', W', kh*kw*C [+ 1]).
-
-    Viewed as (N*H'*W', kh*kw*C) this is the im2col matrix, one copy of every patch. A last
-    column beyond the patch is set to 1, so that one GEMM also adds a bias:
-    [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
-    gives db = sum of dY over all rows.
-    """
-    n, out_h, out_w, kh, kw, c = patches.shape
-    item = cols.itemsize
-    target = strided_view(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
-        cols, patches.shape, cols.strides[:3] + (kw * c * item, c * item, item), writeable=True
-    )
-    copy_patches(target, patches)
-    if cols.shape[-1] > kh * kw * c:
-        cols[..., kh * kw * c:] = 1
-
-
-def copy_patches(target, patches):
-    """target[...] = patches, both (N, H', W', kh, kw, C); target has contiguous (kh, kw, C) rows.
-
-    Two ways, chosen by the number of channels (measured): with many channels, one copy of the
-    whole `as_strided` view; with few (an image's 1 or 3), that copy would move C floats at a
-    time, so instead one (N, H', W', C) slab per kernel offset.
-    """
-    if patches.shape[-1] >= FEW_CHANNELS:
-        np.copyto(target, patches)
-        return
-    for a in range(patches.shape[3]):
-        for b in range(patches.shape[4]):
-            target[:, :, :, a, b, :] = patches[:, :, :, a, b, :]
+FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured)
 
 
 def gemm_weights(kernel, bias=None):
@@ -198,7 +172,11 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
     separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
     patches = im2col(padded, (kh, kw), strides, dilation) if need_dkernel and kept is None else None
-    dx = np.zeros(padded_shape(x_shape, pads), gy.dtype) if need_dx else None
+    by_correlation = need_dx and correlation_applies(kernel.shape, strides, dilation, pads)
+    if by_correlation:  # dX written chunk by chunk, unpadded
+        dx, flipped = np.empty(x_shape, gy.dtype), flipped_kernel(kernel)
+    elif need_dx:  # dX added into, offset by offset, then cropped
+        dx = np.zeros(padded_shape(x_shape, pads), gy.dtype)
 
     def chunk(start, stop, scratch):
         chunk_gy = gy[start:stop]
@@ -212,7 +190,9 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dbias and (separate_dbias or not need_dkernel):
             scratch.add("dbias", gy2.sum(axis=0))
-        if need_dx:
+        if by_correlation:
+            input_gradient_by_correlation(dx[start:stop], chunk_gy, flipped, (kh, kw), pads, scratch)
+        elif need_dx:
             slab = scratch.buffer("slab", (gy2.shape[0], cg), gy.dtype)
             add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation, slab)
 
@@ -222,33 +202,9 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
     if need_dbias:
         dbias = sums["dbias"] if "dbias" in sums else sums["dweights"][-1].copy()
-    return (crop_spatial(dx, pads) if need_dx else None), dkernel, dbias
-
-
-def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
-    """dX: padded += col2im(dcols) with dcols = dY @ K^T, made one kernel offset at a time.
-
-    dcols[:, a, b, :] = dY @ K[a, b]^T is computed per offset (a, b) as one (N*H'*W', C) GEMM
-    and added at once to the pixels that offset touched. The same sums as building all of
-    dcols and calling `col2im`, but each `+=` reads a contiguous slab instead of a strided one
-    (measured: 1.5-3x faster, e.g. 3.5 ms instead of 10 ms for a 30x30x32 layer at batch 32,
-    and faster too than computing dX as a correlation of the padded dY with the flipped kernel).
-
-    `padded` is the (N, Hp, Wp, C) gradient of the padded input; `slab` an optional scratch
-    buffer of (N*H'*W', C) floats.
-    """
-    kh, kw, channels, out_channels = kernel.shape
-    n, out_h, out_w, _ = gy.shape
-    (sh, sw), (dh, dw) = strides, dilation
-    gy2 = gy.reshape(n * out_h * out_w, out_channels)
-    if slab is None:
-        slab = np.empty((n * out_h * out_w, channels), dtype=gy.dtype)
-    for a in range(kh):
-        rows = slice(a * dh, a * dh + sh * (out_h - 1) + 1, sh)
-        for b in range(kw):
-            columns = slice(b * dw, b * dw + sw * (out_w - 1) + 1, sw)
-            np.matmul(gy2, kernel[a, b].T, out=slab)
-            padded[:, rows, columns, :] += slab.reshape(n, out_h, out_w, channels)
+    if not need_dx or by_correlation:
+        return dx if need_dx else None, dkernel, dbias
+    return crop_spatial(dx, pads), dkernel, dbias
 
 
 def _grouped_kernel(kernel, groups):

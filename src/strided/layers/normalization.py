@@ -136,18 +136,25 @@ class BatchNormalization(_Affine):
         return len(self._axes) == 1
 
     def call(self, inputs, training=None):
+        return self.normalize(inputs, training)
+
+    def normalize(self, inputs, training=None, relu=False):
+        """The layer's computation, followed by a ReLU when `relu` (one op while training:
+        how a model runs BatchNormalization -> Activation("relu"), `strided.models.fusion`)."""
         axis = self._axes[0] if len(self._axes) == 1 else self._axes
         if training and self.trainable:
-            outputs, mean, variance = ops.batch_norm_train(inputs, self.gamma, self.beta, axis, self.epsilon)
+            outputs, mean, variance = ops.batch_norm_train(inputs, self.gamma, self.beta, axis, self.epsilon,
+                                                           relu=relu)
             m = self.momentum
             self.moving_mean.assign(self.moving_mean.data * m + mean * (1.0 - m))
             self.moving_variance.assign(self.moving_variance.data * m + variance * (1.0 - m))
             return outputs
         if len(self._axes) == 1:
-            return ops.batch_normalization(inputs, self.moving_mean, self.moving_variance, axis,
-                                           offset=self.beta, scale=self.gamma,
-                                           epsilon=self.epsilon)
-        return self._inference_multi_axis(inputs)
+            outputs = ops.batch_normalization(inputs, self.moving_mean, self.moving_variance, axis,
+                                              offset=self.beta, scale=self.gamma, epsilon=self.epsilon)
+        else:
+            outputs = self._inference_multi_axis(inputs)
+        return ops.relu(outputs) if relu else outputs
 
     def _inference_multi_axis(self, inputs):
         """Inference with several normalised axes: the same formula on broadcast views."""

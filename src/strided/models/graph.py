@@ -132,17 +132,18 @@ class Graph:
         """The flat outputs, each node's layer called in turn (fused pairs as one op)."""
         values = {id(tensor): value for tensor, value in zip(self.input_tensors, tensors)}
         pairs = self._fused_pairs()
-        skipped = {id(conv) for conv, _ in pairs.values()}
+        skipped = {id(first) for first, _ in pairs.values()}
         for node in self.nodes:
             def value_of(x):
                 return values[id(x)] if isinstance(x, KerasTensor) else x
 
-            if id(node) in skipped:  # computed together with its pooling layer, below
+            if id(node) in skipped:  # computed together with the layer after it, below
                 continue
             if id(node) in pairs:
-                conv = pairs[id(node)][0]
-                x = value_of(conv.arguments)
-                values[id(node.output_tensors[0])] = fusion.run_pair(conv.layer, node.layer, x)
+                first = pairs[id(node)][0]
+                values[id(node.output_tensors[0])] = fusion.run_pair(
+                    first.layer, node.layer, value_of(first.arguments), first.call_kwargs.get("training")
+                )
                 continue
             arguments = map_structure(value_of, node.arguments)
             extra = [map_structure(value_of, a) for a in node.extra_args]

@@ -15,6 +15,7 @@ import numpy as np
 from strided.autograd import Function
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.ops._base import normalize_axis
+from strided.ops.activations import relu as relu_op
 from strided.ops.normalization import _float_input, _param, _standardize
 
 
@@ -30,10 +31,15 @@ class ChannelsLastBatchNorm(Function):
     The same numbers as `Standardize` with batch statistics (tested); 4-5 passes over the data
     each way instead of about ten, each pass split over `kernels.parallel`'s threads by rows
     (the sums as per-thread partial sums).
+
+    With `relu`, the output is max(y, 0), applied to each chunk while it is in cache, and the
+    backward pass starts with the ReLU's mask (dy * (y > 0)) in its first pass: the CIFAR
+    network's BatchNormalization -> Activation("relu") pairs, without the ReLU's own two
+    passes over memory (`strided.models.fusion`).
     """
 
-    def __init__(self, epsilon, centered, var):
-        self.epsilon, self.centered, self.var = epsilon, centered, var
+    def __init__(self, epsilon, centered, var, relu=False):
+        self.epsilon, self.centered, self.var, self.relu = epsilon, centered, var, relu
 
     def forward(self, x, gamma, beta):
         self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
@@ -42,25 +48,35 @@ class ChannelsLastBatchNorm(Function):
         scale = self.inv_std * gamma
 
         def normalize(start, stop, scratch):
-            y[start:stop] = xhat[start:stop] * scale
-            y[start:stop] += beta
+            out = np.multiply(xhat[start:stop], scale, out=y[start:stop])
+            out += beta
+            if self.relu:
+                np.maximum(out, 0, out=out)
             xhat[start:stop] *= self.inv_std
 
         for_each_chunk(normalize, xhat.shape[0], _rows_per_chunk(xhat), _smallest(xhat))
         self.xhat, self.gamma, self.centered = xhat, gamma, None
+        self.y = y if self.relu else None  # the ReLU's mask, for backward
         return y.reshape(x.shape)
 
     def backward(self, gy):
         g = gy.reshape(self.xhat.shape)
         rows = g.shape[0]
         xhat = self.xhat
+        if self.relu:  # g becomes dy * (y > 0), chunk by chunk in the first pass
+            masked, y = np.empty_like(g), self.y
 
         def sums(start, stop, scratch):
-            scratch.add("dbeta", g[start:stop].sum(axis=0))
-            scratch.add("dgamma", np.einsum("mc,mc->c", g[start:stop], xhat[start:stop]))
+            part = g[start:stop]
+            if self.relu:
+                part = np.multiply(part, y[start:stop] > 0, out=masked[start:stop])
+            scratch.add("dbeta", part.sum(axis=0))
+            scratch.add("dgamma", np.einsum("mc,mc->c", part, xhat[start:stop]))
 
         step = _rows_per_chunk(g)
         totals = for_each_chunk(sums, rows, step, _smallest(g))
+        if self.relu:
+            g = masked
         dbeta, dgamma = totals["dbeta"], totals["dgamma"]
         dx = None
         if self.needs_input_grad[0]:
@@ -183,7 +199,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     )
 
 
-def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
+def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False):
     """Training-mode batch normalization: normalise with this batch's own statistics.
 
     mean and var are taken over every axis except `axis` (biased variance, as Keras);
@@ -199,6 +215,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
             the axes when `axis` is a tuple).
         axis: the channel axis (or axes) kept; -1 for channels-last, 1 for channels-first.
         epsilon: added to the variance.
+        relu: return max(y, 0) instead of y (one op for BatchNormalization + ReLU).
 
     Returns:
         (y, batch_mean, batch_var): y a Tensor like x; the statistics as plain ndarrays of
@@ -218,7 +235,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
         mean, var, centered = channels_last_statistics(x.data.reshape(-1, x.shape[-1]))
         y = ChannelsLastBatchNorm.apply(
-            x, params[0], params[1], epsilon=float(epsilon), centered=centered, var=var
+            x, params[0], params[1], epsilon=float(epsilon), centered=centered, var=var, relu=bool(relu)
         )
         return y, mean, var
     param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
@@ -235,6 +252,8 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
         mean=mean,
         var=var,
     )
+    if relu:
+        y = relu_op(y)
     return y, mean.reshape(stats_shape), var.reshape(stats_shape)
 
 
