@@ -2,7 +2,7 @@
 
 Running a model layer by layer costs more than its kernels when the batch is small: every
 layer call checks its arguments, wraps arrays in Tensors and goes through `Function.apply`
-(one 28x28 image through the lessons' CNN: about 100 microseconds of that, for 100 of
+(one 28x28 image through the lessons' CNN: about 90 microseconds of that, for 110 of
 kernels). A `Trace` records what such a run did, one entry per `Function.apply`:
 
     (the Function's class, its parameters, where each input came from)
@@ -36,7 +36,7 @@ def active():
 
 
 class Trace:
-    """The Functions applied between `start(inputs)` and `finish(outputs)`, in order.
+    """The Functions applied inside `recording(*inputs)`, in order; `finish(*outputs)` ends it.
 
     Example:
         >>> trace = Trace()

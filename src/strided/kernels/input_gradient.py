@@ -45,9 +45,9 @@ def flipped_kernel(kernel):
 def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     """dx[...] = dX for dY `gy` (n, H', W', O) of a stride-1 convolution with padding `pads`.
 
-    `dx` is (n, H, W, C), C-contiguous (the unpadded input's gradient); `flipped` is
-    `flipped_kernel(K)`; `scratch` a `kernels.parallel.Scratch` for the padded dY and its
-    im2col matrix.
+    `dx` is (n, H, W, C): the input's gradient, or a region of it (then not contiguous);
+    `flipped` is `flipped_kernel(K)`; `scratch` a `kernels.parallel.Scratch` for the padded
+    dY and its im2col matrix.
     """
     kh, kw = kernel_size
     n, out_h, out_w, out_channels = gy.shape
@@ -60,7 +60,11 @@ def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     patches = im2col(padded, (kh, kw))
     cols = scratch.buffer("gy_cols", (*patches.shape[:3], kh * kw * out_channels), gy.dtype)
     fill_im2col(cols, patches)
-    np.matmul(cols.reshape(-1, cols.shape[-1]), flipped, out=dx.reshape(-1, dx.shape[-1]))
+    rows = cols.reshape(-1, cols.shape[-1])
+    if dx.flags.c_contiguous:
+        np.matmul(rows, flipped, out=dx.reshape(-1, dx.shape[-1]))
+    else:
+        dx[...] = (rows @ flipped).reshape(dx.shape)
 
 
 def _zero_border(padded, above, below, before, after):
