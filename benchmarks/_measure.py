@@ -80,6 +80,29 @@ def blas_description():
     return "unknown BLAS"
 
 
+def cpu_times():
+    """(steal, total) CPU time of the whole machine in clock ticks (Linux /proc/stat), or None.
+
+    "steal" is the time the hypervisor gave this virtual machine's CPUs to someone else: on a
+    shared cloud machine it comes in bursts, and a measurement taken during one is slower for
+    reasons that have nothing to do with the code.
+    """
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    steal = fields[7] if len(fields) > 7 else 0
+    return steal, sum(fields[:8])
+
+
+def steal_share(before, after):
+    """The fraction of CPU time stolen between two `cpu_times()` readings (None if unknown)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
 def machine_lines(threads):
     """The Markdown bullet lines describing this machine and the software measured."""
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

@@ -10,6 +10,9 @@ COLUMNS = ("model", "task", "batch", "strided", "PyTorch", "Keras/TF", "strided 
            "images/s", "peak MB", "GFLOP/s")
 
 
+STEAL_WARNING = 0.05  # a measurement that lost more CPU time than this to the hypervisor is noted
+
+
 def _number(value):
     if value is None:
         return "-"
@@ -104,6 +107,20 @@ def notes(rows, results, flops, args, peak):
         "- FLOPs: 2 per multiply-add of Conv2D/Dense only; training = 3x forward, 2x for the first "
         "layer (no input gradient). GFLOP/s and images/s are strided's.",
     ]
+    stolen = [(result["steal"], row.id, framework) for row in rows
+              for framework, result in results.get(row.id, {}).items() if result.get("steal") is not None]
+    if stolen:
+        share, row_id, framework = max(stolen)
+        distorted = sorted({f"{r} ({NAMES[f]})" for s, r, f in stolen if s > STEAL_WARNING})
+        out.append(
+            f"- CPU time stolen by the hypervisor (other virtual machines) during the kept "
+            f"measurements: at most {share:.0%} ({row_id}, {NAMES[framework]}); "
+            + (f"above {STEAL_WARNING:.0%}, so distorted: {', '.join(distorted)}." if distorted
+               else f"none above {STEAL_WARNING:.0%}.")
+        )
+    if args.rounds > 1:
+        out.append(f"- Each row measured in {args.rounds} rounds (frameworks back to back in each); "
+                   "each framework's best is kept.")
     for row in rows:
         for framework, result in results.get(row.id, {}).items():
             if "note" in result:

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _flops import count_flops, matmul_peak  # noqa: E402
-from _measure import environment_warnings, machine_lines  # noqa: E402
+from _measure import cpu_times, environment_warnings, machine_lines, steal_share  # noqa: E402
 from _report import COLUMNS, format_report  # noqa: E402
 
 FRAMEWORKS = ("strided", "torch", "keras")
@@ -71,6 +71,9 @@ def parse_args(argv=None):
     parser.add_argument("--linearity-images", type=int,
                         help="N for the linearity (N vs 2N) and epochs rows (default 10000)")
     parser.add_argument("--repeats", type=int, help="repeats of short measurements (best is kept)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every row this many times, frameworks back to back each time, "
+                             "and keep each framework's best (for machines with noisy neighbours)")
     parser.add_argument("--markdown-out", type=Path, help="also write the Markdown report here")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -147,14 +150,19 @@ def measure(rows, args, log=print):
     results = {}
     for row in rows:
         results[row.id] = {}
-        for framework in row.frameworks:
-            if framework not in frameworks:
-                continue
-            start = time.perf_counter()
-            result = run_in_subprocess(task_for(row, framework, args))
-            results[row.id][framework] = result
-            shown = result.get("error") or f"{result['seconds']:.4g} s"
-            log(f"  {row.id:18s} {framework:8s} {shown}  ({time.perf_counter() - start:.1f} s wall)")
+        for _ in range(args.rounds):
+            for framework in row.frameworks:
+                if framework not in frameworks:
+                    continue
+                start, before = time.perf_counter(), cpu_times()
+                result = run_in_subprocess(task_for(row, framework, args))
+                result["steal"] = steal_share(before, cpu_times())
+                kept = results[row.id].get(framework)
+                if kept is None or "error" in kept or result.get("seconds", float("inf")) < kept["seconds"]:
+                    results[row.id][framework] = result
+                shown = result.get("error") or f"{result['seconds']:.4g} s"
+                stolen = "" if result["steal"] is None else f", {result['steal']:.0%} of CPU time stolen"
+                log(f"  {row.id:18s} {framework:8s} {shown}  ({time.perf_counter() - start:.1f} s wall{stolen})")
     return results, frameworks
 
 

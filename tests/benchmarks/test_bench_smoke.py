@@ -12,6 +12,7 @@ import pytest
 BENCHMARKS = pathlib.Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import _measure  # noqa: E402
 import bench_training  # noqa: E402
 from _flops import count_flops  # noqa: E402
 
@@ -51,3 +52,19 @@ def test_quick_run_prints_the_table(tmp_path, capsys):
     float(strided), float(torch)  # both frameworks produced a time, not an error
     assert keras == "-"
     assert any("peak RSS while training" in line for line in lines)
+
+
+def test_stolen_cpu_time_is_read_and_reported(tmp_path):
+    """On a shared virtual machine, a measurement during a burst of stolen CPU time is noted."""
+    assert _measure.steal_share((10, 1000), (40, 1100)) == pytest.approx(0.3)
+    assert _measure.steal_share((10, 1000), (10, 1000)) is None  # no time passed
+    assert _measure.steal_share(None, (10, 1000)) is None  # not Linux
+    if sys.platform.startswith("linux"):
+        steal, total = _measure.cpu_times()
+        assert 0 <= steal <= total
+    report = bench_training.main([
+        "--quick", "--only", "predict-fashion", "--no-keras", "--threads", "1", "--rounds", "2",
+        "--markdown-out", str(tmp_path / "report.md"),
+    ])
+    assert "CPU time stolen by the hypervisor" in report
+    assert "measured in 2 rounds" in report
