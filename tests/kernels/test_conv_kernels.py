@@ -64,12 +64,13 @@ def test_input_gradient_by_correlation_equals_the_per_offset_one(kernel_size, pa
 
 
 def test_which_convolutions_get_their_input_gradient_by_correlation():
-    same = ((1, 1), (1, 1))
-    assert correlation_applies((3, 3, 32, 8), (1, 1), (1, 1), same)
-    assert not correlation_applies((3, 3, 16, 8), (1, 1), (1, 1), same)  # few channels: offsets
-    assert not correlation_applies((3, 3, 32, 8), (2, 2), (1, 1), same)  # strided
-    assert not correlation_applies((3, 3, 32, 8), (1, 1), (2, 2), same)  # dilated
-    assert not correlation_applies((3, 3, 32, 8), (1, 1), (1, 1), ((3, 0), (1, 1)))  # pad > k - 1
+    same, big = ((1, 1), (1, 1)), (32, 32)
+    assert correlation_applies((3, 3, 32, 8), big, (1, 1), (1, 1), same)
+    assert not correlation_applies((3, 3, 16, 8), big, (1, 1), (1, 1), same)  # few channels: offsets
+    assert not correlation_applies((3, 3, 32, 8), (16, 16), (1, 1), (1, 1), same)  # small maps: offsets
+    assert not correlation_applies((3, 3, 32, 8), big, (2, 2), (1, 1), same)  # strided
+    assert not correlation_applies((3, 3, 32, 8), big, (1, 1), (2, 2), same)  # dilated
+    assert not correlation_applies((3, 3, 32, 8), big, (1, 1), (1, 1), ((3, 0), (1, 1)))  # pad > k - 1
 
 
 @pytest.mark.parametrize("channels", [1, 3, 16])

@@ -61,24 +61,6 @@ def test_matches_torch(n, h, w, c, f, k, stride, dilation, padding, pool, chunk,
         parallel.CHUNK_FLOATS = original
 
 
-@settings(max_examples=12, deadline=None)
-@given(
-    h=st.integers(5, 9), w=st.integers(5, 9), c=st.sampled_from([32, 40]), k=st.sampled_from([1, 2, 3]),
-    padding=st.sampled_from(["valid", "same", 1]), pool=st.sampled_from([2, 3, (2, 3)]),
-    seed=st.integers(0, 2**16),
-)
-def test_wide_inputs_input_gradient_by_correlation_matches_torch(h, w, c, k, padding, pool, seed):
-    """From 32 input channels (stride 1), dX of the covered conv outputs comes by correlation."""
-    pads = resolve_padding(padding, (h, w), (k, k), (1, 1), (1, 1))
-    pool2 = pool if isinstance(pool, tuple) else (pool, pool)
-    rng = np.random.default_rng(seed)
-    compare_with_torch(
-        lambda x, kern, b: ops.conv_relu_max_pool(x, kern, b, padding=padding, pool_size=pool),
-        lambda x, kern, b: torch_block(x, kern, b, 1, pads, 1, pool2),
-        [rng.standard_normal((2, h, w, c)), rng.standard_normal((k, k, c, 3)), rng.standard_normal(3)],
-    )
-
-
 def test_ties_go_to_the_first_maximum_as_in_torch(chunk_floats):
     # Flat image regions give equal conv outputs (the bias) in a whole window: torch routes the
     # gradient to the window's first element only, and so must the fused kernel.

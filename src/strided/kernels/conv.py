@@ -9,8 +9,8 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
 
-(for speed, dcols is made and added back one kernel offset at a time, or, for stride 1 and
-32 or more input channels, dX is computed as a correlation of dY: `kernels.input_gradient`).
+(for speed, dcols is made and added back one kernel offset at a time, or, for large maps with
+many channels, dX is computed as a correlation of dY: `kernels.input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -172,7 +172,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
     separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
     patches = im2col(padded, (kh, kw), strides, dilation) if need_dkernel and kept is None else None
-    by_correlation = need_dx and correlation_applies(kernel.shape, strides, dilation, pads)
+    by_correlation = need_dx and correlation_applies(kernel.shape, (out_h, out_w), strides, dilation, pads)
     if by_correlation:  # dX written chunk by chunk, unpadded
         dx, flipped = np.empty(x_shape, gy.dtype), flipped_kernel(kernel)
     elif need_dx:  # dX added into, offset by offset, then cropped

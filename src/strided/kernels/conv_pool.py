@@ -18,9 +18,9 @@ are never computed: they would get no gradient either.
 Backward, per chunk: the pooled gradient is masked by the ReLU (P > 0) and routed to each
 window's winner (dY, in cache), then
 
-    dK (and db) = [cols 1]^T @ dY          dX: by kernel offsets, or a correlation of dY
+    dK (and db) = [cols 1]^T @ dY          dX += dY @ K[a, b]^T  per kernel offset (a, b)
 
-as in `kernels.conv` (`kernels.input_gradient`).
+as in `kernels.conv`.
 
 Shapes: x (N, H, W, C), kernel (kh, kw, C, F), bias (F,), P (N, PH, PW, F) with
 PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == pool_size.
@@ -30,12 +30,7 @@ import numpy as np
 
 from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
 from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_spatial, padded_shape
-from strided.kernels.input_gradient import (
-    add_input_gradient,
-    correlation_applies,
-    flipped_kernel,
-    input_gradient_by_correlation,
-)
+from strided.kernels.input_gradient import add_input_gradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.kernels.pool import window_max
 
@@ -93,11 +88,6 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     step = chunk_size(per_image * filters)
     want_weights = need_dkernel or need_dbias
     dx = np.zeros(padded_shape(x_shape, pads), gp.dtype) if need_dx else None
-    # dX of the covered conv outputs: by correlation (for many channels: kernels.input_gradient)
-    # into the padded input's rows and columns they read, the rest staying zero; else by offsets.
-    by_correlation = need_dx and correlation_applies(kernel.shape, strides, dilation, ((0, 0), (0, 0)))
-    if by_correlation:
-        flipped, read_h, read_w = flipped_kernel(kernel), covered_h + kh - 1, covered_w + kw - 1
 
     def chunk(start, stop, scratch):
         count = stop - start
@@ -111,10 +101,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
         if want_weights:
             cols = chunk_cols(patches, kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
-        if by_correlation:
-            input_gradient_by_correlation(dx[start:stop, :read_h, :read_w], chunk_gy, flipped, (kh, kw),
-                                          ((0, 0), (0, 0)), scratch)
-        elif need_dx:
+        if need_dx:
             slab = scratch.buffer("slab", (count * per_image, channels), gp.dtype)
             add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation, slab)
 

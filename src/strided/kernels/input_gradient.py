@@ -12,25 +12,30 @@ With y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * K[a, b, c
   swapped, so the same im2col + one GEMM as the forward pass, with kh*kw*O-long rows. It writes
   dX directly (no zeroed padded buffer, no adds, no crop).
 
-Which is faster depends on the channels (measured, per chunk, one thread): with C >= 32
-input channels the correlation (CIFAR's 32x32x32 -> 32 layer: 0.50 ms instead of 0.71;
-16x16x64 -> 64: 0.84 instead of 1.00; 8x8x128 -> 128: 1.58 instead of 1.74); with fewer,
-the offsets (its GEMMs' width C is then small, but so are its adds; 32x32x8 -> 32: 0.33 ms
-instead of 0.35, 16x16x16 -> 64: 0.31 instead of 0.34).
+Which is faster was measured on two threads, whole backward passes at batch 64: the
+correlation only for large maps with many channels (CIFAR's 32x32x32 -> 32 layer: 10.3 ms
+instead of 11.3); for 16x16 maps the two are even; for 8x8 maps and smaller, and below 32
+input channels, the offsets win (the lessons' MNIST network trained 10% slower with its
+5x5x64 -> 3x3x128 layer done by correlation, Fashion-MNIST's fused 13x13x64 block 10% slower).
 """
 
 import numpy as np
 
 from strided.kernels.im2col import fill_im2col, im2col
 
-CORRELATION_CHANNELS = 32  # from this many input channels on, dX by correlation (measured)
+CORRELATION_CHANNELS = 32  # dX by correlation from this many input channels on...
+CORRELATION_PIXELS = 1024  # ... and output maps of this many pixels (32x32) (measured)
 
 
-def correlation_applies(kernel_shape, strides, dilation, pads):
-    """Whether `input_gradient_by_correlation` may and should compute this convolution's dX."""
+def correlation_applies(kernel_shape, output_size, strides, dilation, pads):
+    """Whether `input_gradient_by_correlation` may and should compute this convolution's dX.
+
+    `output_size` is (H', W'), the convolution's output map.
+    """
     kh, kw, channels, _ = kernel_shape
     return (
-        channels >= CORRELATION_CHANNELS and tuple(strides) == (1, 1) and tuple(dilation) == (1, 1)
+        channels >= CORRELATION_CHANNELS and output_size[0] * output_size[1] >= CORRELATION_PIXELS
+        and tuple(strides) == (1, 1) and tuple(dilation) == (1, 1)
         and all(0 <= p <= kh - 1 for p in pads[0]) and all(0 <= p <= kw - 1 for p in pads[1])
     )
 
@@ -45,9 +50,9 @@ def flipped_kernel(kernel):
 def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     """dx[...] = dX for dY `gy` (n, H', W', O) of a stride-1 convolution with padding `pads`.
 
-    `dx` is (n, H, W, C): the input's gradient, or a region of it (then not contiguous);
-    `flipped` is `flipped_kernel(K)`; `scratch` a `kernels.parallel.Scratch` for the padded
-    dY and its im2col matrix.
+    `dx` is (n, H, W, C), C-contiguous (the unpadded input's gradient); `flipped` is
+    `flipped_kernel(K)`; `scratch` a `kernels.parallel.Scratch` for the padded dY and its
+    im2col matrix.
     """
     kh, kw = kernel_size
     n, out_h, out_w, out_channels = gy.shape
@@ -60,11 +65,7 @@ def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     patches = im2col(padded, (kh, kw))
     cols = scratch.buffer("gy_cols", (*patches.shape[:3], kh * kw * out_channels), gy.dtype)
     fill_im2col(cols, patches)
-    rows = cols.reshape(-1, cols.shape[-1])
-    if dx.flags.c_contiguous:
-        np.matmul(rows, flipped, out=dx.reshape(-1, dx.shape[-1]))
-    else:
-        dx[...] = (rows @ flipped).reshape(dx.shape)
+    np.matmul(cols.reshape(-1, cols.shape[-1]), flipped, out=dx.reshape(-1, dx.shape[-1]))
 
 
 def _zero_border(padded, above, below, before, after):
