@@ -8,13 +8,13 @@ it as one op: `strided.models.fusion`). Inputs may be any symbolic tensors, so a
 out of another one: `Model(model.inputs, [layer.output for layer in model.layers])`.
 """
 
-import numpy as np
 
 from strided import _config
 from strided.autograd import Tensor
 from strided.layers.input_layer import InputLayer
 from strided.layers.keras_tensor import KerasTensor, flatten, map_structure, pack_like
 from strided.models import fusion
+from strided.models.input_shapes import adjust_input
 from strided.models.traced_inference import TracedInference
 
 
@@ -194,47 +194,6 @@ class Graph:
         return [adjust_input(value, t, i, self.model_name) for i, (value, t) in enumerate(zip(flat, self.input_tensors))]
 
 
-def adjust_input(value, expected, index, model_name):
-    """Check one input's shape against its Input, fixing a missing/extra last axis of size 1.
-
-    As Keras, an array of rank one less than expected gets the size-1 channel axis added
-    ((N, 28, 28) -> (N, 28, 28, 1)), and one of rank one more with a last axis of 1 loses it.
-    Anything else that does not fit raises ValueError with the expected and received shape.
-    """
-    from strided import ops
-
-    shape = tuple(value.shape)
-    want = expected.shape
-    if len(shape) == len(want) - 1 and want and want[-1] == 1:
-        value = ops.expand_dims(value, -1) if isinstance(value, Tensor) else np.expand_dims(value, -1)
-        shape = tuple(value.shape)
-    elif len(shape) == len(want) + 1 and shape and shape[-1] == 1:
-        value = ops.squeeze(value, -1) if isinstance(value, Tensor) else np.squeeze(value, -1)
-        shape = tuple(value.shape)
-    if len(shape) == len(want) and all(w is None or w == s for w, s in zip(want, shape)):
-        return value
-    raise ValueError(describe_shape_mismatch(shape, want, index, model_name))
-
-
-def describe_shape_mismatch(shape, want, index, model_name):
-    """'Input 0 of model ... expects (None, 28, 28, 1) ... received (32, 784)' plus a likely fix."""
-    message = (
-        f"Input {index} of model '{model_name}' is incompatible: expected shape {want} "
-        f"(None = any size), but received an array of shape {shape}."
-    )
-    sample = want[1:]
-    if tuple(shape) == tuple(sample):
-        message += " It looks like a single sample: add the batch axis with x[None] (or np.expand_dims(x, 0))."
-    elif len(shape) == len(want) and shape[-1] != want[-1] and want[-1] is not None:
-        message += (
-            f" The last axis holds {shape[-1]} channel(s) but the model expects {want[-1]}; "
-            "check the image format (grayscale vs RGB, channels_last vs channels_first)."
-        )
-    elif None not in sample and shape and np.prod(shape[1:], dtype=np.int64) == np.prod(sample, dtype=np.int64):
-        message += f" Reshape it with x.reshape(-1, {', '.join(str(d) for d in sample)})."
-    return message
-
-
 def _node_of(tensor):
     layer, node_index, _ = tensor._keras_history
     return layer._inbound_nodes[node_index]
@@ -258,4 +217,4 @@ def _check_keras_tensors(structure, argument, model_name):
     return structure
 
 
-__all__ = ["Graph", "adjust_input", "describe_shape_mismatch"]
+__all__ = ["Graph"]

@@ -18,7 +18,7 @@ from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.models import data_adapter
 from strided.models.compile_utils import CompileState
-from strided.models.graph import describe_shape_mismatch
+from strided.models.input_shapes import describe_shape_mismatch
 
 
 class Trainer:
