@@ -16,6 +16,11 @@ used only when nothing could tell the difference:
   built-in activation;
 - every layer is called with its inputs alone (and `training=False` at most).
 `strided.set_traced_inference(False)` turns it off.
+
+Like a `tf.function`, a trace does not see Python-side changes made after its first call at a
+shape: replacing a layer's attribute (`layer.activation = ...`) or a weight object (rather
+than its values, which `set_weights`, `load_weights` and the optimizers all change in place).
+After such surgery, build the model again or turn tracing off.
 """
 
 import threading
