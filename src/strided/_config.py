@@ -9,6 +9,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _FUSION = True
 _TRACED_INFERENCE = True
+_TRACE_GENERATION = 0
 _NUM_THREADS = None  # None: one per usable core
 
 
@@ -74,9 +75,19 @@ def traced_inference_enabled():
 
 
 def set_traced_inference(enabled):
-    """Turn traced inference on (the default) or off; the numbers are the same either way."""
-    global _TRACED_INFERENCE
+    """Turn traced inference on (the default) or off; the numbers are the same either way.
+
+    Every call also drops the traces models have kept (`set_traced_inference(True)` after
+    changing a layer's attributes makes the next call trace afresh).
+    """
+    global _TRACED_INFERENCE, _TRACE_GENERATION
     _TRACED_INFERENCE = bool(enabled)
+    _TRACE_GENERATION += 1
+
+
+def trace_generation():
+    """How many times `set_traced_inference` was called: traces older than that are dropped."""
+    return _TRACE_GENERATION
 
 
 def num_threads():

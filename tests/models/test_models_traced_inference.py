@@ -7,12 +7,13 @@ layers).
 """
 
 import threading
+from unittest import mock
 
 import numpy as np
 import pytest
 
 import strided
-from strided import Input, Model, Sequential, layers, no_grad
+from strided import Input, Model, Sequential, _config, layers, no_grad
 from strided.applications import cifar_cnn, fashion_cnn, mnist_cnn
 from strided.autograd.trace import Trace
 from strided.utils import set_random_seed
@@ -34,11 +35,10 @@ def replays(monkeypatch):
 
 
 def eager(model, x):
-    strided.set_traced_inference(False)
-    try:
+    """The layer-by-layer prediction (the switch flipped directly: set_traced_inference would
+    also drop the traces kept)."""
+    with mock.patch.object(_config, "_TRACED_INFERENCE", False):
         return model.predict(x, verbose=0)
-    finally:
-        strided.set_traced_inference(True)
 
 
 def check_replay_matches(model, shape, replays, calls=3):
@@ -217,3 +217,17 @@ def test_turning_it_off(replays):
     for _ in range(3):
         model.predict(x, verbose=0)
     assert replays == [] and not model._graph._traced.traces
+
+
+def test_set_traced_inference_drops_the_traces_kept(replays):
+    """A trace does not see a layer's attributes changed after it; setting the switch again
+    makes the next call trace afresh."""
+    model = Sequential([Input(shape=(4,)), layers.Dense(3, activation="relu")])
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    model.predict(x, verbose=0)
+    model.layers[0].activation = strided.activations.linear
+    strided.set_traced_inference(True)
+    got = model.predict(x, verbose=0)
+    assert (got < 0).any() and replays == []  # traced again, with the new activation
+    np.testing.assert_array_equal(model.predict(x, verbose=0), got)
+    assert len(replays) == 1

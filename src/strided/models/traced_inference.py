@@ -20,7 +20,7 @@ used only when nothing could tell the difference:
 Like a `tf.function`, a trace does not see Python-side changes made after its first call at a
 shape: replacing a layer's attribute (`layer.activation = ...`) or a weight object (rather
 than its values, which `set_weights`, `load_weights` and the optimizers all change in place).
-After such surgery, build the model again or turn tracing off.
+After such surgery, call `strided.set_traced_inference(True)`: it drops every trace kept.
 """
 
 import threading
@@ -42,6 +42,7 @@ class TracedInference:
         self.layers = [node.layer for node in graph.nodes]
         self.traceable = all(_traceable_node(node) for node in graph.nodes)
         self.traces = {}  # signature -> Trace, or None when the run could not be traced
+        self.generation = _config.trace_generation()
         self._lock = threading.Lock()
 
     def applies(self):
@@ -58,6 +59,8 @@ class TracedInference:
         `run_layers()` is the graph's own layer-by-layer run; it runs (recorded) the first
         time a signature is seen, and whenever that signature could not be traced.
         """
+        if self.generation != _config.trace_generation():  # set_traced_inference was called
+            self.traces, self.generation = {}, _config.trace_generation()
         signature = (_config.fusion_enabled(),) + tuple((t.shape, t.dtype) for t in tensors)
         trace = self.traces.get(signature, False)
         if trace is False:
