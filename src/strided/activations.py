@@ -10,7 +10,6 @@ engine in `strided.ops`:
 `serialize(fn)` gives back its name for a layer's JSON config.
 """
 
-import numpy as np
 
 from strided import ops
 from strided.ops._base import as_tensor
@@ -33,17 +32,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
         return ops.relu(x) if negative_slope == 0 else ops.leaky_relu(x, negative_slope=negative_slope)
     if negative_slope == 0 and threshold == 0 and max_value == 6:
         return ops.relu6(x)
-    # The regions are decided by the input's values: constant masks, differentiable in x.
-    data, dtype = x.data, x.dtype
-    upper = np.inf if max_value is None else max_value
-    linear_part = (data > threshold) & (data < upper)
-    out = ops.multiply(x, linear_part.astype(dtype))
-    if max_value is not None:
-        out = ops.add(out, (max_value * ((data >= upper) & (data > threshold))).astype(dtype))
-    if negative_slope != 0:
-        below = (data <= threshold).astype(dtype)
-        out = ops.add(out, ops.multiply(ops.subtract(x, threshold), (negative_slope * below).astype(dtype)))
-    return out
+    return ops.general_relu(x, negative_slope, max_value, threshold)
 
 
 def leaky_relu(x, negative_slope=0.2):

@@ -64,7 +64,8 @@ TRACEABLE = {
     "average + max pool": lambda: image_model(layers.AveragePooling2D(), layers.MaxPooling2D(padding="same")),
     "global max pool": lambda: Sequential([Input(shape=(6, 6, 2)), layers.GlobalMaxPooling2D(), layers.Dense(2)]),
     "batch norm, dropout, activations": lambda: image_model(
-        layers.BatchNormalization(), layers.ReLU(max_value=6.0), layers.LeakyReLU(), layers.Dropout(0.5),
+        layers.BatchNormalization(), layers.ReLU(max_value=1.0, negative_slope=0.1, threshold=-0.5),
+        layers.ReLU(max_value=6.0), layers.LeakyReLU(), layers.Dropout(0.5),
         layers.SpatialDropout2D(0.3), layers.Activation("elu"), layers.Softmax(),
     ),
     "zero padding, reshape": lambda: image_model(layers.ZeroPadding2D(1), layers.Reshape((10, 30))),
@@ -155,7 +156,6 @@ UNTRACEABLE = {
     "Lambda": lambda: Sequential([Input(shape=(4,)), layers.Lambda(lambda t: t * 2.0)]),
     "custom activation": lambda: Sequential([Input(shape=(4,)), layers.Dense(3, activation=lambda t: t * 2.0)]),
     "activity regularizer": lambda: Sequential([Input(shape=(4,)), layers.Dense(3, activity_regularizer="l2")]),
-    "ReLU with a cap other than 6": lambda: Sequential([Input(shape=(4,)), layers.ReLU(max_value=1.0)]),
     "BatchNormalization over two axes": lambda: Sequential([Input(shape=(3, 4)), layers.BatchNormalization(axis=[1, 2])]),
     "Dropout called with training=True": lambda: Model(
         (inputs := Input(shape=(4,))), layers.Dropout(0.5)(inputs, training=True)

@@ -111,3 +111,17 @@ def test_softmax_bad_axis():
         ops.softmax(np.zeros((2, 3)), axis=2)
     with pytest.raises(ValueError, match="log_softmax: expected an input with at least 1"):
         ops.log_softmax(np.float32(1.0))
+
+
+@pytest.mark.parametrize("slope, max_value, threshold", [(0.0, 6.0, 0.0), (0.1, 2.0, -0.5), (0.3, None, 1.0)])
+def test_general_relu_matches_torch_pieces(slope, max_value, threshold):
+    """One op for Keras' relu options: x between the threshold and the cap, the cap above,
+    slope * (x - threshold) at or below the threshold (its masks found inside the op)."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 5)) * 3
+
+    def reference(t):
+        cap = float("inf") if max_value is None else max_value
+        return torch.where(t > threshold, torch.clamp(t, max=cap), slope * (t - threshold))
+
+    compare_with_torch(lambda t: ops.general_relu(t, slope, max_value, threshold), reference, [x])

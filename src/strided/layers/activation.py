@@ -41,12 +41,7 @@ class ReLU(_ElementwiseLayer):
         array([0., 3., 6.], dtype=float32)
     """
 
-    @property
-    def _traceable_inference(self):
-        # A cap or threshold other than ReLU6's makes `activations.relu` pick its regions
-        # with masks computed outside ops, which a trace would keep from the first input.
-        plain = self.threshold == 0 and self.negative_slope == 0
-        return plain and self.max_value in (None, 6)
+    _traceable_inference = True
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)

@@ -65,6 +65,20 @@ class Relu6(Pointwise):
     derivative = staticmethod(lambda x, y: (x > 0) & (x < 6))
 
 
+class GeneralRelu(Pointwise):
+    """Keras' relu(x, negative_slope, max_value, threshold): x between threshold and max_value,
+    max_value above it, negative_slope * (x - threshold) at or below the threshold."""
+
+    value = staticmethod(
+        lambda x, slope, upper, threshold: np.where(
+            x > threshold, np.minimum(x, upper), slope * (x - threshold)
+        ).astype(x.dtype, copy=False)
+    )
+    derivative = staticmethod(
+        lambda x, y, slope, upper, threshold: np.where(x > threshold, x < upper, slope).astype(x.dtype)
+    )
+
+
 class LeakyRelu(Pointwise):
     value = staticmethod(lambda x, slope: np.where(x > 0, x, x * slope))
     derivative = staticmethod(lambda x, y, slope: np.where(x > 0, 1, slope).astype(x.dtype))
@@ -208,6 +222,17 @@ def relu6(x):
     return Relu6.apply(_float_input(x))
 
 
+def general_relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras' full relu: capped at `max_value`, `negative_slope` * (x - threshold) at or below
+    `threshold`, x in between (`activations.relu` and the ReLU layer with their options).
+
+    >>> general_relu([-1.0, 3.0, 9.0], negative_slope=0.5, max_value=6.0)   # Tensor([-0.5, 3., 6.])
+    """
+    upper = np.inf if max_value is None else float(max_value)
+    return GeneralRelu.apply(_float_input(x), slope=float(negative_slope), upper=upper,
+                             threshold=float(threshold))
+
+
 def leaky_relu(x, negative_slope=0.2, *, alpha=None):
     """x if x > 0 else negative_slope * x; lets a little gradient through negative inputs.
 
@@ -325,6 +350,7 @@ __all__ = [
     "hard_silu",
     "hard_swish",
     "leaky_relu",
+    "general_relu",
     "log_sigmoid",
     "log_softmax",
     "relu",
