@@ -1,5 +1,7 @@
 """conv_relu_max_pool (the fused Conv2D(relu) + MaxPooling2D block) against PyTorch and the plain ops."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -47,9 +49,7 @@ def test_matches_torch(n, h, w, c, f, k, stride, dilation, padding, pool, chunk,
     if min(conv_hw) < 1 or any(p > s for p, s in zip(pool2, conv_hw)):
         return  # an error case, tested below
     rng = np.random.default_rng(seed)
-    original = parallel.CHUNK_FLOATS
-    parallel.CHUNK_FLOATS = chunk
-    try:
+    with mock.patch.object(parallel, "CHUNK_FLOATS", chunk):  # not the fixture: hypothesis reuses it
         compare_with_torch(
             lambda x, kern, b: ops.conv_relu_max_pool(
                 x, kern, b, strides=stride, padding=padding, dilation_rate=dilation, pool_size=pool
@@ -57,8 +57,6 @@ def test_matches_torch(n, h, w, c, f, k, stride, dilation, padding, pool, chunk,
             lambda x, kern, b: torch_block(x, kern, b, stride, pads, dilation, pool2),
             [rng.standard_normal((n, h, w, c)), rng.standard_normal((k, k, c, f)), rng.standard_normal(f)],
         )
-    finally:
-        parallel.CHUNK_FLOATS = original
 
 
 def test_ties_go_to_the_first_maximum_as_in_torch(chunk_floats):

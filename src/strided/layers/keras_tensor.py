@@ -148,6 +148,12 @@ class Node:
     def is_input(self):
         return not self.input_tensors
 
+    @property
+    def is_plain_call(self):
+        """Whether the layer was called on its inputs alone (`training=` at most): nothing
+        else decides what it computes (model fusion and traced inference rely on this)."""
+        return not self.extra_args and set(self.call_kwargs) <= {"training"}
+
     def __repr__(self):
         return f"<Node {self.layer.name}: {len(self.input_tensors)} in, {len(self.output_tensors)} out>"
 

@@ -58,7 +58,7 @@ def fused_pairs(nodes, output_tensors):
         if id(tensor) in outputs or len(users) != 1:
             continue
         second = users[0]
-        if second.arguments is tensor and _plain_call(second) and second_fits(second.layer, node.layer):
+        if second.arguments is tensor and second.is_plain_call and second_fits(second.layer, node.layer):
             pairs[id(second)] = (node, second)
     return pairs
 
@@ -92,14 +92,10 @@ def run_pair(first, second, inputs, training=None):
         raise _call_context.with_layer_context(error, first, x) from None
 
 
-def _plain_call(node):
-    return not node.extra_args and set(node.call_kwargs) <= {"training"}
-
-
 def _kind(node):
     """"conv" or "batch_norm" when the node's layer may start a fused pair, else None."""
     layer = node.layer
-    if not layer.built or not _plain_call(node) or getattr(layer, "activity_regularizer", None) is not None:
+    if not layer.built or not node.is_plain_call or getattr(layer, "activity_regularizer", None) is not None:
         return None
     if type(layer).call is Conv2D.call and isinstance(layer, Conv2D):
         if layer.activation is activations.relu and layer.groups == 1:

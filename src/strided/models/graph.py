@@ -8,7 +8,6 @@ it as one op: `strided.models.fusion`). Inputs may be any symbolic tensors, so a
 out of another one: `Model(model.inputs, [layer.output for layer in model.layers])`.
 """
 
-
 from strided import _config
 from strided.autograd import Tensor
 from strided.layers.input_layer import InputLayer
@@ -33,7 +32,7 @@ class Graph:
         self.depths = self._node_depths()
         self.layers = self._ordered_layers()
         self._pairs = {}  # fusion on/off -> fused layer pairs (see `_fused_pairs`)
-        self._traced = TracedInference(self)
+        self._traced = TracedInference(self.nodes)
 
     # ------------------------------------------------------------------- discovery
     def _nodes_in_order(self):

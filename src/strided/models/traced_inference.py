@@ -35,12 +35,11 @@ _STOCK_ACTIVATIONS = {id(f) for f in vars(activations).values() if callable(f)}
 
 
 class TracedInference:
-    """The traces of one model graph, by input shapes and dtypes."""
+    """The traces of one model graph (its `nodes`, in run order), by input shapes and dtypes."""
 
-    def __init__(self, graph):
-        self.graph = graph
-        self.layers = [node.layer for node in graph.nodes]
-        self.traceable = all(_traceable_node(node) for node in graph.nodes)
+    def __init__(self, nodes):
+        self.layers = [node.layer for node in nodes]
+        self.traceable = all(_traceable_node(node) for node in nodes)
         self.traces = {}  # signature -> Trace, or None when the run could not be traced
         self.generation = _config.trace_generation()
         self._lock = threading.Lock()
@@ -87,8 +86,7 @@ def _traceable_node(node):
     owner = next(c for c in type(layer).__mro__ if "call" in c.__dict__)
     return (
         "_traceable_inference" in owner.__dict__ and layer._traceable_inference
-        and not node.extra_args and set(node.call_kwargs) <= {"training"}
-        and not node.call_kwargs.get("training")
+        and node.is_plain_call and not node.call_kwargs.get("training")
         and getattr(layer, "activity_regularizer", None) is None
         and id(getattr(layer, "activation", activations.linear)) in _STOCK_ACTIVATIONS
     )
