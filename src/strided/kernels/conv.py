@@ -23,6 +23,7 @@ made again in backward rather than stored.
 
 import numpy as np
 
+from strided.kernels import elementwise
 from strided.kernels.im2col import (
     col2im,
     crop_spatial,
@@ -103,7 +104,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
             out = y[start:stop].reshape(-1, out_channels)
             np.matmul(cols.reshape(-1, width), weights, out=out)
             if relu:
-                np.maximum(out, 0, out=out)
+                elementwise.relu(out, out)
 
         for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels, training))
         return y, (padded, kept)
@@ -120,7 +121,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     if bias is not None:
         y += bias
     if relu:
-        np.maximum(y, 0, out=y)
+        elementwise.relu(y, y)
     return y, cols
 
 

@@ -28,6 +28,7 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 
 import numpy as np
 
+from strided.kernels import elementwise
 from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
 from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_spatial, padded_shape
 from strided.kernels.input_gradient import add_input_gradient
@@ -71,7 +72,7 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
                     argmax[start:stop] if keep else None)
         if not keep:
             best += bias
-        np.maximum(best, 0, out=best)
+        elementwise.relu(best, best)
 
     for_each_chunk(chunk, n, step)
     return pooled, ((patches, kept, argmax, pooled) if keep else None)

@@ -13,6 +13,7 @@ import numpy as np
 
 from strided import _config
 from strided.autograd import Function, Tensor
+from strided.kernels import elementwise
 from strided.kernels.parallel import map_rows
 from strided.ops._base import as_tensor, normalize_axis
 
@@ -53,7 +54,7 @@ class Relu(Function):
 
     def forward(self, x):
         self.x = x
-        return map_rows(lambda out, part: np.maximum(part, 0, out=out), np.empty_like(x), x)
+        return map_rows(lambda out, part: elementwise.relu(part, out), np.empty_like(x), x)
 
     def backward(self, gy):
         return map_rows(lambda out, g, part: np.multiply(g, part > 0, out=out),

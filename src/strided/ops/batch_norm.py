@@ -13,6 +13,8 @@ unbiased one (times M / (M - 1)); Keras updates its moving variance with the bia
 import numpy as np
 
 from strided.autograd import Function
+from strided.kernels import elementwise
+from strided.kernels.elementwise import ChannelVector, column_dots, column_sums, per_channel
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.ops._base import normalize_axis
 from strided.ops.activations import relu as relu_op
@@ -45,14 +47,15 @@ class ChannelsLastBatchNorm(Function):
         self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
         xhat = self.centered  # (M, C), ours to overwrite
         y = np.empty_like(xhat)
-        scale = self.inv_std * gamma
+        scale, shift = ChannelVector(self.inv_std * gamma), ChannelVector(beta)
+        inv_std = ChannelVector(self.inv_std)
 
         def normalize(start, stop, scratch):
-            out = np.multiply(xhat[start:stop], scale, out=y[start:stop])
-            out += beta
+            out = per_channel(np.multiply, xhat[start:stop], scale, y[start:stop])
+            per_channel(np.add, out, shift, out)
             if self.relu:
-                np.maximum(out, 0, out=out)
-            xhat[start:stop] *= self.inv_std
+                elementwise.relu(out, out)
+            per_channel(np.multiply, xhat[start:stop], inv_std, xhat[start:stop])
 
         for_each_chunk(normalize, xhat.shape[0], _rows_per_chunk(xhat), _smallest(xhat))
         self.xhat, self.gamma, self.centered = xhat, gamma, None
@@ -70,8 +73,9 @@ class ChannelsLastBatchNorm(Function):
             part = g[start:stop]
             if self.relu:
                 part = np.multiply(part, y[start:stop] > 0, out=masked[start:stop])
-            scratch.add("dbeta", part.sum(axis=0))
-            scratch.add("dgamma", np.einsum("mc,mc->c", part, xhat[start:stop]))
+            scratch.add("dbeta", column_sums(part))
+            product = scratch.buffer("product", part.shape, part.dtype)
+            scratch.add("dgamma", column_dots(part, xhat[start:stop], product))
 
         step = _rows_per_chunk(g)
         totals = for_each_chunk(sums, rows, step, _smallest(g))
@@ -81,14 +85,14 @@ class ChannelsLastBatchNorm(Function):
         dx = None
         if self.needs_input_grad[0]:
             dx = np.empty_like(g)
-            shift, slope, scale = dbeta / rows, -dgamma / rows, self.gamma * self.inv_std
+            shift, slope = ChannelVector(dbeta / rows), ChannelVector(-dgamma / rows)
+            scale = ChannelVector(self.gamma * self.inv_std)
 
             def input_gradient(start, stop, scratch):
-                part = dx[start:stop]
-                np.multiply(xhat[start:stop], slope, out=part)
+                part = per_channel(np.multiply, xhat[start:stop], slope, dx[start:stop])
                 part += g[start:stop]
-                part -= shift
-                part *= scale
+                per_channel(np.subtract, part, shift, part)
+                per_channel(np.multiply, part, scale, part)
 
             for_each_chunk(input_gradient, rows, step, _smallest(g))
             dx = dx.reshape(gy.shape)
@@ -100,13 +104,15 @@ def channels_last_statistics(x2):
     rows = x2.shape[0]
     step = _rows_per_chunk(x2)
     smallest = _smallest(x2)
-    mean = for_each_chunk(lambda start, stop, scratch: scratch.add("sum", x2[start:stop].sum(axis=0)),
+    mean = for_each_chunk(lambda start, stop, scratch: scratch.add("sum", column_sums(x2[start:stop])),
                           rows, step, smallest)["sum"] / rows
     centered = np.empty_like(x2)
+    mean_vector = ChannelVector(mean)
 
     def center(start, stop, scratch):
-        part = np.subtract(x2[start:stop], mean, out=centered[start:stop])
-        scratch.add("squares", np.einsum("mc,mc->c", part, part))
+        part = per_channel(np.subtract, x2[start:stop], mean_vector, centered[start:stop])
+        squares = scratch.buffer("squares", part.shape, part.dtype)
+        scratch.add("squares", column_dots(part, part, squares))
 
     var = for_each_chunk(center, rows, step, smallest)["squares"] / rows
     return mean.astype(x2.dtype, copy=False), var.astype(x2.dtype, copy=False), centered

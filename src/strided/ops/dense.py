@@ -10,9 +10,9 @@ the backward pass is the textbook one,
 the one multiplied, as in Keras' Dense.
 """
 
-import numpy as np
 
 from strided.autograd import Function
+from strided.kernels import elementwise
 from strided.ops._base import as_tensor
 
 
@@ -29,7 +29,7 @@ class Dense(Function):
         if bias is not None:
             y += bias
         if self.relu:
-            np.maximum(y, 0, out=y)
+            elementwise.relu(y, y)
             self.y = y
         return y.reshape(*x.shape[:-1], kernel.shape[-1])
 

@@ -1,0 +1,69 @@
+"""ReLU, per-channel arithmetic and column sums, written the way NumPy runs them fastest.
+
+Three NumPy forms are slow on float32 (measured with NumPy 2.4, 128K floats in cache, one core):
+
+* `np.maximum(x, 0)`: a scalar operand misses the SIMD loop: 39 us, against 16 us for
+  `np.maximum` of rows of 1024 floats with a row of zeros;
+* `x * scale` with `scale` of shape (C,) on channels-last (M, C) data: the inner loop is only
+  C long (32 for CIFAR): 25 us, against 16 us on rows of about 1024 floats with `scale`
+  repeated to that length;
+* `x.sum(axis=0)` on (M, C): 53 us, against 5 us for the product `ones @ x` (a BLAS GEMV).
+
+So every function here views its (contiguous) arrays as wide rows: the same arithmetic, the
+same numbers (the column sums add in a different order, as any BLAS does), 1.5-10x faster.
+ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
+"""
+
+import numpy as np
+
+WIDE = 1024  # floats per row when an array is viewed as wide rows
+SMALL = 16 * WIDE  # below this many floats the plain forms are as fast (one image at inference)
+
+_zero_rows = {}
+
+
+def relu(x, out):
+    """out = max(x, 0) (NaN stays NaN, as `np.maximum`); x and out of one shape. Returns out."""
+    zeros = _zero_rows.get(out.dtype)
+    if zeros is None:
+        zeros = _zero_rows[out.dtype] = ChannelVector(np.zeros(1, out.dtype))
+    return per_channel(np.maximum, x, zeros, out)
+
+
+class ChannelVector:
+    """A per-channel vector (C,) for `per_channel`, with its copy repeated to about WIDE floats
+    (made once per op, not once per chunk: the repeat costs 2 microseconds)."""
+
+    def __init__(self, vector):
+        self.vector = vector
+        self.wide = np.tile(vector, max(1, WIDE // vector.shape[-1]))
+
+
+def per_channel(op, x, channels, out):
+    """out = op(x, vector) for a ufunc `op` and a `ChannelVector` broadcast along x's last axis.
+
+    x (..., C) and out are viewed as rows of k*C floats (about WIDE) against the vector
+    repeated k times; the rows left over (fewer than k) use the vector as it is. Small or
+    non-contiguous arrays use the plain broadcast.
+    """
+    vector, wide_vector = channels.vector, channels.wide
+    if x.size < SMALL or not (x.flags.c_contiguous and out.flags.c_contiguous) or x.shape != out.shape:
+        return op(x, vector, out=out)
+    flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+    width = wide_vector.shape[0]
+    wide = flat_x.size // width * width
+    op(flat_x[:wide].reshape(-1, width), wide_vector, out=flat_out[:wide].reshape(-1, width))
+    if wide < flat_x.size:
+        period = vector.shape[0]
+        op(flat_x[wide:].reshape(-1, period), vector, out=flat_out[wide:].reshape(-1, period))
+    return out
+
+
+def column_sums(x2):
+    """Sum over the rows of an (M, C) array: x2.sum(axis=0) as one GEMV (ones @ x2)."""
+    return np.ones(x2.shape[0], x2.dtype) @ x2
+
+
+def column_dots(a2, b2, scratch):
+    """Sum over the rows of a2 * b2, both (M, C): the product goes to `scratch` (a2's shape)."""
+    return column_sums(np.multiply(a2, b2, out=scratch))
