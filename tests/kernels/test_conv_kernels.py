@@ -1,14 +1,18 @@
 """The convolution kernels' speed paths against their plain forms (no Tensors, plain arrays)."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 
 from strided.kernels import conv as K
+from strided.kernels import parallel
 from strided.kernels.im2col import (
     col2im,
     crop_spatial,
     fill_im2col,
     im2col,
+    pad_into,
     pad_spatial,
     padded_shape,
     resolve_padding,
@@ -122,3 +126,31 @@ def test_backward_every_combination_of_gradients(channels, with_bias, need):
     if need[2]:
         np.testing.assert_allclose(dbias, gy.sum(axis=(0, 1, 2)), atol=1e-10)
     assert (dx is None) != need[0] and (dkernel is None) != need[1] and (dbias is None) != need[2]
+
+
+@pytest.mark.parametrize("pads", [((1, 1), (1, 1)), ((0, 2), (3, 0)), ((0, 0), (0, 0))])
+def test_pad_into_a_dirty_buffer_equals_pad_spatial(pads):
+    x = np.random.default_rng(4).standard_normal((2, 5, 4, 3)).astype(np.float32)
+    buffer = np.full(padded_shape(x.shape, pads), np.nan, np.float32)  # a reused scratch array
+    assert pad_into(buffer, x, pads) is buffer
+    np.testing.assert_array_equal(buffer, pad_spatial(x, pads))
+
+
+@pytest.mark.parametrize("channels", [3, 40])
+def test_padding_is_made_per_chunk_and_dx_comes_back_contiguous(channels):
+    """No padded copy of the batch is kept (saved holds the input itself), chunks of several
+    images pad in their own buffers, and dX is a contiguous array, not a cropped view."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((9, 6, 5, channels)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, channels, 4)).astype(np.float32)
+    pads = ((1, 1), (1, 1))
+    with mock.patch.object(parallel, "CHUNK_FLOATS", 6 * 5 * 4 * 2):  # two images per chunk
+        y, saved = K.conv2d_forward(x, kernel, (1, 1), pads)
+        gy = rng.standard_normal(y.shape).astype(np.float32)
+        dx, dkernel, _ = K.conv2d_backward(gy, saved, x.shape, kernel, (1, 1), pads)
+    assert saved[0] is x
+    cols = im2col(pad_spatial(x, pads), (3, 3)).reshape(-1, 9 * channels)
+    np.testing.assert_allclose(y.reshape(-1, 4), cols @ kernel.reshape(-1, 4), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dkernel.reshape(-1, 4), cols.T @ gy.reshape(-1, 4), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(dx, input_gradient(gy, kernel, x.shape, (1, 1), pads), rtol=1e-4, atol=1e-4)
+    assert dx.flags["C_CONTIGUOUS"]

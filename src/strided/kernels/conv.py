@@ -26,9 +26,11 @@ import numpy as np
 from strided.kernels import elementwise
 from strided.kernels.im2col import (
     col2im,
+    conv_output_size,
     crop_spatial,
     fill_im2col,
     im2col,
+    pad_into,
     pad_spatial,
     padded_shape,
 )
@@ -49,16 +51,30 @@ def gemm_weights(kernel, bias=None):
     return weights if bias is None else np.concatenate([weights, bias[None, :]])
 
 
-def chunk_cols(patches, kept, start, stop, width, scratch):
+def chunk_patches(x, start, stop, pads, kernel_size, strides, dilation, scratch):
+    """The im2col view (n, H', W', kh, kw, C) of images start:stop of x.
+
+    Padded in the calling thread's buffer, while the chunk is in cache: no padded copy of the
+    whole batch is made (one pass over memory and one thread less) nor kept for backward.
+    """
+    part = x[start:stop]
+    if any(p for pair in pads for p in pair):
+        part = pad_into(scratch.buffer("padded", padded_shape(part.shape, pads), x.dtype), part, pads)
+    return im2col(part, kernel_size, strides, dilation)
+
+
+def chunk_cols(patches_of, kept, start, stop, width, scratch):
     """Rows of images start:stop of the im2col matrix, as (rows, width).
 
     From `kept` (the whole matrix, already filled) when there is one, else made now in the
-    calling thread's buffer (with the column of ones when width has room for it).
+    calling thread's buffer (with the column of ones when width has room for it) from
+    `patches_of(start, stop, scratch)`, the chunk's patches.
     """
     if kept is not None:
         return kept[start:stop].reshape(-1, width)
-    cols = scratch.buffer("cols", (stop - start, *patches.shape[1:3], width), patches.dtype)
-    fill_im2col(cols, patches[start:stop])
+    patches = patches_of(start, stop, scratch)
+    cols = scratch.buffer("cols", (*patches.shape[:3], width), patches.dtype)
+    fill_im2col(cols, patches)
     return cols.reshape(-1, width)
 
 
@@ -82,14 +98,14 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
     buffer that stays in cache, and made again in the backward pass. Except with few input
     channels (an image's 1 or 3), where the matrix is small and slow to make (measured: the
-    first CIFAR layer's dK took 2.2 ms instead of 0.65). `saved` is (padded input, the whole
+    first CIFAR layer's dK took 2.2 ms instead of 0.65). `saved` is (the input x, the whole
     im2col matrix or None); grouped convolutions save only their matrix.
     """
     kh, kw, cg, out_channels = kernel.shape
     if groups == 1:
-        padded = pad_spatial(x, pads)
-        patches = im2col(padded, (kh, kw), strides, dilation)
-        n, out_h, out_w = patches.shape[:3]
+        n = x.shape[0]
+        out_h, out_w = (conv_output_size(x.shape[1 + i], kernel.shape[i], strides[i], sum(pads[i]),
+                                         dilation[i]) for i in range(2))
         weights = gemm_weights(kernel, bias)
         width = weights.shape[0]
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
@@ -100,14 +116,14 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
                 cols = scratch.buffer("cols", (stop - start, out_h, out_w, width), x.dtype)
             else:
                 cols = kept[start:stop]
-            fill_im2col(cols, patches[start:stop])
+            fill_im2col(cols, chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch))
             out = y[start:stop].reshape(-1, out_channels)
             np.matmul(cols.reshape(-1, width), weights, out=out)
             if relu:
                 elementwise.relu(out, out)
 
         for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels, training))
-        return y, (padded, kept)
+        return y, (x, kept)
     # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
     patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
     n, out_h, out_w = patches.shape[:3]
@@ -165,19 +181,22 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
 
     Per chunk: the ReLU mask; the im2col matrix (kept, or made again with a column of ones
     when db is wanted, so that dK and db come from one GEMM: [cols 1]^T @ dY); dX by kernel
-    offsets.
+    offsets into a zeroed padded chunk in cache, or by correlation. dX comes back contiguous
+    (the next op's passes would otherwise copy a cropped view on one thread).
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
-    padded, kept = saved
+    x, kept = saved
     width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
     separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
-    patches = im2col(padded, (kh, kw), strides, dilation) if need_dkernel and kept is None else None
+
+    def patches_of(start, stop, scratch):
+        return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
     by_correlation = need_dx and correlation_applies(kernel.shape, (out_h, out_w), strides, dilation, pads)
-    if by_correlation:  # dX written chunk by chunk, unpadded
-        dx, flipped = np.empty(x_shape, gy.dtype), flipped_kernel(kernel)
-    elif need_dx:  # dX added into, offset by offset, then cropped
-        dx = np.zeros(padded_shape(x_shape, pads), gy.dtype)
+    dx = np.empty(x_shape, gy.dtype) if need_dx else None  # written chunk by chunk, contiguous
+    has_pads = any(p for pair in pads for p in pair)
+    if by_correlation:
+        flipped = flipped_kernel(kernel)
 
     def chunk(start, stop, scratch):
         chunk_gy = gy[start:stop]
@@ -187,15 +206,21 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             chunk_gy = masked
         gy2 = chunk_gy.reshape(-1, out_channels)
         if need_dkernel:
-            cols = chunk_cols(patches, kept, start, stop, width, scratch)
+            cols = chunk_cols(patches_of, kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dbias and (separate_dbias or not need_dkernel):
-            scratch.add("dbias", gy2.sum(axis=0))
+            scratch.add("dbias", elementwise.column_sums(gy2))
         if by_correlation:
             input_gradient_by_correlation(dx[start:stop], chunk_gy, flipped, (kh, kw), pads, scratch)
-        elif need_dx:
+        elif need_dx:  # added into a zeroed (padded) chunk, offset by offset, then cropped
+            target = dx[start:stop]
+            if has_pads:
+                target = scratch.buffer("dx", padded_shape(target.shape, pads), gy.dtype)
+            target.fill(0)
             slab = scratch.buffer("slab", (gy2.shape[0], cg), gy.dtype)
-            add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation, slab)
+            add_input_gradient(target, chunk_gy, kernel, strides, dilation, slab)
+            if has_pads:
+                dx[start:stop] = crop_spatial(target, pads)
 
     sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
     dkernel = dbias = None
@@ -203,9 +228,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
     if need_dbias:
         dbias = sums["dbias"] if "dbias" in sums else sums["dweights"][-1].copy()
-    if not need_dx or by_correlation:
-        return dx if need_dx else None, dkernel, dbias
-    return crop_spatial(dx, pads), dkernel, dbias
+    return dx, dkernel, dbias
 
 
 def _grouped_kernel(kernel, groups):

@@ -66,7 +66,7 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
 
     def chunk(start, stop, scratch):
         chunk_y = scratch.buffer("y", ((stop - start) * per_image, filters), x.dtype)
-        np.matmul(chunk_cols(patches, kept, start, stop, width, scratch), weights, out=chunk_y)
+        np.matmul(chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch), weights, out=chunk_y)
         best = pooled[start:stop]
         window_max(_window_views(chunk_y, best.shape, pool_size), best,
                     argmax[start:stop] if keep else None)
@@ -100,7 +100,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
             np.multiply(masked, winners == k, out=view)
         gy2 = chunk_gy.reshape(-1, filters)
         if want_weights:
-            cols = chunk_cols(patches, kept, start, stop, width, scratch)
+            cols = chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dx:
             slab = scratch.buffer("slab", (count * per_image, channels), gp.dtype)

@@ -58,6 +58,20 @@ def pad_spatial(x, pads, value=0):
     return np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=value)
 
 
+def pad_into(buffer, x, pads):
+    """buffer[...] = pad_spatial(x, pads) without allocating: x's pixels in the middle of the
+    (N, Hp, Wp, C) `buffer` (a reused scratch array), zeros on the border. Returns buffer."""
+    (top, bottom), (left, right) = pads
+    height, width = x.shape[1:3]
+    buffer[:, :top] = 0
+    buffer[:, top + height:] = 0
+    middle = buffer[:, top:top + height]
+    middle[:, :, :left] = 0
+    middle[:, :, left + width:] = 0
+    middle[:, :, left:left + width] = x
+    return buffer
+
+
 def im2col(x, kernel_size, strides=(1, 1), dilation=(1, 1)):
     """Patches of an already padded (N, H, W, C) image as a read-only view.
 

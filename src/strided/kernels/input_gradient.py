@@ -21,7 +21,7 @@ input channels, the offsets win (the lessons' MNIST network trained 10% slower w
 
 import numpy as np
 
-from strided.kernels.im2col import fill_im2col, im2col
+from strided.kernels.im2col import fill_im2col, im2col, pad_into, padded_shape
 
 CORRELATION_CHANNELS = 32  # dX by correlation from this many input channels on...
 CORRELATION_PIXELS = 1024  # ... and output maps of this many pixels (32x32) (measured)
@@ -58,22 +58,12 @@ def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     n, out_h, out_w, out_channels = gy.shape
     (top, bottom), (left, right) = pads
     above, below, before, after = kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right
-    padded = scratch.buffer("gy_padded", (n, above + out_h + below, before + out_w + after, out_channels),
-                            gy.dtype)
-    _zero_border(padded, above, below, before, after)
-    padded[:, above:above + out_h, before:before + out_w] = gy
+    gy_pads = ((above, below), (before, after))
+    padded = pad_into(scratch.buffer("gy_padded", padded_shape(gy.shape, gy_pads), gy.dtype), gy, gy_pads)
     patches = im2col(padded, (kh, kw))
     cols = scratch.buffer("gy_cols", (*patches.shape[:3], kh * kw * out_channels), gy.dtype)
     fill_im2col(cols, patches)
     np.matmul(cols.reshape(-1, cols.shape[-1]), flipped, out=dx.reshape(-1, dx.shape[-1]))
-
-
-def _zero_border(padded, above, below, before, after):
-    height, width = padded.shape[1:3]
-    padded[:, :above] = 0
-    padded[:, height - below:] = 0
-    padded[:, :, :before] = 0
-    padded[:, :, width - after:] = 0
 
 
 def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
