@@ -1,5 +1,7 @@
 """Batch, layer and group normalization vs PyTorch, finite differences, dtypes, errors."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,7 @@ from torch_oracle import compare_with_torch, to_nchw, to_nhwc
 
 from strided import ops
 from strided.autograd import Tensor, gradcheck
+from strided.kernels import parallel
 
 EPS = 1e-3
 images = st.tuples(
@@ -235,3 +238,30 @@ def test_channels_last_fast_path_equals_the_general_path(rng):
         results.append((out, mean, var, dx, tensors[1].grad, tensors[2].grad))
     for fast, general in zip(*results):
         np.testing.assert_allclose(fast, general, atol=1e-12)
+
+
+@pytest.mark.parametrize("relu", [False, True])
+def test_channels_last_batch_norm_float32_over_many_chunks_with_an_offset(rng, relu):
+    """Statistics combined from 26 chunks (one pass, Chan's formula), y = x * scale + shift and
+    dx = scale * dy + slope * x + offset, in float32 on data far from zero (mean 50, std 0.5):
+    still within float32's reach of torch in float64."""
+    x = (rng.standard_normal((16, 8, 8, 6)) * 0.5 + 50).astype(np.float32)
+    gamma, beta = rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    upstream = rng.standard_normal(x.shape).astype(np.float32)
+    tensors = [Tensor(a, requires_grad=True) for a in (x, gamma, beta)]
+    with mock.patch.object(parallel, "CHUNK_FLOATS", 6 * 40):  # 40 rows of (M, C) per chunk
+        y, mean, var = ops.batch_norm_train(*tensors, epsilon=EPS, relu=relu)
+        y.backward(upstream)
+    reference = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in (x, gamma, beta)]
+    expected = to_nhwc(F.batch_norm(to_nchw(reference[0]), None, None, reference[1], reference[2],
+                                    training=True, eps=EPS))
+    if relu:
+        expected = torch.relu(expected)
+    expected.backward(torch.tensor(upstream, dtype=torch.float64))
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(mean, x64.mean(axis=(0, 1, 2)), rtol=1e-6)
+    np.testing.assert_allclose(var, x64.var(axis=(0, 1, 2)), rtol=1e-4)
+    np.testing.assert_allclose(y.data, expected.detach().numpy(), atol=2e-4)
+    for ours, theirs in zip(tensors, reference):
+        scale = np.abs(theirs.grad.numpy()).max()
+        np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), atol=2e-4 * scale)

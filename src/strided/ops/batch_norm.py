@@ -24,15 +24,19 @@ from strided.ops.normalization import _float_input, _param, _standardize
 class ChannelsLastBatchNorm(Function):
     """Training-mode batch norm over every axis but the last, in as few passes as NumPy allows.
 
-    On x viewed as (M, C), with the batch statistics mean and var (computed by
-    `channels_last_statistics`): xhat = (x - mean) / sqrt(var + eps), y = gamma * xhat + beta;
-    backward:
+    On x viewed as (M, C), with the batch statistics mean and var (`channels_last_statistics`)
+    and inv_std = 1 / sqrt(var + eps): xhat = (x - mean) * inv_std, y = gamma * xhat + beta,
+    computed as PyTorch's CPU kernel does, y = x * scale + shift with scale = gamma * inv_std
+    and shift = beta - mean * scale: one pass that reads x and writes y, no xhat stored.
+    Backward:
 
-        dbeta = sum(dy)   dgamma = sum(dy * xhat)   dx = gamma/sigma * (dy - dbeta/M - xhat * dgamma/M)
+        dbeta = sum(dy)    dgamma = sum(dy * xhat) = inv_std * (sum(dy * x) - mean * dbeta)
+        dx = gamma * inv_std * (dy - dbeta/M - (x - mean) * inv_std * dgamma/M)
 
-    The same numbers as `Standardize` with batch statistics (tested); 4-5 passes over the data
-    each way instead of about ten, each pass split over `kernels.parallel`'s threads by rows
-    (the sums as per-thread partial sums).
+    the last as dx = scale * dy + slope * x + offset with per-channel slope and offset (4 passes
+    in cache per chunk; rounding like the forward's, about eps * |mean| / std). Every pass is split over
+    `kernels.parallel`'s threads by rows (the sums as per-thread partial sums); the same
+    numbers as `Standardize` with batch statistics (tested).
 
     With `relu`, the output is max(y, 0), applied to each chunk while it is in cache, and the
     backward pass starts with the ReLU's mask (dy * (y > 0)) in its first pass: the CIFAR
@@ -40,32 +44,30 @@ class ChannelsLastBatchNorm(Function):
     passes over memory (`strided.models.fusion`).
     """
 
-    def __init__(self, epsilon, centered, var, relu=False):
-        self.epsilon, self.centered, self.var, self.relu = epsilon, centered, var, relu
+    def __init__(self, epsilon, mean, var, relu=False):
+        self.epsilon, self.mean, self.var, self.relu = epsilon, mean, var, relu
 
     def forward(self, x, gamma, beta):
+        self.x2 = x2 = x.reshape(-1, x.shape[-1])
         self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        xhat = self.centered  # (M, C), ours to overwrite
-        y = np.empty_like(xhat)
-        scale, shift = ChannelVector(self.inv_std * gamma), ChannelVector(beta)
-        inv_std = ChannelVector(self.inv_std)
+        scale = self.inv_std * gamma
+        scale_vector, shift_vector = ChannelVector(scale), ChannelVector(beta - self.mean * scale)
+        y = np.empty_like(x2)
 
         def normalize(start, stop, scratch):
-            out = per_channel(np.multiply, xhat[start:stop], scale, y[start:stop])
-            per_channel(np.add, out, shift, out)
+            out = per_channel(np.multiply, x2[start:stop], scale_vector, y[start:stop])
+            per_channel(np.add, out, shift_vector, out)
             if self.relu:
                 elementwise.relu(out, out)
-            per_channel(np.multiply, xhat[start:stop], inv_std, xhat[start:stop])
 
-        for_each_chunk(normalize, xhat.shape[0], _rows_per_chunk(xhat), _smallest(xhat))
-        self.xhat, self.gamma, self.centered = xhat, gamma, None
+        for_each_chunk(normalize, x2.shape[0], _rows_per_chunk(x2), _smallest(x2))
+        self.gamma = gamma
         self.y = y if self.relu else None  # the ReLU's mask, for backward
         return y.reshape(x.shape)
 
     def backward(self, gy):
-        g = gy.reshape(self.xhat.shape)
+        x2, g = self.x2, gy.reshape(self.x2.shape)
         rows = g.shape[0]
-        xhat = self.xhat
         if self.relu:  # g becomes dy * (y > 0), chunk by chunk in the first pass
             masked, y = np.empty_like(g), self.y
 
@@ -75,24 +77,28 @@ class ChannelsLastBatchNorm(Function):
                 part = np.multiply(part, y[start:stop] > 0, out=masked[start:stop])
             scratch.add("dbeta", column_sums(part))
             product = scratch.buffer("product", part.shape, part.dtype)
-            scratch.add("dgamma", column_dots(part, xhat[start:stop], product))
+            scratch.add("dot", column_dots(part, x2[start:stop], product))
 
         step = _rows_per_chunk(g)
         totals = for_each_chunk(sums, rows, step, _smallest(g))
         if self.relu:
             g = masked
-        dbeta, dgamma = totals["dbeta"], totals["dgamma"]
+        dbeta = totals["dbeta"]
+        dgamma = (totals["dot"] - self.mean * dbeta) * self.inv_std  # sum(dy * (x - mean)) * inv_std
         dx = None
         if self.needs_input_grad[0]:
             dx = np.empty_like(g)
-            shift, slope = ChannelVector(dbeta / rows), ChannelVector(-dgamma / rows)
-            scale = ChannelVector(self.gamma * self.inv_std)
+            # dx = scale * dy + slope * x + offset, the formula above with its terms per channel
+            scale = self.gamma * self.inv_std
+            slope = -scale * self.inv_std * dgamma / rows
+            offset = -scale * dbeta / rows - slope * self.mean
+            scale, slope, offset = ChannelVector(scale), ChannelVector(slope), ChannelVector(offset)
 
             def input_gradient(start, stop, scratch):
-                part = per_channel(np.multiply, xhat[start:stop], slope, dx[start:stop])
-                part += g[start:stop]
-                per_channel(np.subtract, part, shift, part)
-                per_channel(np.multiply, part, scale, part)
+                part = per_channel(np.multiply, x2[start:stop], slope, dx[start:stop])
+                per_channel(np.add, part, offset, part)
+                scaled = per_channel(np.multiply, g[start:stop], scale, scratch.buffer("scaled", part.shape, part.dtype))
+                np.add(part, scaled, out=part)
 
             for_each_chunk(input_gradient, rows, step, _smallest(g))
             dx = dx.reshape(gy.shape)
@@ -100,22 +106,27 @@ class ChannelsLastBatchNorm(Function):
 
 
 def channels_last_statistics(x2):
-    """(mean, var, x2 - mean) of an (M, C) array over its rows, in two passes shared by threads."""
+    """(mean, var) of an (M, C) array over its rows, in one pass over memory shared by threads.
+
+    Each chunk's mean and sum of squared deviations are computed while it is in cache, then
+    combined (Chan, Golub and LeVeque): M2 = sum_c M2_c + sum_c m_c * (mean_c - mean)^2. As
+    precise as the two-pass formula (no E[x^2] - E[x]^2 cancellation), with one read of x.
+    """
     rows = x2.shape[0]
-    step = _rows_per_chunk(x2)
-    smallest = _smallest(x2)
-    mean = for_each_chunk(lambda start, stop, scratch: scratch.add("sum", column_sums(x2[start:stop])),
-                          rows, step, smallest)["sum"] / rows
-    centered = np.empty_like(x2)
-    mean_vector = ChannelVector(mean)
+    parts = {}  # chunk start -> (rows, mean, M2): combined in chunk order, so runs repeat exactly
 
-    def center(start, stop, scratch):
-        part = per_channel(np.subtract, x2[start:stop], mean_vector, centered[start:stop])
-        squares = scratch.buffer("squares", part.shape, part.dtype)
-        scratch.add("squares", column_dots(part, part, squares))
+    def chunk(start, stop, scratch):
+        part = x2[start:stop]
+        chunk_mean = column_sums(part) / (stop - start)
+        centered = scratch.buffer("centered", part.shape, part.dtype)
+        per_channel(np.subtract, part, ChannelVector(chunk_mean), centered)
+        parts[start] = (stop - start, chunk_mean, column_dots(centered, centered, centered))
 
-    var = for_each_chunk(center, rows, step, smallest)["squares"] / rows
-    return mean.astype(x2.dtype, copy=False), var.astype(x2.dtype, copy=False), centered
+    for_each_chunk(chunk, rows, _rows_per_chunk(x2), _smallest(x2))
+    counts, means, squares = (np.array(values, np.float64) for values in zip(*(parts[k] for k in sorted(parts))))
+    mean = counts @ means / rows
+    var = (squares.sum(axis=0) + counts @ (means - mean) ** 2) / rows
+    return mean.astype(x2.dtype), var.astype(x2.dtype)
 
 
 def _rows_per_chunk(x2):
@@ -239,9 +250,9 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        mean, var, centered = channels_last_statistics(x.data.reshape(-1, x.shape[-1]))
+        mean, var = channels_last_statistics(x.data.reshape(-1, x.shape[-1]))
         y = ChannelsLastBatchNorm.apply(
-            x, params[0], params[1], epsilon=float(epsilon), centered=centered, var=var, relu=bool(relu)
+            x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu)
         )
         return y, mean, var
     param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))
