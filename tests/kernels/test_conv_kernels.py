@@ -68,10 +68,13 @@ def test_input_gradient_by_correlation_equals_the_per_offset_one(kernel_size, pa
 
 
 def test_which_convolutions_get_their_input_gradient_by_correlation():
-    same, big = ((1, 1), (1, 1)), (32, 32)
+    same, valid, big = ((1, 1), (1, 1)), ((0, 0), (0, 0)), (32, 32)
     assert correlation_applies((3, 3, 32, 8), big, (1, 1), (1, 1), same)
-    assert not correlation_applies((3, 3, 16, 8), big, (1, 1), (1, 1), same)  # few channels: offsets
-    assert not correlation_applies((3, 3, 32, 8), (16, 16), (1, 1), (1, 1), same)  # small maps: offsets
+    assert correlation_applies((3, 3, 8, 8), (16, 16), (1, 1), (1, 1), same)  # 'same', 8+ channels
+    assert correlation_applies((5, 5, 8, 8), (64, 64), (1, 1), (1, 1), ((2, 1), (1, 2)))  # 1.06x the pixels
+    assert not correlation_applies((3, 3, 32, 8), (8, 8), (1, 1), (1, 1), same)  # small maps: offsets
+    assert not correlation_applies((3, 3, 7, 8), big, (1, 1), (1, 1), same)  # few channels: offsets
+    assert not correlation_applies((3, 3, 32, 8), (11, 11), (1, 1), (1, 1), valid)  # 'valid': offsets
     assert not correlation_applies((3, 3, 32, 8), big, (2, 2), (1, 1), same)  # strided
     assert not correlation_applies((3, 3, 32, 8), big, (1, 1), (2, 2), same)  # dilated
     assert not correlation_applies((3, 3, 32, 8), big, (1, 1), (1, 1), ((3, 0), (1, 1)))  # pad > k - 1

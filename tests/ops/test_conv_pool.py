@@ -179,3 +179,16 @@ def test_torch_channels_first():
         F.relu(F.conv2d(torch.tensor(x), torch.tensor(kernel).permute(3, 2, 0, 1), torch.tensor(bias))), 2
     )
     np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("size", [16, 17])  # 16: the windows cover the conv output: dX by correlation
+def test_same_padding_with_eight_channels_matches_torch(size):
+    """'same' padding and 8+ channels: dX as a correlation of dY when the pooling windows cover
+    the whole conv output, by kernel offsets when a row and a column are left out."""
+    rng = np.random.default_rng(size)
+    pads = resolve_padding("same", (size, size), (3, 3), (1, 1), (1, 1))
+    compare_with_torch(
+        lambda x, kern, b: ops.conv_relu_max_pool(x, kern, b, padding="same", pool_size=2),
+        lambda x, kern, b: torch_block(x, kern, b, 1, pads, 1, (2, 2)),
+        [rng.standard_normal((3, size, size, 8)), rng.standard_normal((3, 3, 8, 4)), rng.standard_normal(4)],
+    )

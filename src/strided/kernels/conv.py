@@ -9,8 +9,8 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
 
-(for speed, dcols is made and added back one kernel offset at a time, or, for large maps with
-many channels, dX is computed as a correlation of dY: `kernels.input_gradient`).
+(for speed, dcols is made and added back one kernel offset at a time, or, for 'same' padding,
+dX is computed as a correlation of dY: `kernels.input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -26,7 +26,7 @@ import numpy as np
 from strided.kernels import elementwise
 from strided.kernels.im2col import (
     col2im,
-    conv_output_size,
+    conv_output_hw,
     crop_spatial,
     fill_im2col,
     im2col,
@@ -34,12 +34,7 @@ from strided.kernels.im2col import (
     pad_spatial,
     padded_shape,
 )
-from strided.kernels.input_gradient import (
-    add_input_gradient,
-    correlation_applies,
-    flipped_kernel,
-    input_gradient_by_correlation,
-)
+from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
 FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured)
@@ -104,8 +99,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     kh, kw, cg, out_channels = kernel.shape
     if groups == 1:
         n = x.shape[0]
-        out_h, out_w = (conv_output_size(x.shape[1 + i], kernel.shape[i], strides[i], sum(pads[i]),
-                                         dilation[i]) for i in range(2))
+        out_h, out_w = conv_output_hw(x.shape, kernel.shape, strides, pads, dilation)
         weights = gemm_weights(kernel, bias)
         width = weights.shape[0]
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
@@ -180,9 +174,9 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     """conv2d_backward without groups, a chunk of images at a time on `kernels.parallel`'s threads.
 
     Per chunk: the ReLU mask; the im2col matrix (kept, or made again with a column of ones
-    when db is wanted, so that dK and db come from one GEMM: [cols 1]^T @ dY); dX by kernel
-    offsets into a zeroed padded chunk in cache, or by correlation. dX comes back contiguous
-    (the next op's passes would otherwise copy a cropped view on one thread).
+    when db is wanted, so that dK and db come from one GEMM: [cols 1]^T @ dY); dX by
+    `kernels.input_gradient.InputGradient`, contiguous (the next op's passes would otherwise
+    copy a cropped view on one thread).
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
@@ -192,11 +186,9 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
 
     def patches_of(start, stop, scratch):
         return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
-    by_correlation = need_dx and correlation_applies(kernel.shape, (out_h, out_w), strides, dilation, pads)
+
     dx = np.empty(x_shape, gy.dtype) if need_dx else None  # written chunk by chunk, contiguous
-    has_pads = any(p for pair in pads for p in pair)
-    if by_correlation:
-        flipped = flipped_kernel(kernel)
+    input_gradient = InputGradient(kernel, (out_h, out_w), strides, dilation, pads) if need_dx else None
 
     def chunk(start, stop, scratch):
         chunk_gy = gy[start:stop]
@@ -210,17 +202,8 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dbias and (separate_dbias or not need_dkernel):
             scratch.add("dbias", elementwise.column_sums(gy2))
-        if by_correlation:
-            input_gradient_by_correlation(dx[start:stop], chunk_gy, flipped, (kh, kw), pads, scratch)
-        elif need_dx:  # added into a zeroed (padded) chunk, offset by offset, then cropped
-            target = dx[start:stop]
-            if has_pads:
-                target = scratch.buffer("dx", padded_shape(target.shape, pads), gy.dtype)
-            target.fill(0)
-            slab = scratch.buffer("slab", (gy2.shape[0], cg), gy.dtype)
-            add_input_gradient(target, chunk_gy, kernel, strides, dilation, slab)
-            if has_pads:
-                dx[start:stop] = crop_spatial(target, pads)
+        if need_dx:
+            input_gradient.chunk(dx[start:stop], chunk_gy, scratch)
 
     sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
     dkernel = dbias = None

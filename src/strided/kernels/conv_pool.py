@@ -30,8 +30,8 @@ import numpy as np
 
 from strided.kernels import elementwise
 from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
-from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_spatial, padded_shape
-from strided.kernels.input_gradient import add_input_gradient
+from strided.kernels.im2col import conv_output_hw, fill_im2col, im2col, pad_spatial
+from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.kernels.pool import window_max
 
@@ -88,7 +88,11 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     per_image = covered_h * covered_w
     step = chunk_size(per_image * filters)
     want_weights = need_dkernel or need_dbias
-    dx = np.zeros(padded_shape(x_shape, pads), gp.dtype) if need_dx else None
+    dx = np.empty(x_shape, gp.dtype) if need_dx else None  # written chunk by chunk, contiguous
+    if need_dx:  # the correlation needs dY of the whole conv output: the windows must cover it
+        output_hw = conv_output_hw(x_shape, kernel.shape, strides, pads, dilation)
+        input_gradient = InputGradient(kernel, output_hw, strides, dilation, pads,
+                                       correlation=output_hw == (covered_h, covered_w))
 
     def chunk(start, stop, scratch):
         count = stop - start
@@ -103,13 +107,12 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
             cols = chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dx:
-            slab = scratch.buffer("slab", (count * per_image, channels), gp.dtype)
-            add_input_gradient(dx[start:stop], chunk_gy, kernel, strides, dilation, slab)
+            input_gradient.chunk(dx[start:stop], chunk_gy, scratch)
 
     dweights = for_each_chunk(chunk, n, step).get("dweights")
     dkernel = dweights[:-1].reshape(kernel.shape) if need_dkernel else None
     dbias = dweights[-1].copy() if need_dbias else None
-    return (crop_spatial(dx, pads) if need_dx else None), dkernel, dbias
+    return dx, dkernel, dbias
 
 
 def _window_views(y, pooled_shape, pool_size):

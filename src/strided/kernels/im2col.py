@@ -22,6 +22,12 @@ def conv_output_size(size, kernel, stride=1, pad_total=0, dilation=1):
     return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def conv_output_hw(x_shape, kernel_shape, strides, pads, dilation):
+    """(H', W') of a 2-D convolution of an (N, H, W, C) input with a (kh, kw, ...) kernel."""
+    return tuple(conv_output_size(x_shape[1 + i], kernel_shape[i], strides[i], sum(pads[i]), dilation[i])
+                 for i in range(2))
+
+
 def same_padding(size, kernel, stride=1, dilation=1):
     """(before, after) padding of "same": output ceil(size/stride), the extra pixel after (as TF)."""
     effective = dilation * (kernel - 1) + 1

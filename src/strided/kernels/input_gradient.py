@@ -12,19 +12,23 @@ With y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * K[a, b, c
   swapped, so the same im2col + one GEMM as the forward pass, with kh*kw*O-long rows. It writes
   dX directly (no zeroed padded buffer, no adds, no crop).
 
-Which is faster was measured on two threads, whole backward passes at batch 64: the
-correlation only for large maps with many channels (CIFAR's 32x32x32 -> 32 layer: 10.3 ms
-instead of 11.3); for 16x16 maps the two are even; for 8x8 maps and smaller, and below 32
-input channels, the offsets win (the lessons' MNIST network trained 10% slower with its
-5x5x64 -> 3x3x128 layer done by correlation, Fashion-MNIST's fused 13x13x64 block 10% slower).
+Which is faster was measured for 'same' and 'valid' 3x3 layers: the correlation's GEMM has
+one row per *input* pixel, the offsets' GEMMs one per *output* pixel. So the correlation wins
+when the two counts are about equal ('same' padding): on one thread 9-21% faster for 8 to 256
+input channels on 4x4 to 32x32 maps; on two threads sharing the caches, with whole backward
+passes interleaved, 5-7% faster on CIFAR's 32x32 and 16x16 maps but even or 3-5% slower on its
+8x8 ones. It loses for 'valid' padding, where dY is padded by k-1 on each side (Fashion-MNIST's
+13x13x32 -> 11x11x64 layer: 18% slower; MNIST's 5x5x64 -> 3x3x128 one: 2.8x slower), and below
+8 input channels (a GEMM 1 to 4 columns wide).
 """
 
 import numpy as np
 
-from strided.kernels.im2col import fill_im2col, im2col, pad_into, padded_shape
+from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_into, padded_shape
 
-CORRELATION_CHANNELS = 32  # dX by correlation from this many input channels on...
-CORRELATION_PIXELS = 1024  # ... and output maps of this many pixels (32x32) (measured)
+CORRELATION_CHANNELS = 8  # dX by correlation from this many input channels on (measured),
+CORRELATION_PIXELS = 256  # output maps of this many pixels (16x16) or more,
+CORRELATION_AREA = 1.1  # and inputs of at most this many times the output's pixels
 
 
 def correlation_applies(kernel_shape, output_size, strides, dilation, pads):
@@ -33,11 +37,42 @@ def correlation_applies(kernel_shape, output_size, strides, dilation, pads):
     `output_size` is (H', W'), the convolution's output map.
     """
     kh, kw, channels, _ = kernel_shape
-    return (
-        channels >= CORRELATION_CHANNELS and output_size[0] * output_size[1] >= CORRELATION_PIXELS
-        and tuple(strides) == (1, 1) and tuple(dilation) == (1, 1)
-        and all(0 <= p <= kh - 1 for p in pads[0]) and all(0 <= p <= kw - 1 for p in pads[1])
-    )
+    if not (tuple(strides) == (1, 1) and tuple(dilation) == (1, 1) and channels >= CORRELATION_CHANNELS
+            and all(0 <= p <= kh - 1 for p in pads[0]) and all(0 <= p <= kw - 1 for p in pads[1])):
+        return False
+    out_h, out_w = output_size
+    in_h, in_w = out_h + kh - 1 - sum(pads[0]), out_w + kw - 1 - sum(pads[1])
+    return out_h * out_w >= CORRELATION_PIXELS and in_h * in_w <= CORRELATION_AREA * out_h * out_w
+
+
+class InputGradient:
+    """dX of a convolution, one chunk of images at a time, by whichever way is faster.
+
+    Chosen once per backward pass (`correlation_applies`; `correlation=False` rules it out);
+    `chunk` writes a chunk's rows of the unpadded, contiguous dX, using the calling thread's
+    scratch buffers.
+    """
+
+    def __init__(self, kernel, output_size, strides, dilation, pads, correlation=True):
+        self.kernel, self.strides, self.dilation, self.pads = kernel, strides, dilation, pads
+        self.by_correlation = correlation and correlation_applies(kernel.shape, output_size, strides,
+                                                                  dilation, pads)
+        self.flipped = flipped_kernel(kernel) if self.by_correlation else None
+        self.has_pads = any(p for pair in pads for p in pair)
+
+    def chunk(self, dx, gy, scratch):
+        """dx[...] = dX of these images, for their dY `gy` (n, H', W', O)."""
+        if self.by_correlation:
+            input_gradient_by_correlation(dx, gy, self.flipped, self.kernel.shape[:2], self.pads, scratch)
+            return
+        target = dx  # added into, zeroed (and padded) in cache, then cropped
+        if self.has_pads:
+            target = scratch.buffer("dx", padded_shape(dx.shape, self.pads), dx.dtype)
+        target.fill(0)
+        slab = scratch.buffer("slab", (gy.size // gy.shape[-1], dx.shape[-1]), dx.dtype)
+        add_input_gradient(target, gy, self.kernel, self.strides, self.dilation, slab)
+        if self.has_pads:
+            dx[...] = crop_spatial(target, self.pads)
 
 
 def flipped_kernel(kernel):
@@ -73,7 +108,7 @@ def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab
     and added at once to the pixels that offset touched. The same sums as building all of
     dcols and calling `col2im`, but each `+=` reads a contiguous slab instead of a strided one
     (measured: 1.5-3x faster, e.g. 3.5 ms instead of 10 ms for a 30x30x32 layer at batch 32;
-    with fewer than 32 input channels, faster than the correlation too).
+    for 'valid' padding or fewer than 8 input channels, faster than the correlation too).
 
     `padded` is the (N, Hp, Wp, C) gradient of the padded input; `slab` an optional scratch
     buffer of (N*H'*W', C) floats.
