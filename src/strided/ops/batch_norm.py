@@ -13,9 +13,7 @@ unbiased one (times M / (M - 1)); Keras updates its moving variance with the bia
 import numpy as np
 
 from strided.autograd import Function
-from strided.kernels import elementwise
-from strided.kernels.elementwise import ChannelVector, column_dots, column_sums, per_channel
-from strided.kernels.parallel import chunk_size, for_each_chunk
+from strided.kernels.batch_norm import Normalization, moments
 from strided.ops._base import normalize_axis
 from strided.ops.activations import relu as relu_op
 from strided.ops.normalization import _float_input, _param, _standardize
@@ -24,19 +22,10 @@ from strided.ops.normalization import _float_input, _param, _standardize
 class ChannelsLastBatchNorm(Function):
     """Training-mode batch norm over every axis but the last, in as few passes as NumPy allows.
 
-    On x viewed as (M, C), with the batch statistics mean and var (`channels_last_statistics`)
-    and inv_std = 1 / sqrt(var + eps): xhat = (x - mean) * inv_std, y = gamma * xhat + beta,
-    computed as PyTorch's CPU kernel does, y = x * scale + shift with scale = gamma * inv_std
-    and shift = beta - mean * scale: one pass that reads x and writes y, no xhat stored.
-    Backward:
-
-        dbeta = sum(dy)    dgamma = sum(dy * xhat) = inv_std * (sum(dy * x) - mean * dbeta)
-        dx = gamma * inv_std * (dy - dbeta/M - (x - mean) * inv_std * dgamma/M)
-
-    the last as dx = scale * dy + slope * x + offset with per-channel slope and offset (4 passes
-    in cache per chunk; rounding like the forward's, about eps * |mean| / std). Every pass is split over
-    `kernels.parallel`'s threads by rows (the sums as per-thread partial sums); the same
-    numbers as `Standardize` with batch statistics (tested).
+    On x viewed as (M, C), with the batch statistics mean and var (`kernels.batch_norm.moments`,
+    one pass): y = gamma * (x - mean) / sqrt(var + eps) + beta computed as x * scale + shift,
+    one pass that reads x and writes y; backward in two passes (the sums, then dx), see
+    `kernels.batch_norm`. The same numbers as `Standardize` with batch statistics (tested).
 
     With `relu`, the output is max(y, 0), applied to each chunk while it is in cache, and the
     backward pass starts with the ReLU's mask (dy * (y > 0)) in its first pass: the CIFAR
@@ -48,94 +37,16 @@ class ChannelsLastBatchNorm(Function):
         self.epsilon, self.mean, self.var, self.relu = epsilon, mean, var, relu
 
     def forward(self, x, gamma, beta):
-        self.x2 = x2 = x.reshape(-1, x.shape[-1])
-        self.inv_std = (1 / np.sqrt(self.var + self.epsilon)).astype(x.dtype, copy=False)
-        scale = self.inv_std * gamma
-        scale_vector, shift_vector = ChannelVector(scale), ChannelVector(beta - self.mean * scale)
-        y = np.empty_like(x2)
-
-        def normalize(start, stop, scratch):
-            out = per_channel(np.multiply, x2[start:stop], scale_vector, y[start:stop])
-            per_channel(np.add, out, shift_vector, out)
-            if self.relu:
-                elementwise.relu(out, out)
-
-        for_each_chunk(normalize, x2.shape[0], _rows_per_chunk(x2), _smallest(x2))
-        self.gamma = gamma
-        self.y = y if self.relu else None  # the ReLU's mask, for backward
-        return y.reshape(x.shape)
+        self.x2 = x.reshape(-1, x.shape[-1])
+        self.norm = Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu)
+        return self.norm.normalize(self.x2).reshape(x.shape)
 
     def backward(self, gy):
-        x2, g = self.x2, gy.reshape(self.x2.shape)
-        rows = g.shape[0]
-        if self.relu:  # g becomes dy * (y > 0), chunk by chunk in the first pass
-            masked, y = np.empty_like(g), self.y
-
-        def sums(start, stop, scratch):
-            part = g[start:stop]
-            if self.relu:
-                part = np.multiply(part, y[start:stop] > 0, out=masked[start:stop])
-            scratch.add("dbeta", column_sums(part))
-            product = scratch.buffer("product", part.shape, part.dtype)
-            scratch.add("dot", column_dots(part, x2[start:stop], product))
-
-        step = _rows_per_chunk(g)
-        totals = for_each_chunk(sums, rows, step, _smallest(g))
-        if self.relu:
-            g = masked
-        dbeta = totals["dbeta"]
-        dgamma = (totals["dot"] - self.mean * dbeta) * self.inv_std  # sum(dy * (x - mean)) * inv_std
+        dy, dbeta, dgamma = self.norm.gradient_sums(gy.reshape(self.x2.shape), self.x2)
         dx = None
         if self.needs_input_grad[0]:
-            dx = np.empty_like(g)
-            # dx = scale * dy + slope * x + offset, the formula above with its terms per channel
-            scale = self.gamma * self.inv_std
-            slope = -scale * self.inv_std * dgamma / rows
-            offset = -scale * dbeta / rows - slope * self.mean
-            scale, slope, offset = ChannelVector(scale), ChannelVector(slope), ChannelVector(offset)
-
-            def input_gradient(start, stop, scratch):
-                part = per_channel(np.multiply, x2[start:stop], slope, dx[start:stop])
-                per_channel(np.add, part, offset, part)
-                scaled = per_channel(np.multiply, g[start:stop], scale, scratch.buffer("scaled", part.shape, part.dtype))
-                np.add(part, scaled, out=part)
-
-            for_each_chunk(input_gradient, rows, step, _smallest(g))
-            dx = dx.reshape(gy.shape)
-        return dx, dgamma.astype(g.dtype, copy=False), dbeta
-
-
-def channels_last_statistics(x2):
-    """(mean, var) of an (M, C) array over its rows, in one pass over memory shared by threads.
-
-    Each chunk's mean and sum of squared deviations are computed while it is in cache, then
-    combined (Chan, Golub and LeVeque): M2 = sum_c M2_c + sum_c m_c * (mean_c - mean)^2. As
-    precise as the two-pass formula (no E[x^2] - E[x]^2 cancellation), with one read of x.
-    """
-    rows = x2.shape[0]
-    parts = {}  # chunk start -> (rows, mean, M2): combined in chunk order, so runs repeat exactly
-
-    def chunk(start, stop, scratch):
-        part = x2[start:stop]
-        chunk_mean = column_sums(part) / (stop - start)
-        centered = scratch.buffer("centered", part.shape, part.dtype)
-        per_channel(np.subtract, part, ChannelVector(chunk_mean), centered)
-        parts[start] = (stop - start, chunk_mean, column_dots(centered, centered, centered))
-
-    for_each_chunk(chunk, rows, _rows_per_chunk(x2), _smallest(x2))
-    counts, means, squares = (np.array(values, np.float64) for values in zip(*(parts[k] for k in sorted(parts))))
-    mean = counts @ means / rows
-    var = (squares.sum(axis=0) + counts @ (means - mean) ** 2) / rows
-    return mean.astype(x2.dtype), var.astype(x2.dtype)
-
-
-def _rows_per_chunk(x2):
-    return chunk_size(x2.shape[1])
-
-
-def _smallest(x2):
-    """Rows worth a thread: 32K floats (smaller arrays stay on one thread)."""
-    return max(1, (1 << 15) // x2.shape[1])
+            dx = self.norm.input_gradient_pass(dy, self.x2, dbeta, dgamma).reshape(gy.shape)
+        return dx, dgamma, dbeta
 
 
 class BatchNormalization(Function):
@@ -250,7 +161,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        mean, var = channels_last_statistics(x.data.reshape(-1, x.shape[-1]))
+        mean, var = moments(x.data.reshape(-1, x.shape[-1]))
         y = ChannelsLastBatchNorm.apply(
             x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu)
         )

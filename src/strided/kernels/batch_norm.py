@@ -1,0 +1,135 @@
+"""Batch norm's passes over channels-last data viewed as (M, C), on plain arrays.
+
+Statistics: each chunk's mean and sum of squared deviations, computed while the chunk is in
+cache (`chunk_moments`), combined by Chan, Golub and LeVeque's formula (`combine_moments`):
+
+    mean = sum_c m_c mean_c / M        M2 = sum_c M2_c + sum_c m_c (mean_c - mean)^2
+
+as precise as two passes (no E[x^2] - E[x]^2 cancellation), with one read of x.
+
+Normalisation, as PyTorch's CPU kernel: with inv_std = 1 / sqrt(var + eps),
+y = x * scale + shift, scale = gamma * inv_std, shift = beta - mean * scale (then max(y, 0)
+with `relu`). Backward, for the upstream gradient dy (masked by y > 0 first with `relu`):
+
+    dbeta = sum(dy)    dgamma = sum(dy * xhat) = inv_std * (sum(dy * x) - mean * dbeta)
+    dx = scale * dy + slope * x + offset       (slope, offset per channel: `input_gradient`)
+
+the textbook dx = gamma * inv_std * (dy - dbeta/M - xhat * dgamma/M) with its terms gathered
+per channel (rounding like the forward's, about eps * |mean| / std). Every pass is split over
+`kernels.parallel`'s threads by rows.
+"""
+
+import numpy as np
+
+from strided.kernels import elementwise
+from strided.kernels.elementwise import ChannelVector, column_dots, column_sums, per_channel
+from strided.kernels.parallel import chunk_size, for_each_chunk
+
+
+def chunk_moments(part, scratch):
+    """(rows, mean, M2) of an (m, C) block: its mean and sum of squared deviations per channel."""
+    mean = column_sums(part) / part.shape[0]
+    centered = scratch.buffer("centered", part.shape, part.dtype)
+    per_channel(np.subtract, part, ChannelVector(mean), centered)
+    return part.shape[0], mean, column_dots(centered, centered, centered)
+
+
+def combine_moments(parts, dtype):
+    """(mean, biased var) of the blocks whose `chunk_moments` are `parts` (in chunk order)."""
+    counts, means, squares = (np.array(values, np.float64) for values in zip(*parts))
+    rows = counts.sum()
+    mean = counts @ means / rows
+    var = (squares.sum(axis=0) + counts @ (means - mean) ** 2) / rows
+    return mean.astype(dtype), var.astype(dtype)
+
+
+def moments(x2):
+    """(mean, var) of an (M, C) array over its rows: one pass over memory, shared by threads."""
+    parts = {}  # chunk start -> moments: combined in chunk order, so runs repeat exactly
+
+    def chunk(start, stop, scratch):
+        parts[start] = chunk_moments(x2[start:stop], scratch)
+
+    for_each_chunk(chunk, x2.shape[0], rows_per_chunk(x2), smallest(x2))
+    return combine_moments([parts[start] for start in sorted(parts)], x2.dtype)
+
+
+class Normalization:
+    """y = x * scale + shift (+ ReLU) for given batch statistics, and its backward passes."""
+
+    def __init__(self, mean, var, gamma, beta, epsilon, relu=False):
+        self.mean, self.gamma, self.relu = mean, gamma, relu
+        self.inv_std = (1 / np.sqrt(var + epsilon)).astype(mean.dtype, copy=False)
+        self.scale = self.inv_std * gamma
+        self.shift = beta - mean * self.scale
+        self.y = None
+
+    def normalize(self, x2):
+        """y for x (M, C) (kept for the ReLU's mask in backward)."""
+        y = np.empty_like(x2)
+        scale, shift = ChannelVector(self.scale), ChannelVector(self.shift)
+
+        def chunk(start, stop, scratch):
+            out = per_channel(np.multiply, x2[start:stop], scale, y[start:stop])
+            per_channel(np.add, out, shift, out)
+            if self.relu:
+                elementwise.relu(out, out)
+
+        for_each_chunk(chunk, x2.shape[0], rows_per_chunk(x2), smallest(x2))
+        if self.relu:
+            self.y = y
+        return y
+
+    def gradient_sums(self, g2, x2):
+        """(dy, dbeta, dgamma) for the upstream gradient g2 (M, C): dy is g2 masked by y > 0
+        (a new array) with `relu`, else g2 itself."""
+        masked = np.empty_like(g2) if self.relu else g2
+
+        def chunk(start, stop, scratch):
+            part = g2[start:stop]
+            if self.relu:
+                part = np.multiply(part, self.y[start:stop] > 0, out=masked[start:stop])
+            scratch.add("dbeta", column_sums(part))
+            product = scratch.buffer("product", part.shape, part.dtype)
+            scratch.add("dot", column_dots(part, x2[start:stop], product))
+
+        totals = for_each_chunk(chunk, g2.shape[0], rows_per_chunk(g2), smallest(g2))
+        dbeta = totals["dbeta"]
+        dgamma = (totals["dot"] - self.mean * dbeta) * self.inv_std  # sum(dy * xhat)
+        return masked, dbeta, dgamma.astype(g2.dtype, copy=False)
+
+    def input_gradient(self, dbeta, dgamma, rows):
+        """The per-channel (scale, slope, offset) of dx = scale * dy + slope * x + offset."""
+        slope = -self.scale * self.inv_std * dgamma / rows
+        offset = -self.scale * dbeta / rows - slope * self.mean
+        return ChannelVector(self.scale), ChannelVector(slope), ChannelVector(offset)
+
+    @staticmethod
+    def input_gradient_block(out, dy, x, terms, scratch):
+        """out = dx of one block of rows, for its dy and x, from `input_gradient`'s terms."""
+        scale, slope, offset = terms
+        per_channel(np.multiply, x, slope, out)
+        per_channel(np.add, out, offset, out)
+        scaled = per_channel(np.multiply, dy, scale, scratch.buffer("scaled", out.shape, out.dtype))
+        np.add(out, scaled, out=out)
+        return out
+
+    def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
+        """dx (M, C) for the masked upstream gradient dy2 from `gradient_sums`."""
+        dx = np.empty_like(dy2)
+        terms = self.input_gradient(dbeta, dgamma, dy2.shape[0])
+
+        def chunk(start, stop, scratch):
+            self.input_gradient_block(dx[start:stop], dy2[start:stop], x2[start:stop], terms, scratch)
+
+        for_each_chunk(chunk, dy2.shape[0], rows_per_chunk(dy2), smallest(dy2))
+        return dx
+
+
+def rows_per_chunk(x2):
+    return chunk_size(x2.shape[1])
+
+
+def smallest(x2):
+    """Rows worth a thread: 32K floats (smaller arrays stay on one thread)."""
+    return max(1, (1 << 15) // x2.shape[1])
