@@ -205,7 +205,12 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         if need_dx:
             input_gradient.chunk(dx[start:stop], chunk_gy, scratch)
 
-    sums = for_each_chunk(chunk, n, chunk_size(out_h * out_w * out_channels))
+    step = chunk_size(out_h * out_w * out_channels)
+    if input_gradient is not None and input_gradient.by_correlation:
+        # two im2col matrices per chunk (x's for dK, dY's for dX): half the images (measured on
+        # CIFAR's 32x32 and 16x16 layers: 5-14% faster; the forward's size is best there)
+        step = max(1, step // 2)
+    sums = for_each_chunk(chunk, n, step)
     dkernel = dbias = None
     if need_dkernel:
         dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
