@@ -10,6 +10,7 @@ COLUMNS = ("model", "task", "batch", "strided", "PyTorch", "Keras/TF", "strided 
            "images/s", "peak MB", "GFLOP/s")
 
 
+RATE_CHANGE_WARNING = 0.15  # the matmul rate at the end vs the start: a note above this
 STEAL_WARNING = 0.05  # a measurement that lost more CPU time than this to the hypervisor is noted
 
 
@@ -93,7 +94,7 @@ def scaling_table(rows, results, images):
 
 
 def notes(rows, results, flops, args, peak):
-    best, shapes = peak
+    best, shapes, *after = peak
     conv_shaped = max((g for shape, g in shapes.items() if "2048" not in shape), default=best)
     fashion = flops["fashion_cnn"]
     bound = fashion.training * args.images / 1e9
@@ -117,6 +118,13 @@ def notes(rows, results, flops, args, peak):
             f"measurements: at most {share:.0%} ({row_id}, {NAMES[framework]}); "
             + (f"above {STEAL_WARNING:.0%}, so distorted: {', '.join(distorted)}." if distorted
                else f"none above {STEAL_WARNING:.0%}.")
+        )
+    if after and abs(after[0] / best - 1) > RATE_CHANGE_WARNING:
+        out.append(
+            f"- The machine's float32 matmul rate changed during the run: {best:.0f} GFLOP/s at the "
+            f"start, {after[0]:.0f} at the end (on a shared machine a neighbour can slow a core down "
+            "without stealing time from it). Rows measured in between may have seen either: compare "
+            "the frameworks within a row (measured back to back), not rows with each other."
         )
     if args.rounds > 1:
         out.append(f"- Each row measured in {args.rounds} rounds (frameworks back to back in each); "

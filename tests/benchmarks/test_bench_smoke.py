@@ -68,3 +68,18 @@ def test_stolen_cpu_time_is_read_and_reported(tmp_path):
     ])
     assert "CPU time stolen by the hypervisor" in report
     assert "measured in 2 rounds" in report
+
+
+def test_a_change_of_the_machines_speed_during_the_run_is_noted():
+    """The matmul rate is measured before and after the rows; a change of more than 15% is said."""
+    from types import SimpleNamespace
+
+    import _report
+
+    args = SimpleNamespace(threads=2, images=60000, rounds=1)
+    flops = bench_training.model_flops()
+    shapes = {"(2048, 2048) @ (2048, 2048)": 480.0}
+    steady = _report.notes([], {}, flops, args, (480.0, shapes, 470.0))
+    assert not any("rate changed" in line for line in steady)
+    slowed = _report.notes([], {}, flops, args, (480.0, shapes, 240.0))
+    assert any("480 GFLOP/s at the start, 240 at the end" in line for line in slowed)
