@@ -9,9 +9,9 @@ Three NumPy forms are slow on float32 (measured with NumPy 2.4, 128K floats in c
   repeated to that length;
 * `x.sum(axis=0)` on (M, C): 53 us, against 5 us for the product `ones @ x` (a BLAS GEMV).
 
-So every function here views its (contiguous) arrays as wide rows: the same arithmetic, the
-same numbers (the column sums add in a different order, as any BLAS does), 1.5-10x faster.
-ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
+So `relu` and `per_channel` view their (contiguous) arrays as wide rows, and the column sums
+are GEMVs: the same arithmetic and the same numbers (the sums add in another order, as any BLAS
+does), 1.5-10x faster. ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
 """
 
 import numpy as np
