@@ -122,9 +122,9 @@ def notes(rows, results, flops, args, peak):
     if after and abs(after[0] / best - 1) > RATE_CHANGE_WARNING:
         out.append(
             f"- The machine's float32 matmul rate changed during the run: {best:.0f} GFLOP/s at the "
-            f"start, {after[0]:.0f} at the end (on a shared machine a neighbour can slow a core down "
-            "without stealing time from it). Rows measured in between may have seen either: compare "
-            "the frameworks within a row (measured back to back), not rows with each other."
+            f"start, {after[0]:.0f} at the end (a core can slow down with no time stolen: a lower "
+            "clock, a neighbour on the same physical core). Rows measured in between may have seen "
+            "either: compare the frameworks within a row (measured back to back), not rows with each other."
         )
     if args.rounds > 1:
         out.append(f"- Each row measured in {args.rounds} rounds (frameworks back to back in each); "
