@@ -11,6 +11,7 @@ from strided.kernels.im2col import (
     col2im,
     crop_spatial,
     fill_im2col,
+    fill_im2col_transposed,
     im2col,
     pad_into,
     pad_spatial,
@@ -157,3 +158,22 @@ def test_padding_is_made_per_chunk_and_dx_comes_back_contiguous(channels):
     np.testing.assert_allclose(dkernel.reshape(-1, 4), cols.T @ gy.reshape(-1, 4), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dx, input_gradient(gy, kernel, x.shape, (1, 1), pads), rtol=1e-4, atol=1e-4)
     assert dx.flags["C_CONTIGUOUS"]
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("ones_row", [False, True])
+def test_the_transposed_im2col_matrix_is_the_row_layout_transposed(channels, ones_row):
+    """Kept matrices are stored (width, N, H', W'); filled chunk by chunk into a slice of it."""
+    x = np.random.default_rng(6).standard_normal((5, 7, 6, channels)).astype(np.float32)
+    patches = im2col(pad_spatial(x, ((1, 1), (0, 2))), (3, 2), (2, 1))
+    n, oh, ow = patches.shape[:3]
+    width = 6 * channels + ones_row
+    rows = np.empty((n, oh, ow, width), np.float32)
+    fill_im2col(rows, patches)
+    transposed = np.full((width, n, oh, ow), np.nan, np.float32)
+    fill_im2col_transposed(transposed[:, :2], patches[:2])  # two chunks, as a kernel fills it
+    fill_im2col_transposed(transposed[:, 2:], patches[2:])
+    np.testing.assert_array_equal(transposed.reshape(width, -1).T, rows.reshape(-1, width))
+    view = K.chunk_cols(None, transposed, 1, 3, width, None)  # images 1 and 2, without a copy
+    np.testing.assert_array_equal(view, rows[1:3].reshape(-1, width))
+    assert np.shares_memory(view, transposed)

@@ -29,6 +29,7 @@ from strided.kernels.im2col import (
     conv_output_hw,
     crop_spatial,
     fill_im2col,
+    fill_im2col_transposed,
     im2col,
     pad_into,
     pad_spatial,
@@ -37,7 +38,8 @@ from strided.kernels.im2col import (
 from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
-FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured)
+FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured),
+# transposed (`fill_im2col_transposed`): (width, N, H', W')
 
 
 def gemm_weights(kernel, bias=None):
@@ -61,12 +63,12 @@ def chunk_patches(x, start, stop, pads, kernel_size, strides, dilation, scratch)
 def chunk_cols(patches_of, kept, start, stop, width, scratch):
     """Rows of images start:stop of the im2col matrix, as (rows, width).
 
-    From `kept` (the whole matrix, already filled) when there is one, else made now in the
-    calling thread's buffer (with the column of ones when width has room for it) from
-    `patches_of(start, stop, scratch)`, the chunk's patches.
+    From `kept` (the whole matrix, transposed and already filled) when there is one, as a view,
+    else made now in the calling thread's buffer (with the column of ones when width has room
+    for it) from `patches_of(start, stop, scratch)`, the chunk's patches.
     """
     if kept is not None:
-        return kept[start:stop].reshape(-1, width)
+        return kept[:, start:stop].reshape(width, -1).T
     patches = patches_of(start, stop, scratch)
     cols = scratch.buffer("cols", (*patches.shape[:3], width), patches.dtype)
     fill_im2col(cols, patches)
@@ -77,9 +79,12 @@ def weight_gradient(cols, gy2):
     """[cols 1]^T @ dY, (width, O): dK (and db in its last row when cols has the ones).
 
     OpenBLAS is faster (measured) with the long side of the result as its rows, so a narrow
-    im2col matrix (fewer columns than dY) goes the other way.
+    im2col matrix (fewer columns than dY) goes the other way; a kept matrix, stored transposed,
+    is read as it lies.
     """
-    return cols.T @ gy2 if cols.shape[1] >= gy2.shape[1] else (gy2.T @ cols).T
+    if cols.shape[1] >= gy2.shape[1] or cols.strides[0] == cols.itemsize:
+        return cols.T @ gy2
+    return (gy2.T @ cols).T
 
 
 def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
@@ -103,16 +108,19 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
         weights = gemm_weights(kernel, bias)
         width = weights.shape[0]
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
-        kept = np.empty((n, out_h, out_w, width), x.dtype) if cg < FEW_CHANNELS else None
+        kept = np.empty((width, n, out_h, out_w), x.dtype) if cg < FEW_CHANNELS else None
 
         def chunk(start, stop, scratch):
+            patches = chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
             if kept is None:
                 cols = scratch.buffer("cols", (stop - start, out_h, out_w, width), x.dtype)
+                fill_im2col(cols, patches)
+                cols = cols.reshape(-1, width)
             else:
-                cols = kept[start:stop]
-            fill_im2col(cols, chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch))
+                fill_im2col_transposed(kept[:, start:stop], patches)
+                cols = chunk_cols(None, kept, start, stop, width, scratch)
             out = y[start:stop].reshape(-1, out_channels)
-            np.matmul(cols.reshape(-1, width), weights, out=out)
+            np.matmul(cols, weights, out=out)
             if relu:
                 elementwise.relu(out, out)
 
@@ -181,7 +189,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
     x, kept = saved
-    width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[-1]
+    width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[0]
     separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
 
     def patches_of(start, stop, scratch):

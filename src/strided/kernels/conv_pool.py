@@ -30,7 +30,12 @@ import numpy as np
 
 from strided.kernels import elementwise
 from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
-from strided.kernels.im2col import conv_output_hw, fill_im2col, im2col, pad_spatial
+from strided.kernels.im2col import (
+    conv_output_hw,
+    fill_im2col_transposed,
+    im2col,
+    pad_spatial,
+)
 from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
 from strided.kernels.pool import window_max
@@ -61,8 +66,8 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
     kept = None
     if keep and channels < FEW_CHANNELS:
-        kept = np.empty((n, *patches.shape[1:3], width), x.dtype)
-        fill_im2col(kept, patches)  # at once: for few channels, per-chunk copies cost more
+        kept = np.empty((width, n, *patches.shape[1:3]), x.dtype)  # transposed, as kernels.conv's
+        fill_im2col_transposed(kept, patches)  # at once: for few channels, per-chunk copies cost more
 
     def chunk(start, stop, scratch):
         chunk_y = scratch.buffer("y", ((stop - start) * per_image, filters), x.dtype)
