@@ -192,3 +192,39 @@ def test_same_padding_with_eight_channels_matches_torch(size):
         lambda x, kern, b: torch_block(x, kern, b, 1, pads, 1, (2, 2)),
         [rng.standard_normal((3, size, size, 8)), rng.standard_normal((3, 3, 8, 4)), rng.standard_normal(4)],
     )
+
+
+@pytest.mark.parametrize("shape, channels, pool", [((26, 26), 1, (2, 2)), ((11, 9), 3, (2, 3)), ((8, 8), 9, (2, 2))])
+def test_first_layer_rows_ordered_windows_first_match_torch(shape, channels, pool):
+    """Without dX wanted (a model's first layer) the GEMM's rows go window offset first; the
+    kernel's and bias's gradients are torch's, in one chunk or many."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, *shape, channels))
+    kernel, bias = rng.standard_normal((3, 3, channels, 4)), rng.standard_normal(4)
+    upstream = rng.standard_normal((5, (shape[0] - 2) // pool[0], (shape[1] - 2) // pool[1], 4))
+    for chunk in (16, 1 << 18):
+        with mock.patch.object(parallel, "CHUNK_FLOATS", chunk):
+            k, b = Tensor(kernel, requires_grad=True), Tensor(bias, requires_grad=True)
+            out = ops.conv_relu_max_pool(Tensor(x), k, b, pool_size=pool)
+            out.backward(upstream)
+        tk, tb = torch.tensor(kernel, requires_grad=True), torch.tensor(bias, requires_grad=True)
+        expected = torch_block(torch.tensor(x), tk, tb, 1, ((0, 0), (0, 0)), 1, pool)
+        expected.backward(torch.tensor(upstream))
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), atol=1e-10)
+        np.testing.assert_allclose(k.grad, tk.grad.numpy(), atol=1e-9)
+        np.testing.assert_allclose(b.grad, tb.grad.numpy(), atol=1e-9)
+
+
+def test_dx_after_a_forward_that_did_not_expect_it():
+    """A forward made for no dX (rows windows first) still gives dX when backward asks for it."""
+    rng = np.random.default_rng(8)
+    x, kernel, bias = rng.standard_normal((3, 9, 9, 2)), rng.standard_normal((3, 3, 2, 4)), rng.standard_normal(4)
+    args = ((1, 1), ((0, 0), (0, 0)), (1, 1), (2, 2))
+    results = []
+    for need_dx in (False, True):
+        pooled, saved = conv_pool.conv_relu_maxpool_forward(x, kernel, bias, *args, need_dx=need_dx)
+        gp = np.random.default_rng(9).standard_normal(pooled.shape)
+        results.append((pooled, *conv_pool.conv_relu_maxpool_backward(gp, saved, x.shape, kernel, *args)))
+    assert results[0][1] is not None  # dx
+    for first, second in zip(*results):
+        np.testing.assert_allclose(first, second, atol=1e-12)

@@ -70,7 +70,7 @@ def chunk_cols(patches_of, kept, start, stop, width, scratch):
     if kept is not None:
         return kept[:, start:stop].reshape(width, -1).T
     patches = patches_of(start, stop, scratch)
-    cols = scratch.buffer("cols", (*patches.shape[:3], width), patches.dtype)
+    cols = scratch.buffer("cols", (*patches.shape[:-3], width), patches.dtype)
     fill_im2col(cols, patches)
     return cols.reshape(-1, width)
 

@@ -36,7 +36,8 @@ class ConvReluMaxPool(Function):
             bias = np.zeros(kernel.shape[-1], kernel.dtype)
         keep = is_grad_enabled() and any(self.needs_input_grad)  # inference keeps nothing
         pooled, self.saved = kernels.conv_relu_maxpool_forward(
-            x, kernel, bias, self.strides, self.pads, self.dilation, self.pool_size, keep
+            x, kernel, bias, self.strides, self.pads, self.dilation, self.pool_size, keep,
+            need_dx=self.needs_input_grad[0],
         )
         return to_data_format(pooled, self.data_format)
 
