@@ -27,7 +27,6 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from strided.kernels import elementwise
 from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
@@ -36,6 +35,7 @@ from strided.kernels.im2col import (
     fill_im2col_transposed,
     im2col,
     pad_spatial,
+    strided_view,
 )
 from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import chunk_size, for_each_chunk
@@ -58,13 +58,14 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     """
     kh, kw, channels, filters = kernel.shape
     ph, pw = pool_size
-    patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
+    padded = pad_spatial(x, pads)
+    patches = im2col(padded, (kh, kw), strides, dilation)
     n, out_h, out_w = patches.shape[:3]
     pooled_h, pooled_w = out_h // ph, out_w // pw
     patches = patches[:, : pooled_h * ph, : pooled_w * pw]  # the conv outputs a window covers
     windows_first = not (keep and need_dx)
     if windows_first:
-        patches = _windows_first(patches, pool_size)
+        patches = _windows_first(padded, patches, pool_size)
     if keep:
         weights = gemm_weights(kernel, bias)
     else:  # the bias after the pooling, on 1/(ph*pw) of the values: max(y) + b = max(y + b)
@@ -130,13 +131,13 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     return dx, dkernel, dbias
 
 
-def _windows_first(patches, pool_size):
-    """The covered patches (n, PH*ph, PW*pw, kh, kw, C) as (n, ph, pw, PH, PW, kh, kw, C), a view:
-    im2col rows ordered by window offset (a, b) first, then by window (i, j)."""
+def _windows_first(padded, patches, pool_size):
+    """The covered patches (n, PH*ph, PW*pw, kh, kw, C) of `padded` as (n, ph, pw, PH, PW, kh, kw, C),
+    a view: im2col rows ordered by window offset (a, b) first, then by window (i, j)."""
     n, covered_h, covered_w = patches.shape[:3]
     (ph, pw), (sn, sh, sw) = pool_size, patches.strides[:3]
     shape = (n, ph, pw, covered_h // ph, covered_w // pw, *patches.shape[3:])
-    return as_strided(patches, shape, (sn, sh, sw, ph * sh, pw * sw, *patches.strides[3:]), writeable=False)
+    return strided_view(padded, shape, (sn, sh, sw, ph * sh, pw * sw, *patches.strides[3:]))
 
 
 def _window_views(y, pooled_shape, pool_size, windows_first):
