@@ -156,16 +156,15 @@ def fill_im2col_transposed(cols_t, patches):
     """Write the patches (N, H', W', kh, kw, C) into cols_t (kh*kw*C [+ 1], N, H', W').
 
     The im2col matrix transposed: one row per kernel offset and channel, a last row of ones
-    when cols_t has room for it. Each row is one copy of an (N, H', W') slab, written
-    contiguously, where the row layout writes one value in every kh*kw*C: for an image's few
+    when cols_t has room for it. Each row is an (N, H', W') slab written contiguously (one copy
+    of the patches view, transposed), where the row layout writes one value in every kh*kw*C: for an image's few
     channels 1.6-2.4x faster (MNIST's 28x28 digits: 0.27 -> 0.11 ms for 64), and dK = cols^T @ dY
     reads the rows as they lie (0.78 -> 0.55 ms). Kept matrices (`kernels.conv`) use it.
     """
     kh, kw, c = patches.shape[-3:]
     rows = cols_t[: kh * kw * c].reshape(kh, kw, c, *cols_t.shape[1:])
-    for a in range(kh):
-        for b in range(kw):
-            np.copyto(rows[a, b], np.moveaxis(patches[..., a, b, :], -1, 0))
+    lead = patches.ndim - 3  # one copy of the patches with (kh, kw, C) moved to the front
+    np.copyto(rows, patches.transpose(lead, lead + 1, lead + 2, *range(lead)))
     if cols_t.shape[0] > kh * kw * c:
         cols_t[kh * kw * c:] = 1
 
