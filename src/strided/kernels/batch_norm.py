@@ -12,7 +12,7 @@ y = x * scale + shift, scale = gamma * inv_std, shift = beta - mean * scale (the
 with `relu`). Backward, for the upstream gradient dy (masked by y > 0 first with `relu`):
 
     dbeta = sum(dy)    dgamma = sum(dy * xhat) = inv_std * (sum(dy * x) - mean * dbeta)
-    dx = scale * dy + slope * x + offset       (slope, offset per channel: `input_gradient`)
+    dx = scale * dy + slope * x + offset       (slope, offset per channel: `input_gradient_pass`)
 
 the textbook dx = gamma * inv_std * (dy - dbeta/M - xhat * dgamma/M) with its terms gathered
 per channel (rounding like the forward's, about eps * |mean| / std). Every pass is split over
@@ -98,29 +98,19 @@ class Normalization:
         dgamma = (totals["dot"] - self.mean * dbeta) * self.inv_std  # sum(dy * xhat)
         return masked, dbeta, dgamma.astype(g2.dtype, copy=False)
 
-    def input_gradient(self, dbeta, dgamma, rows):
-        """The per-channel (scale, slope, offset) of dx = scale * dy + slope * x + offset."""
-        slope = -self.scale * self.inv_std * dgamma / rows
-        offset = -self.scale * dbeta / rows - slope * self.mean
-        return ChannelVector(self.scale), ChannelVector(slope), ChannelVector(offset)
-
-    @staticmethod
-    def input_gradient_block(out, dy, x, terms, scratch):
-        """out = dx of one block of rows, for its dy and x, from `input_gradient`'s terms."""
-        scale, slope, offset = terms
-        per_channel(np.multiply, x, slope, out)
-        per_channel(np.add, out, offset, out)
-        scaled = per_channel(np.multiply, dy, scale, scratch.buffer("scaled", out.shape, out.dtype))
-        np.add(out, scaled, out=out)
-        return out
-
     def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
-        """dx (M, C) for the masked upstream gradient dy2 from `gradient_sums`."""
+        """dx (M, C) for the masked upstream gradient dy2 from `gradient_sums`:
+        dx = scale * dy + slope * x + offset, with per-channel slope and offset."""
+        slope = -self.scale * self.inv_std * dgamma / dy2.shape[0]
+        offset = -self.scale * dbeta / dy2.shape[0] - slope * self.mean
+        scale, slope, offset = ChannelVector(self.scale), ChannelVector(slope), ChannelVector(offset)
         dx = np.empty_like(dy2)
-        terms = self.input_gradient(dbeta, dgamma, dy2.shape[0])
 
         def chunk(start, stop, scratch):
-            self.input_gradient_block(dx[start:stop], dy2[start:stop], x2[start:stop], terms, scratch)
+            out = per_channel(np.multiply, x2[start:stop], slope, dx[start:stop])
+            per_channel(np.add, out, offset, out)
+            scaled = scratch.buffer("scaled", out.shape, out.dtype)
+            np.add(out, per_channel(np.multiply, dy2[start:stop], scale, scaled), out=out)
 
         for_each_chunk(chunk, dy2.shape[0], rows_per_chunk(dy2), smallest(dy2))
         return dx
