@@ -38,7 +38,7 @@ from strided.kernels.im2col import (
     strided_view,
 )
 from strided.kernels.input_gradient import InputGradient
-from strided.kernels.parallel import chunk_size, for_each_chunk
+from strided.kernels.parallel import for_each_chunk, images_per_chunk
 from strided.kernels.pool import window_max
 
 
@@ -72,11 +72,12 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         weights = kernel.reshape(-1, filters)
     width = weights.shape[0]
     per_image = pooled_h * ph * pooled_w * pw  # GEMM rows per image
-    step = chunk_size(per_image * filters, training=keep)
+    kept_cols = keep and channels < FEW_CHANNELS
+    step = images_per_chunk(per_image * ((0 if kept_cols else width) + filters), training=keep)
     pooled = np.empty((n, pooled_h, pooled_w, filters), x.dtype)
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
     kept = None
-    if keep and channels < FEW_CHANNELS:
+    if kept_cols:
         kept = np.empty((width, *patches.shape[:-3]), x.dtype)  # transposed, as kernels.conv's
         fill_im2col_transposed(kept, patches)  # at once: for few channels, per-chunk copies cost more
 
@@ -103,13 +104,16 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     covered_h, covered_w = pooled_h * pool_size[0], pooled_w * pool_size[1]
     width = kh * kw * channels + 1
     per_image = covered_h * covered_w
-    step = chunk_size(per_image * filters)
     want_weights = need_dkernel or need_dbias
     dx = np.empty(x_shape, gp.dtype) if need_dx else None  # written chunk by chunk, contiguous
+    # per conv output: its im2col row (unless kept), dY, dX's share (and dY's im2col row)
+    per_pixel = (0 if kept is not None else width) + filters
     if need_dx:  # the correlation needs dY of the whole conv output: the windows must cover it
         output_hw = conv_output_hw(x_shape, kernel.shape, strides, pads, dilation)
         input_gradient = InputGradient(kernel, output_hw, strides, dilation, pads,
                                        correlation=output_hw == (covered_h, covered_w))
+        per_pixel += channels + (kh * kw * filters if input_gradient.by_correlation else 0)
+    step = images_per_chunk(per_image * per_pixel)
 
     def chunk(start, stop, scratch):
         count = stop - start
