@@ -12,6 +12,7 @@ own thread), sums added in chunk order (reproducible), a worker's exception rais
 caller only after every thread has stopped, and a fresh pool in a forked child.
 """
 
+import contextlib
 import math
 import os
 import threading
@@ -67,10 +68,12 @@ def for_each_chunk(work, n, step, smallest=1):
     """
     workers = min(_config.num_threads(), n)
     if workers <= 1 and n <= step:  # one chunk, on this thread: no bookkeeping
-        # Its GEMMs may use OpenBLAS's threads (measured for one 28x28 image through the
-        # lessons' CNN: 0.139 ms, against 0.154 ms with them single-threaded).
+        # With more threads allowed, this is a single image: its GEMMs are too small to pay for
+        # waking OpenBLAS's sleeping threads (measured for one 28x28 image through the lessons'
+        # CNNs on a 2-core virtual machine: 0.21 ms single-threaded, 0.26-0.30 ms with them).
         scratch = Scratch()
-        work(0, n, scratch)
+        with _single_blas_thread():
+            work(0, n, scratch)
         return scratch.sums
     if not _blas_threads.can_set_threads():
         workers = 1
@@ -110,6 +113,13 @@ def map_rows(fn, out, *inputs):
 
     for_each_chunk(chunk, n, chunk_size(per_row), max(1, (1 << 15) // per_row))
     return out
+
+
+def _single_blas_thread():
+    """`_blas_threads.single_threaded()` when OpenBLAS is reachable, else nothing."""
+    if _config.num_threads() > 1 and _blas_threads.can_set_threads():
+        return _blas_threads.single_threaded()
+    return contextlib.nullcontext()
 
 
 def _run_chunks(work, chunks, sums, jobs):
