@@ -79,9 +79,10 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     kept = None
     if kept_cols:
         kept = np.empty((width, *patches.shape[:-3]), x.dtype)  # transposed, as kernels.conv's
-        fill_im2col_transposed(kept, patches)  # at once: for few channels, per-chunk copies cost more
 
     def chunk(start, stop, scratch):
+        if kept is not None:
+            fill_im2col_transposed(kept[:, start:stop], patches[start:stop])
         chunk_y = scratch.buffer("y", ((stop - start) * per_image, filters), x.dtype)
         np.matmul(chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch), weights, out=chunk_y)
         best = pooled[start:stop]
