@@ -7,7 +7,7 @@ import strided
 
 # Lower number = lower layer. A module may import from its own layer or any lower one.
 LAYERS = {
-    "_config": 0, "_utils": 0, "errors": 0, "_naming": 0, "_allocator": 0, "_blas_threads": 0,
+    "_config": 0, "_utils": 0, "errors": 0, "_naming": 0, "_allocator": 0, "_blas_threads": 0, "_subnormals": 0,
     "kernels": 1, "signal": 1,
     "autograd": 2, "testing": 2,
     "ops": 3,

@@ -43,10 +43,12 @@ from strided import (  # noqa: E402
 from strided._config import (
     epsilon,
     floatx,
+    flush_denormal,
     fusion_enabled,
     image_data_format,
     set_epsilon,
     set_floatx,
+    set_flush_denormal,
     set_fusion,
     set_image_data_format,
     set_traced_inference,
@@ -75,5 +77,6 @@ __all__ = [
     "no_grad", "enable_grad", "gradcheck", "activations", "callbacks", "initializers", "layers",
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
-    "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "get_num_threads", "set_num_threads", *_LAZY,
+    "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "flush_denormal", "set_flush_denormal",
+    "get_num_threads", "set_num_threads", *_LAZY,
 ]

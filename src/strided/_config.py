@@ -1,6 +1,7 @@
 """Global settings, with Keras' names: the float type, the fuzz factor and the image layout;
 and strided's own: whether models fuse Conv2D(relu) + MaxPooling2D into one op, whether
-inference replays traced ops, and how many threads the kernels use."""
+inference replays traced ops, whether training flushes subnormal floats to zero, and how many
+threads the kernels use."""
 
 import os
 
@@ -11,6 +12,7 @@ _FUSION = True
 _TRACED_INFERENCE = True
 _TRACE_GENERATION = 0
 _NUM_THREADS = None  # None: one per usable core
+_FLUSH_DENORMAL = True
 
 
 def floatx():
@@ -88,6 +90,21 @@ def set_traced_inference(enabled):
 def trace_generation():
     """How many times `set_traced_inference` was called: traces older than that are dropped."""
     return _TRACE_GENERATION
+
+
+def flush_denormal():
+    """Whether training flushes subnormal floats to zero (see strided._subnormals)."""
+    return _FLUSH_DENORMAL
+
+
+def set_flush_denormal(enabled):
+    """Flush subnormal floats to zero while training (the default), or not, as
+    `torch.set_flush_denormal`. Returns True when this machine supports it (x86-64 Linux)."""
+    global _FLUSH_DENORMAL
+    _FLUSH_DENORMAL = bool(enabled)
+    from strided import _subnormals
+
+    return _subnormals.supported()
 
 
 def num_threads():

@@ -8,8 +8,9 @@ Used by the convolutions (kernels.conv, kernels.conv_pool), max pooling, batch n
 and the optimizers' updates; `strided.set_num_threads(n)` sets how many threads.
 
 Rules that keep it safe: one threaded region at a time (a call made meanwhile runs on its
-own thread), sums added in chunk order (reproducible), a worker's exception raised in the
-caller only after every thread has stopped, and a fresh pool in a forked child.
+own thread), sums added in chunk order (reproducible), every thread in the floating-point mode
+of the caller (subnormals flushed or not, strided._subnormals), a worker's exception raised in
+the caller only after every thread has stopped, and a fresh pool in a forked child.
 """
 
 import contextlib
@@ -20,20 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from strided import _blas_threads, _config
+from strided import _blas_threads, _config, _subnormals
 
-# Conv outputs per chunk (float32): 512 KB while training, 1 MB for inference. Measured on the
-# lessons' models: training steps 5% faster than with 1 MB chunks (more arrays are alive then),
-# prediction at batch 1000 8-10% faster than with 512 KB ones.
+# Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 512 KB
+# while training, 1 MB for inference (measured on the lessons' models when convolutions used
+# them too; their chunks are now sized by WORKING_SET_FLOATS).
 CHUNK_FLOATS = 1 << 17
-
-_pool = None
-_pool_size = 0
-_lock = threading.Lock()
-# One threaded region at a time: a for_each_chunk called meanwhile (from another thread of the
-# program, or from inside a chunk's work) runs its chunks on its own thread.
-_region = threading.Lock()
-
 
 # A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 8 MB.
 # Its per-thread buffers outgrow the L2 cache, but every chunk costs its threads a few hand-offs
@@ -42,6 +35,13 @@ _region = threading.Lock()
 # Fashion-MNIST one 10% faster than with chunks of 512 KB of outputs, the CIFAR network the same
 # (its 32x32 layers' im2col rows alone are 1.2 MB an image, so their chunks stay small).
 WORKING_SET_FLOATS = 1 << 21
+
+_pool = None
+_pool_size = 0
+_lock = threading.Lock()
+# One threaded region at a time: a for_each_chunk called meanwhile (from another thread of the
+# program, or from inside a chunk's work) runs its chunks on its own thread.
+_region = threading.Lock()
 
 
 def chunk_size(outputs_per_image, training=True):
@@ -130,11 +130,18 @@ def _run_chunks(work, chunks, sums, jobs):
         work(*chunks[index], scratch)
 
 
+def _run_helper(flush, work, chunks, sums, jobs):
+    """`_run_chunks` on a helper thread, flushing subnormals when the region's caller does."""
+    with _subnormals.flushing(enabled=True) if flush else contextlib.nullcontext():
+        _run_chunks(work, chunks, sums, jobs)
+
+
 def _run_shared(work, chunks, sums, workers):
     """The chunks on `workers` threads, the calling thread being one of them."""
     jobs = iter(range(len(chunks)))  # shared: next() on it is atomic under the GIL
     with _blas_threads.single_threaded():
-        others = [_executor(workers - 1).submit(_run_chunks, work, chunks, sums, jobs)
+        flush = _subnormals.active()  # the other threads compute in the caller's mode
+        others = [_executor(workers - 1).submit(_run_helper, flush, work, chunks, sums, jobs)
                   for _ in range(workers - 1)]
         try:
             _run_chunks(work, chunks, sums, jobs)
@@ -186,7 +193,8 @@ def _executor(workers):
         if _pool is None or _pool_size < workers:
             if _pool is not None:
                 _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strided")
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strided",
+                                       initializer=_subnormals.clear_in_this_thread)
             _pool_size = workers
         return _pool
 

@@ -14,6 +14,7 @@ bar (strided.callbacks), running metrics (compile_utils.py) and Keras' return va
 
 import numpy as np
 
+from strided._subnormals import flushing
 from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.models import data_adapter
@@ -209,7 +210,8 @@ class Trainer:
             try:
                 for step, batch in enumerate(train.batches()):
                     callback_list.on_train_batch_begin(step)
-                    logs = self.train_step(batch)
+                    with flushing():  # subnormal floats as 0 (strided._subnormals)
+                        logs = self.train_step(batch)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -298,7 +300,8 @@ class Trainer:
         self._require_compiled("train_on_batch")
         adapter = data_adapter.ArrayAdapter(x, y, sample_weight, batch_size=_batch_size(x) or 1,
                                             class_weight=class_weight)
-        logs = self.train_step(next(adapter.batches()))
+        with flushing():
+            logs = self.train_step(next(adapter.batches()))
         return logs if return_dict else self._compile_state.ordered_values(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
