@@ -17,7 +17,7 @@ A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 
 Without groups, the batch is processed a chunk of images at a time, the chunks shared by
 `kernels.parallel`'s threads (each GEMM then single-threaded): a chunk's im2col matrix, GEMM
-and ReLU run while its data is in cache, and the matrix (nine times a 3x3 conv's input) is
+and ReLU run while its data is in the caches, and the matrix (nine times a 3x3 conv's input) is
 made again in backward rather than stored.
 """
 
@@ -96,7 +96,7 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
     im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
-    buffer that stays in cache, and made again in the backward pass. Except with few input
+    buffer that stays in the caches, and made again in the backward pass. Except with few input
     channels (an image's 1 or 3), where the matrix is small and slow to make (measured: the
     first CIFAR layer's dK took 2.2 ms instead of 0.65). `saved` is (the input x, the whole
     im2col matrix or None); grouped convolutions save only their matrix.

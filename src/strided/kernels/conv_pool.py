@@ -4,7 +4,7 @@ The tutorials' CNN block is `Conv2D(activation="relu")` then `MaxPooling2D(2)`. 
 layer, the conv's full-resolution output (26x26x64 floats per Fashion-MNIST image: 11 MB at
 batch 64) is written to memory, read back by the ReLU, read again by the pooling, and its gradient
 is written and read once more. This kernel never keeps it: for a few images at a time (a chunk
-whose conv output fits in the CPU's L2 cache) it computes
+of about 8 MB of work, `kernels.parallel.WORKING_SET_FLOATS`) it computes
 
     Y = [cols 1] @ [K; b]                       (the conv, bias in the GEMM, as kernels.conv)
     P = relu(max over each pool window of Y)    (= max over the window of relu(Y))
