@@ -107,13 +107,13 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     per_image = covered_h * covered_w
     want_weights = need_dkernel or need_dbias
     dx = np.empty(x_shape, gp.dtype) if need_dx else None  # written chunk by chunk, contiguous
-    # per conv output: its im2col row (unless kept), dY, dX's share (and dY's im2col row)
+    # per conv output: its im2col row (unless kept), dY and dX's part
     per_pixel = (0 if kept is not None else width) + filters
     if need_dx:  # the correlation needs dY of the whole conv output: the windows must cover it
         output_hw = conv_output_hw(x_shape, kernel.shape, strides, pads, dilation)
         input_gradient = InputGradient(kernel, output_hw, strides, dilation, pads,
                                        correlation=output_hw == (covered_h, covered_w))
-        per_pixel += channels + (kh * kw * filters if input_gradient.by_correlation else 0)
+        per_pixel += input_gradient.floats_per_output()
     step = images_per_chunk(per_image * per_pixel)
 
     def chunk(start, stop, scratch):

@@ -60,6 +60,12 @@ class InputGradient:
         self.flipped = flipped_kernel(kernel) if self.by_correlation else None
         self.has_pads = any(p for pair in pads for p in pair)
 
+    def floats_per_output(self):
+        """Floats of a chunk's working set per conv output pixel that dX adds: its share of dX,
+        and with the correlation dY's im2col row (for `kernels.parallel.images_per_chunk`)."""
+        kh, kw, channels, out_channels = self.kernel.shape
+        return channels + (kh * kw * out_channels if self.by_correlation else 0)
+
     def chunk(self, dx, gy, scratch):
         """dx[...] = dX of these images, for their dY `gy` (n, H', W', O)."""
         if self.by_correlation:

@@ -132,7 +132,7 @@ def _run_chunks(work, chunks, sums, jobs):
 
 def _run_helper(flush, work, chunks, sums, jobs):
     """`_run_chunks` on a helper thread, flushing subnormals when the region's caller does."""
-    with _subnormals.flushing(enabled=True) if flush else contextlib.nullcontext():
+    with _subnormals.flushing(enabled=flush):
         _run_chunks(work, chunks, sums, jobs)
 
 
