@@ -147,3 +147,35 @@ def test_sums_are_added_in_chunk_order_whatever_the_timing(threads):
         expected = expected + values[start:stop].sum(keepdims=True) if start else values[start:stop].sum(keepdims=True)
     for _ in range(3):
         np.testing.assert_array_equal(parallel.for_each_chunk(work, 64, 4)["total"], expected)
+
+
+def test_a_single_image_runs_with_openblas_single_threaded(threads):
+    """One image's GEMMs are too small to pay for waking OpenBLAS's threads (kernels.parallel)."""
+    threads(2)
+    get, _ = _blas_threads._thread_functions()
+    counts = []
+    parallel.for_each_chunk(lambda start, stop, scratch: counts.append(get()), 1, 4)
+    assert counts == [1] and get() == 2
+
+
+def test_small_optimizer_updates_stay_on_the_calling_thread(threads):
+    import threading
+    import time
+
+    from strided.optimizers import blocks
+
+    threads(2)
+    seen = set()
+
+    def update_step(gradient, data, slots, learning_rate, scratch):
+        seen.add(threading.get_ident())
+        time.sleep(0.002)  # long enough for the other thread to take its share when shared
+        data -= learning_rate * gradient
+
+    small = [(np.ones(blocks.BLOCK * 4, np.float32), np.zeros(blocks.BLOCK * 4, np.float32), {})]
+    blocks.update_in_blocks(update_step, small, 0.5)
+    assert seen == {threading.get_ident()} and (small[0][1] == -0.5).all()
+    seen.clear()
+    large = [(np.ones(blocks.SHARED, np.float32), np.zeros(blocks.SHARED, np.float32), {})]
+    blocks.update_in_blocks(update_step, large, 0.5)
+    assert len(seen) == 2 and (large[0][1] == -0.5).all()
