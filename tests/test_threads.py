@@ -1,5 +1,7 @@
 """Thread settings: strided.set_num_threads, the chunk runner, and single-threaded BLAS blocks."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -114,6 +116,36 @@ def test_a_workers_exception_reaches_the_caller(threads):
         parallel.for_each_chunk(work, 10, 2)
     # and the pool still works afterwards
     assert parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([b - a])), 10, 2)["n"][0] == 10
+
+
+def test_an_exception_on_a_helper_thread_reaches_the_caller(threads):
+    import threading
+
+    threads(2)
+    caller = threading.get_ident()
+
+    def work(start, stop, scratch):
+        if threading.get_ident() != caller:
+            raise KeyError("raised on the helper")
+        time.sleep(0.01)  # the caller's chunk is slow: the helper takes the others
+
+    with pytest.raises(KeyError, match="raised on the helper"):
+        parallel.for_each_chunk(work, 4, 1)
+    assert parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([b - a])), 10, 2)["n"][0] == 10
+
+
+def test_helper_threads_are_started_once_and_reused(threads):
+    import threading
+
+    def helpers():
+        return {t for t in threading.enumerate() if t.name == "strided"}
+
+    threads(3)
+    parallel.for_each_chunk(lambda a, b, s: time.sleep(0.001), 12, 2)
+    first = helpers()
+    for _ in range(5):
+        parallel.for_each_chunk(lambda a, b, s: time.sleep(0.001), 12, 2)
+    assert len(first) >= 2 and helpers() == first and all(t.daemon for t in first)
 
 
 def test_a_forked_child_runs_chunks():

@@ -18,7 +18,7 @@ from strided.kernels.elementwise import (
 # Shapes around the thresholds: small (plain path), wide rows with and without leftover rows,
 # channels that divide WIDE, that do not, and that are wider than WIDE.
 SHAPES = [(3, 5), (SMALL // 32, 32), (SMALL // 32 + 7, 32), (50, 13, 13, 64), (40, 17, 30),
-          (30, 3, 1500), (SMALL + 3, 1), (2, 4, 4, 3)]
+          (30, 3, 1500), (2, 3, WIDE + 5), (SMALL + 3, 1), (2, 4, 4, 3)]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -68,7 +68,7 @@ def test_channel_vector_repeats_to_about_wide():
     vector = ChannelVector(np.arange(48, dtype=np.float32))
     assert vector.wide.shape == (WIDE // 48 * 48,)
     np.testing.assert_array_equal(vector.wide.reshape(-1, 48), np.tile(np.arange(48), (WIDE // 48, 1)))
-    assert ChannelVector(np.ones(3000)).wide.shape == (3000,)  # wider than WIDE: as it is
+    assert ChannelVector(np.ones(WIDE + 100)).wide.shape == (WIDE + 100,)  # wider than WIDE: as it is
 
 
 @settings(max_examples=30, deadline=None)

@@ -10,23 +10,24 @@ and the optimizers' updates; `strided.set_num_threads(n)` sets how many threads.
 Rules that keep it safe: one threaded region at a time (a call made meanwhile runs on its
 own thread), sums added in chunk order (reproducible), every thread in the floating-point mode
 of the caller (subnormals flushed or not, strided._subnormals), a worker's exception raised in
-the caller only after every thread has stopped, and a fresh pool in a forked child.
+the caller only after every thread has stopped, and fresh helper threads in a forked child.
 """
 
 import contextlib
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from strided import _blas_threads, _config, _subnormals
 
-# Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 512 KB
-# while training, 1 MB for inference (measured on the lessons' models when convolutions used
-# them too; their chunks are now sized by WORKING_SET_FLOATS).
-CHUNK_FLOATS = 1 << 17
+# Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 2 MB while
+# training, 4 MB for inference. Smaller chunks stay in the L2 cache, but each costs its threads
+# a few hand-offs of Python's GIL; on a 2-core virtual machine whose sleeping cores take
+# 30-40 us to wake, the CIFAR network's batch norm and pooling passes took 28 ms a step in
+# chunks of 512 KB and 23 ms in chunks of 2 MB (they were slower on two threads than on one).
+CHUNK_FLOATS = 1 << 19
 
 # A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 8 MB.
 # Its per-thread buffers outgrow the L2 cache, but every chunk costs its threads a few hand-offs
@@ -36,8 +37,7 @@ CHUNK_FLOATS = 1 << 17
 # (its 32x32 layers' im2col rows alone are 1.2 MB an image, so their chunks stay small).
 WORKING_SET_FLOATS = 1 << 21
 
-_pool = None
-_pool_size = 0
+_helpers = []  # the helper threads (`_Helper`), started when a region first needs them
 _lock = threading.Lock()
 # One threaded region at a time: a for_each_chunk called meanwhile (from another thread of the
 # program, or from inside a chunk's work) runs its chunks on its own thread.
@@ -130,26 +130,21 @@ def _run_chunks(work, chunks, sums, jobs):
         work(*chunks[index], scratch)
 
 
-def _run_helper(flush, work, chunks, sums, jobs):
-    """`_run_chunks` on a helper thread, flushing subnormals when the region's caller does."""
-    with _subnormals.flushing(enabled=flush):
-        _run_chunks(work, chunks, sums, jobs)
-
-
 def _run_shared(work, chunks, sums, workers):
     """The chunks on `workers` threads, the calling thread being one of them."""
     jobs = iter(range(len(chunks)))  # shared: next() on it is atomic under the GIL
     with _blas_threads.single_threaded():
         flush = _subnormals.active()  # the other threads compute in the caller's mode
-        others = [_executor(workers - 1).submit(_run_helper, flush, work, chunks, sums, jobs)
-                  for _ in range(workers - 1)]
+        helpers = _started_helpers(workers - 1)
+        for helper in helpers:
+            helper.post(work, chunks, sums, jobs, flush)
         try:
             _run_chunks(work, chunks, sums, jobs)
-        finally:
-            for future in others:  # never leave while another thread still writes into our arrays
-                future.exception()  # (waits, without raising)
-        for future in others:
-            future.result()  # re-raises a worker's exception here
+        finally:  # never leave while another thread still writes into our arrays
+            errors = [helper.wait() for helper in helpers]
+        for error in errors:
+            if error is not None:
+                raise error  # a helper's exception, raised here
 
 
 def _even_chunks(n, step, workers, smallest=1):
@@ -186,23 +181,66 @@ class Scratch:
             self.sums[name] = value.copy()
 
 
-def _executor(workers):
-    """The process's pool of helper threads, grown to `workers` when needed."""
-    global _pool, _pool_size
+class _Helper:
+    """A thread that runs the chunks of the regions posted to it, and nothing else.
+
+    Lean on purpose: a region posts with one lock release and waits with one acquire. (A
+    ThreadPoolExecutor's futures and conditions cost about 100 us more per region, measured on
+    a 2-core virtual machine, where every wake of a sleeping thread already costs 30-40 us.)
+    """
+
+    def __init__(self):
+        self._go, self._done = threading.Lock(), threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._region, self._error = None, None
+        threading.Thread(target=self._serve, name="strided", daemon=True).start()
+
+    def post(self, work, chunks, sums, jobs, flush):
+        """Start taking chunks of `jobs`, in the floating-point mode `flush`."""
+        self._region = (work, chunks, sums, jobs, flush)
+        self._go.release()
+
+    def wait(self):
+        """Block until the posted region's chunks are done; returns the exception to raise, or
+        None. A Ctrl-C meanwhile is held until then: the chunks write into the caller's arrays."""
+        interrupt = None
+        while True:
+            try:
+                self._done.acquire()
+                break
+            except KeyboardInterrupt as error:
+                interrupt = error
+        error, self._error = self._error, None
+        return error or interrupt
+
+    def _serve(self):
+        _subnormals.clear_in_this_thread()
+        while True:
+            self._go.acquire()
+            work, chunks, sums, jobs, flush = self._region
+            try:
+                with _subnormals.flushing(enabled=flush):
+                    _run_chunks(work, chunks, sums, jobs)
+            except BaseException as error:  # noqa: BLE001  (raised in the region's caller)
+                self._error = error
+            finally:
+                self._region = None
+                self._done.release()
+
+
+def _started_helpers(count):
+    """The first `count` helper threads, started now if they are not yet."""
     with _lock:
-        if _pool is None or _pool_size < workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="strided",
-                                       initializer=_subnormals.clear_in_this_thread)
-            _pool_size = workers
-        return _pool
+        while len(_helpers) < count:
+            _helpers.append(_Helper())
+        return _helpers[:count]
 
 
 def _forget_pool_after_fork():
     """A forked child has none of the parent's threads: start afresh (os.fork, multiprocessing)."""
-    global _pool, _pool_size, _lock, _region
-    _pool, _pool_size = None, 0
+    global _helpers, _lock, _region
+    _helpers = []
     _lock, _region = threading.Lock(), threading.Lock()
 
 
