@@ -29,10 +29,15 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 import numpy as np
 
 from strided.kernels import elementwise
-from strided.kernels.conv import FEW_CHANNELS, chunk_cols, gemm_weights, weight_gradient
+from strided.kernels.conv import (
+    FEW_CHANNELS,
+    chunk_cols,
+    few_channel_cols,
+    gemm_weights,
+    weight_gradient,
+)
 from strided.kernels.im2col import (
     conv_output_hw,
-    fill_im2col_transposed,
     im2col,
     pad_spatial,
     strided_view,
@@ -72,7 +77,8 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         weights = kernel.reshape(-1, filters)
     width = weights.shape[0]
     per_image = pooled_h * ph * pooled_w * pw  # GEMM rows per image
-    kept_cols = keep and channels < FEW_CHANNELS
+    few_channels = channels < FEW_CHANNELS
+    kept_cols = keep and few_channels
     step = images_per_chunk(per_image * ((0 if kept_cols else width) + filters), training=keep)
     pooled = np.empty((n, pooled_h, pooled_w, filters), x.dtype)
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
@@ -81,10 +87,12 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         kept = np.empty((width, *patches.shape[:-3]), x.dtype)  # transposed, as kernels.conv's
 
     def chunk(start, stop, scratch):
-        if kept is not None:
-            fill_im2col_transposed(kept[:, start:stop], patches[start:stop])
+        if few_channels:
+            cols = few_channel_cols(kept, patches[start:stop], start, stop, width, scratch)
+        else:
+            cols = chunk_cols(lambda start, stop, scratch: patches[start:stop], None, start, stop, width, scratch)
         chunk_y = scratch.buffer("y", ((stop - start) * per_image, filters), x.dtype)
-        np.matmul(chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch), weights, out=chunk_y)
+        np.matmul(cols, weights, out=chunk_y)
         best = pooled[start:stop]
         window_max(_window_views(chunk_y, best.shape, pool_size, windows_first), best,
                     argmax[start:stop] if keep else None)
