@@ -177,3 +177,17 @@ def test_the_transposed_im2col_matrix_is_the_row_layout_transposed(channels, one
     view = K.chunk_cols(None, transposed, 1, 3, width, None)  # images 1 and 2, without a copy
     np.testing.assert_array_equal(view, rows[1:3].reshape(-1, width))
     assert np.shares_memory(view, transposed)
+
+
+@pytest.mark.parametrize("channels", [1, 3, 9])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_inference_forward_keeps_nothing_and_gives_the_training_numbers(channels, with_bias):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 9, 8, channels)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, channels, 6)).astype(np.float32)
+    bias = rng.standard_normal(6).astype(np.float32) if with_bias else None
+    trained, (_, kept) = K.conv2d_forward(x, kernel, pads=((1, 1), (1, 1)), bias=bias, relu=True)
+    inferred, (_, nothing) = K.conv2d_forward(x, kernel, pads=((1, 1), (1, 1)), bias=bias, relu=True,
+                                              training=False)
+    np.testing.assert_array_equal(inferred, trained)
+    assert nothing is None and (kept is not None) == (channels < K.FEW_CHANNELS)
