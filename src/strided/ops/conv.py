@@ -12,6 +12,7 @@ import numpy as np
 from strided.autograd import Function, Tensor, is_grad_enabled
 from strided.kernels import conv as kernels
 from strided.kernels import depthwise
+from strided.kernels.live_taps import live_crop
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
     channels_last_shape,
@@ -29,7 +30,8 @@ class Conv2D(Function):
 
     The bias and a ReLU are optional fusions (used by the Conv layers): the bias is added by the
     GEMM itself (a column of ones in the im2col matrix) and the ReLU is applied in place on the
-    GEMM's output, so neither costs an extra pass over the feature maps.
+    GEMM's output, so neither costs an extra pass over the feature maps. Kernel taps that read
+    only padding (a 3x3 kernel on a 1x1 map) are cropped off first (`kernels.live_taps`).
     """
 
     def __init__(self, strides, pads, dilation, groups, data_format, activation=None):
@@ -51,8 +53,14 @@ class Conv2D(Function):
             if bias is not None:
                 y += bias
         else:
+            self.crop = live_crop(x.shape, kernel.shape, self.strides, self.pads, self.dilation)
+            pads = self.pads
+            if self.crop is not None:  # taps that only read padding: cropped off (kernels.live_taps)
+                (taps_h, taps_w), (rows, columns), pads = self.crop
+                x, kernel = x[:, rows, columns], kernel[taps_h, taps_w]
+            self.cropped = (x.shape, kernel, pads)
             y, self.saved = kernels.conv2d_forward(
-                x, kernel, self.strides, self.pads, self.dilation, self.groups, bias,
+                x, kernel, self.strides, pads, self.dilation, self.groups, bias,
                 relu=self.activation == "relu",
                 training=is_grad_enabled() and any(self.needs_input_grad),
             )
@@ -80,12 +88,26 @@ class Conv2D(Function):
             dk = None if dk is None else dk.reshape(self.kernel.shape)
             db = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need_db else None
         else:
+            x_shape, kernel, pads = self.cropped
             dx, dk, db = kernels.conv2d_backward(
-                gy, self.saved, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
+                gy, self.saved, x_shape, kernel, self.strides, pads, self.dilation,
                 self.groups, need_dx, need_dk, need_db, relu_output,
             )
+            if self.crop is not None:  # zeros for the dead taps and the input no live tap read
+                (taps_h, taps_w), (rows, columns), _ = self.crop
+                dx = _placed(dx, self.x_shape, (slice(None), rows, columns))
+                dk = _placed(dk, self.kernel.shape, (taps_h, taps_w))
         dx = to_data_format(dx, self.data_format) if dx is not None else None
         return (dx, dk, db) if self.has_bias else (dx, dk)
+
+
+def _placed(part, shape, index):
+    """An array of zeros of `shape` with `part` at `index` (None stays None)."""
+    if part is None:
+        return None
+    whole = np.zeros(shape, part.dtype)
+    whole[index] = part
+    return whole
 
 
 def _as_depthwise(kernel, channels):
