@@ -128,7 +128,7 @@ def notes(rows, results, flops, args, peak):
         )
     if args.rounds > 1:
         out.append(f"- Each row measured in {args.rounds} rounds (frameworks back to back in each); "
-                   "each framework's best is kept.")
+                   "each framework's best is kept (for the checks, each of the two times' best).")
     for row in rows:
         for framework, result in results.get(row.id, {}).items():
             if "note" in result:

@@ -83,3 +83,14 @@ def test_a_change_of_the_machines_speed_during_the_run_is_noted():
     assert not any("rate changed" in line for line in steady)
     slowed = _report.notes([], {}, flops, args, (480.0, shapes, 240.0))
     assert any("480 GFLOP/s at the start, 240 at the end" in line for line in slowed)
+
+
+def test_rounds_keep_each_time_of_a_check_row_at_its_own_best():
+    first_round = {"seconds": 2.0, "second": 2.3, "steal": None}
+    second_round = {"seconds": 2.2, "second": 2.1, "steal": None}
+    kept = bench_training.keep_best(bench_training.keep_best(None, first_round), second_round)
+    assert (kept["seconds"], kept["second"]) == (2.0, 2.1)  # not the first round's pair (2.0, 2.3)
+    assert bench_training.keep_best({"error": "exit 1"}, second_round) == second_round
+    assert bench_training.keep_best(second_round, {"error": "exit 1"}) == second_round
+    faster = bench_training.keep_best({"seconds": 3.0}, {"seconds": 2.5, "peak_mb": 300})
+    assert faster == {"seconds": 2.5, "peak_mb": 300}
