@@ -13,17 +13,21 @@ smaller convolution with the same outputs: the GEMMs skip the multiplications by
 cropped convolution's, with zeros for the dead taps and for input rows no live tap reads.
 """
 
+import functools
 import math
 
 from strided.kernels.im2col import conv_output_hw
 
 
+@functools.lru_cache(maxsize=512)  # called on every forward pass: a few us of Python, once
 def live_crop(x_shape, kernel_shape, strides, pads, dilation):
     """The crop for a 2-D convolution of an (N, H, W, C) input, or None when every tap is live.
 
     Returns ((taps_h, taps_w), (rows, cols), new_pads): the live taps and the input rows and
-    columns they read, as slices, and the padding of the cropped input.
+    columns they read, as slices, and the padding of the cropped input. Arguments are tuples.
     """
+    if not any(p for pair in pads for p in pair):  # unpadded: every tap reads the input
+        return None
     out_hw = conv_output_hw(x_shape, kernel_shape, strides, pads, dilation)
     axes = [_live_axis(x_shape[1 + i], kernel_shape[i], strides[i], dilation[i], pads[i], out_hw[i])
             for i in range(2)]
