@@ -118,7 +118,10 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     if groups == 1:
         n = x.shape[0]
         out_h, out_w = conv_output_hw(x.shape, kernel.shape, strides, pads, dilation)
-        weights = gemm_weights(kernel, bias)
+        # In inference the bias is added to each chunk's output instead of riding in the GEMM:
+        # [K; b] is a copy of the kernel, 7 us for a 3x3x64x128 one, felt by one image.
+        bias_after = None if training or bias is None else elementwise.ChannelVector(bias)
+        weights = gemm_weights(kernel, bias if training else None)
         width = weights.shape[0]
         y = np.empty((n, out_h, out_w, out_channels), x.dtype)
         few_channels = cg < FEW_CHANNELS
@@ -134,6 +137,8 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
                 cols = cols.reshape(-1, width)
             out = y[start:stop].reshape(-1, out_channels)
             np.matmul(cols, weights, out=out)
+            if bias_after is not None:
+                elementwise.per_channel(np.add, out, bias_after, out)
             if relu:
                 elementwise.relu(out, out)
 

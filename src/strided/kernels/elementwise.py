@@ -16,6 +16,8 @@ are GEMVs: the same arithmetic and the same numbers (the sums add in another ord
 does), 1.5-10x faster. ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
 """
 
+import functools
+
 import numpy as np
 
 WIDE = 1 << 14  # floats per row when an array is viewed as wide rows
@@ -34,11 +36,15 @@ def relu(x, out):
 
 class ChannelVector:
     """A per-channel vector (C,) for `per_channel`, with its copy repeated to about WIDE floats
-    (made once per op, not once per chunk: the repeat costs about 4 microseconds)."""
+    (made once per op, not once per chunk, and only when an array is large enough to use it:
+    the repeat costs about 4 microseconds)."""
 
     def __init__(self, vector):
         self.vector = vector
-        self.wide = np.tile(vector, max(1, WIDE // vector.shape[-1]))
+
+    @functools.cached_property
+    def wide(self):
+        return np.tile(self.vector, max(1, WIDE // self.vector.shape[-1]))
 
 
 def per_channel(op, x, channels, out):
@@ -48,9 +54,10 @@ def per_channel(op, x, channels, out):
     repeated k times; the rows left over (fewer than k) use the vector as it is. Small or
     non-contiguous arrays use the plain broadcast.
     """
-    vector, wide_vector = channels.vector, channels.wide
+    vector = channels.vector
     if x.size < SMALL or not (x.flags.c_contiguous and out.flags.c_contiguous) or x.shape != out.shape:
         return op(x, vector, out=out)
+    wide_vector = channels.wide
     flat_x, flat_out = x.reshape(-1), out.reshape(-1)
     width = wide_vector.shape[0]
     wide = flat_x.size // width * width
