@@ -105,14 +105,16 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     """Returns (y, saved); hand `saved` to conv2d_backward.
 
     With `relu`, y = max(y, 0) is applied in place, chunk by chunk while it is in cache.
-    `training=False` (no backward will follow) only picks larger chunks.
+    `training=False` (no backward will follow) picks larger chunks, keeps no im2col matrix and
+    adds the bias to each chunk's output rather than in the GEMM (no [K; b] copy per call).
     Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
     im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
     buffer that stays in the caches, and made again in the backward pass. Except with few input
     channels (an image's 1 or 3), where the matrix is small and slow to make (measured: the
-    first CIFAR layer's dK took 2.2 ms instead of 0.65). `saved` is (the input x, the whole
-    im2col matrix or None); grouped convolutions save only their matrix.
+    first CIFAR layer's dK took 2.2 ms instead of 0.65): there the matrix is kept while training.
+    `saved` is (the input x, the whole im2col matrix or None); grouped convolutions save only
+    their matrix.
     """
     kh, kw, cg, out_channels = kernel.shape
     if groups == 1:
