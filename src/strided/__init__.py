@@ -41,11 +41,13 @@ from strided import (  # noqa: E402
     utils,
 )
 from strided._config import (
+    data_parallel_enabled,
     epsilon,
     floatx,
     flush_denormal,
     fusion_enabled,
     image_data_format,
+    set_data_parallel,
     set_epsilon,
     set_floatx,
     set_flush_denormal,
@@ -78,5 +80,6 @@ __all__ = [
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
     "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "flush_denormal", "set_flush_denormal",
+    "data_parallel_enabled", "set_data_parallel",
     "get_num_threads", "set_num_threads", *_LAZY,
 ]

@@ -113,6 +113,22 @@ def single_threaded():
         set_threads(before)
 
 
+@contextlib.contextmanager
+def one_thread():
+    """Run the block with strided's kernels and OpenBLAS on the calling thread alone (each
+    process of data-parallel training, `models.data_parallel`); both counts restored afterwards."""
+    setting = _config.thread_setting()
+    functions = _thread_functions()
+    before = functions[0]() if functions is not None else None
+    set_num_threads(1)
+    try:
+        yield
+    finally:
+        _config.set_num_threads(setting)
+        if functions is not None:
+            functions[1](before)
+
+
 _cache = {}
 
 

@@ -13,6 +13,7 @@ _TRACED_INFERENCE = True
 _TRACE_GENERATION = 0
 _NUM_THREADS = None  # None: one per usable core
 _FLUSH_DENORMAL = True
+_DATA_PARALLEL = True
 
 
 def floatx():
@@ -107,6 +108,18 @@ def set_flush_denormal(enabled):
     return _subnormals.supported()
 
 
+def data_parallel_enabled():
+    """Whether fit() may train on one process per thread (see strided.models.data_parallel)."""
+    return _DATA_PARALLEL
+
+
+def set_data_parallel(enabled):
+    """Let fit() train on several processes where that is the same training (the default), or
+    keep it on threads in this process only (False)."""
+    global _DATA_PARALLEL
+    _DATA_PARALLEL = bool(enabled)
+
+
 def num_threads():
     """How many threads strided's chunked kernels use: the setting, else one per usable core."""
     return _NUM_THREADS if _NUM_THREADS is not None else _USABLE_CORES
@@ -122,9 +135,18 @@ def _usable_cores():
 _USABLE_CORES = _usable_cores()
 
 
+def thread_setting():
+    """The thread count set with set_num_threads, or None (one per usable core)."""
+    return _NUM_THREADS
+
+
 def set_num_threads(threads):
-    """Set `num_threads()`; strided.set_num_threads also sets OpenBLAS's count."""
+    """Set `num_threads()` (None: one per usable core); strided.set_num_threads also sets
+    OpenBLAS's count."""
     global _NUM_THREADS
+    if threads is None:
+        _NUM_THREADS = None
+        return
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, received {threads!r}")
     _NUM_THREADS = threads

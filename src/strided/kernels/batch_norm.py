@@ -5,7 +5,9 @@ cache (`chunk_moments`), combined by Chan, Golub and LeVeque's formula (`combine
 
     mean = sum_c m_c mean_c / M        M2 = sum_c M2_c + sum_c m_c (mean_c - mean)^2
 
-as precise as two passes (no E[x^2] - E[x]^2 cancellation), with one read of x.
+as precise as two passes (no E[x^2] - E[x]^2 cancellation), with one read of x. In
+data-parallel training each process pools its own chunks, then all processes' parts the same
+way (`kernels.collective`): the statistics of the whole batch, as one process would take them.
 
 Normalisation, as PyTorch's CPU kernel: with inv_std = 1 / sqrt(var + eps),
 y = x * scale + shift, scale = gamma * inv_std, shift = beta - mean * scale (then max(y, 0)
@@ -15,13 +17,14 @@ with `relu`). Backward, for the upstream gradient dy (masked by y > 0 first with
     dx = scale * dy + slope * x + offset       (slope, offset per channel: `input_gradient_pass`)
 
 the textbook dx = gamma * inv_std * (dy - dbeta/M - xhat * dgamma/M) with its terms gathered
-per channel (rounding like the forward's, about eps * |mean| / std). Every pass is split over
+per channel (rounding like the forward's, about eps * |mean| / std), M the whole batch's rows
+(and dx takes the whole batch's sums in data-parallel training). Every pass is split over
 `kernels.parallel`'s threads by rows.
 """
 
 import numpy as np
 
-from strided.kernels import elementwise
+from strided.kernels import collective, elementwise
 from strided.kernels.elementwise import ChannelVector, column_dots, column_sums, per_channel
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
@@ -34,31 +37,36 @@ def chunk_moments(part, scratch):
     return part.shape[0], mean, column_dots(centered, centered, centered)
 
 
-def combine_moments(parts, dtype):
-    """(mean, biased var) of the blocks whose `chunk_moments` are `parts` (in chunk order)."""
+def combine_moments(parts):
+    """(rows, mean, M2) in float64 of the blocks whose `chunk_moments` are `parts` (in order)."""
     counts, means, squares = (np.array(values, np.float64) for values in zip(*parts))
     rows = counts.sum()
     mean = counts @ means / rows
-    var = (squares.sum(axis=0) + counts @ (means - mean) ** 2) / rows
-    return mean.astype(dtype), var.astype(dtype)
+    return rows, mean, squares.sum(axis=0) + counts @ (means - mean) ** 2
 
 
 def moments(x2):
-    """(mean, var) of an (M, C) array over its rows: one pass over memory, shared by threads."""
+    """(mean, biased var, rows) of an (M, C) array over its rows (and over the other processes'
+    rows in data-parallel training): one pass over memory, shared by threads."""
     parts = {}  # chunk start -> moments: combined in chunk order, so runs repeat exactly
 
     def chunk(start, stop, scratch):
         parts[start] = chunk_moments(x2[start:stop], scratch)
 
     for_each_chunk(chunk, x2.shape[0], rows_per_chunk(x2), smallest(x2))
-    return combine_moments([parts[start] for start in sorted(parts)], x2.dtype)
+    rows, mean, squares = combine_moments([parts[start] for start in sorted(parts)])
+    if collective.active():
+        channels = x2.shape[1]
+        gathered = collective.all_gather(np.concatenate([[rows], mean, squares]))
+        rows, mean, squares = combine_moments([(g[0], g[1:channels + 1], g[channels + 1:]) for g in gathered])
+    return mean.astype(x2.dtype), (squares / rows).astype(x2.dtype), int(rows)
 
 
 class Normalization:
     """y = x * scale + shift (+ ReLU) for given batch statistics, and its backward passes."""
 
-    def __init__(self, mean, var, gamma, beta, epsilon, relu=False):
-        self.mean, self.gamma, self.relu = mean, gamma, relu
+    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None):
+        self.mean, self.gamma, self.relu, self.rows = mean, gamma, relu, rows
         self.inv_std = (1 / np.sqrt(var + epsilon)).astype(mean.dtype, copy=False)
         self.scale = self.inv_std * gamma
         self.shift = beta - mean * self.scale
@@ -94,15 +102,24 @@ class Normalization:
             scratch.add("dot", column_dots(part, x2[start:stop], product))
 
         totals = for_each_chunk(chunk, g2.shape[0], rows_per_chunk(g2), smallest(g2))
-        dbeta = totals["dbeta"]
-        dgamma = (totals["dot"] - self.mean * dbeta) * self.inv_std  # sum(dy * xhat)
+        dbeta, dot = totals["dbeta"], totals["dot"]
+        dgamma = (dot - self.mean * dbeta) * self.inv_std  # sum(dy * xhat)
         return masked, dbeta, dgamma.astype(g2.dtype, copy=False)
 
     def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
         """dx (M, C) for the masked upstream gradient dy2 from `gradient_sums`:
-        dx = scale * dy + slope * x + offset, with per-channel slope and offset."""
-        slope = -self.scale * self.inv_std * dgamma / dy2.shape[0]
-        offset = -self.scale * dbeta / dy2.shape[0] - slope * self.mean
+        dx = scale * dy + slope * x + offset, with per-channel slope and offset.
+
+        In data-parallel training dbeta and dgamma are this process's shares of the sums (the
+        gradients of gamma and beta, which the processes add up afterwards); dx needs the whole
+        batch's, gathered here."""
+        if collective.active():
+            channels = dy2.shape[1]
+            summed = collective.all_gather(np.concatenate([dbeta, dgamma]).astype(np.float64)).sum(axis=0)
+            dbeta, dgamma = summed[:channels].astype(dy2.dtype), summed[channels:].astype(dy2.dtype)
+        rows = self.rows or dy2.shape[0]
+        slope = -self.scale * self.inv_std * dgamma / rows
+        offset = -self.scale * dbeta / rows - slope * self.mean
         scale, slope, offset = ChannelVector(self.scale), ChannelVector(slope), ChannelVector(offset)
         dx = np.empty_like(dy2)
 

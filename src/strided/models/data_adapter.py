@@ -64,6 +64,11 @@ def unpack_batch(batch):
     return batch, None, None
 
 
+def rows_of(structure, start, stop):
+    """Rows start:stop of every array of a (nested) x, y or sample_weight."""
+    return map_structure(lambda array: array[start:stop], structure)
+
+
 def class_weight_to_sample_weight(y, class_weight):
     """Per-sample weights `class_weight[label]` (labels as ints, (N, 1) or one-hot)."""
     if not isinstance(class_weight, dict):
@@ -114,6 +119,11 @@ class ArrayAdapter:
 
     def batches(self):
         """One epoch of (x, y, sample_weight) batches."""
+        for index in self.epoch_plan():
+            yield self.take(index)
+
+    def epoch_plan(self):
+        """The rows of each of the epoch's batches (a slice or an index array), shuffled now."""
         n, size = self.num_samples, self.batch_size
         order = None
         if self.shuffle == "batch":
@@ -123,19 +133,14 @@ class ArrayAdapter:
             starts = range(0, n, size)
         else:
             starts = range(0, n, size)
-        for step, start in enumerate(starts):
-            if step >= self.steps:
-                break
-            index = order[start:start + size] if order is not None else slice(start, start + size)
+        starts = list(starts)[: self.steps]
+        return [order[start:start + size] if order is not None else slice(start, start + size)
+                for start in starts]
 
-            def take(array, index=index):
-                return array[index]
-
-            yield (
-                map_structure(take, self.x),
-                None if self.y is None else map_structure(take, self.y),
-                None if self.sample_weight is None else take(self.sample_weight),
-            )
+    def take(self, index):
+        """The batch (x, y, sample_weight) of the rows `index` (from `epoch_plan`)."""
+        return tuple(None if part is None else map_structure(lambda array: array[index], part)
+                     for part in (self.x, self.y, self.sample_weight))
 
     def first_x(self):
         return self.x

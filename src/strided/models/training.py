@@ -17,7 +17,7 @@ import numpy as np
 from strided._subnormals import flushing
 from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
-from strided.models import data_adapter
+from strided.models import data_adapter, data_parallel, parallel_predict
 from strided.models.compile_utils import CompileState
 from strided.models.input_shapes import describe_shape_mismatch
 
@@ -205,16 +205,13 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            logs = {}
             self._cache_step_structure()
             try:
-                for step, batch in enumerate(train.batches()):
-                    callback_list.on_train_batch_begin(step)
-                    with flushing():  # subnormal floats as 0 (strided._subnormals)
-                        logs = self.train_step(batch)
-                    callback_list.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
+                processes = data_parallel.choose_processes(self, train, callback_list)
+                if processes > 1:
+                    logs = data_parallel.train_epoch(self, train, callback_list, processes)
+                else:
+                    logs = self._train_epoch(train, callback_list)
             finally:
                 self._step_structure = None
             if getattr(train, "exhausted", False) and not logs:
@@ -231,6 +228,18 @@ class Trainer:
         if history is not None:
             self.history = history
         return self.history
+
+    def _train_epoch(self, train, callback_list):
+        """One pass over `train`'s batches in this process; returns the last step's logs."""
+        logs = {}
+        for step, batch in enumerate(train.batches()):
+            callback_list.on_train_batch_begin(step)
+            with flushing():  # subnormal floats as 0 (strided._subnormals)
+                logs = self.train_step(batch)
+            callback_list.on_train_batch_end(step, logs)
+            if self.stop_training:
+                break
+        return logs
 
     def _epoch_logs(self, logs):
         """The epoch's metric results, or a custom train_step's own logs (as Keras)."""
@@ -281,6 +290,16 @@ class Trainer:
         callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
                                             add_history=False)
         callback_list.on_predict_begin()
+        processes = parallel_predict.choose_processes(self, adapter, callback_list)
+        if processes > 1:
+            merged, structure = parallel_predict.predict(self, adapter, callback_list, processes)
+        else:
+            merged, structure = self._predict_batches(adapter, callback_list)
+        callback_list.on_predict_end()
+        return pack_like(structure, merged)
+
+    def _predict_batches(self, adapter, callback_list):
+        """(the outputs' leaves, all rows; the last batch's outputs, for their nesting)."""
         chunks, structure = [], None
         for step, (batch_x, _, _) in enumerate(adapter.batches()):
             callback_list.on_predict_batch_begin(step)
@@ -288,11 +307,9 @@ class Trainer:
             structure = outputs
             chunks.append([np.asarray(getattr(t, "data", t)) for t in flatten(outputs)])
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
-        callback_list.on_predict_end()
         if not chunks:
             raise ValueError("predict(): the input produced no batches (is it empty?).")
-        merged = [np.concatenate([chunk[i] for chunk in chunks], axis=0) for i in range(len(chunks[0]))]
-        return pack_like(structure, merged)
+        return [np.concatenate([chunk[i] for chunk in chunks], axis=0) for i in range(len(chunks[0]))], structure
 
     # ---------------------------------------------------------------- on_batch
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):

@@ -33,12 +33,12 @@ class ChannelsLastBatchNorm(Function):
     passes over memory (`strided.models.fusion`).
     """
 
-    def __init__(self, epsilon, mean, var, relu=False):
-        self.epsilon, self.mean, self.var, self.relu = epsilon, mean, var, relu
+    def __init__(self, epsilon, mean, var, relu=False, rows=None):
+        self.epsilon, self.mean, self.var, self.relu, self.rows = epsilon, mean, var, relu, rows
 
     def forward(self, x, gamma, beta):
         self.x2 = x.reshape(-1, x.shape[-1])
-        self.norm = Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu)
+        self.norm = Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu, self.rows)
         return self.norm.normalize(self.x2).reshape(x.shape)
 
     def backward(self, gy):
@@ -161,9 +161,10 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        mean, var = moments(x.data.reshape(-1, x.shape[-1]))
+        mean, var, rows = moments(x.data.reshape(-1, x.shape[-1]))
         y = ChannelsLastBatchNorm.apply(
-            x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu)
+            x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu),
+            rows=rows,
         )
         return y, mean, var
     param_shape = tuple(n if i in kept else 1 for i, n in enumerate(x.shape))

@@ -1,0 +1,415 @@
+"""Data-parallel training: one process per core, each computing the gradients of its share of a batch.
+
+Why processes rather than threads: see `models.forked` (Python's GIL).
+
+One step, in every process p (process 0 is the caller, the others are forked from it):
+
+    g_p = gradient of (n_p / n) * the mean loss on my share (n_p of the batch's n samples)
+    write g_p into shared memory; wait until every share's gradient is there
+    g = sum_p g_p                              (the same operations in every process)
+    optimizer.apply(g)                         -> the same floats: the weights stay equal
+
+With the loss averaged over the batch (Keras' default "sum_over_batch_size"), sum_p g_p is the
+gradient of the whole batch's loss, regularization terms included (each share adds them whole,
+scaled by n_p / n). Batch norm takes its statistics, and the sums of its backward pass, over
+all the shares together (`kernels.collective`), as one process on the whole batch would. Process 0 also gathers the other shares' losses and predictions, so the loss and metrics
+in the logs are those of whole batches, and alone runs the callbacks. The helpers are forked at
+the start of every epoch (after `on_epoch_begin`: a new learning rate or restored weights reach
+them) and exit at its end; process 0 keeps the model.
+
+Used only where that is the same training as one process on whole batches: in-memory arrays,
+one output, losses averaged over the batch, no state that training changes but the trainable
+weights (so no trainable BatchNormalization, whose statistics each process would take from its
+own share), no `add_loss` terms, no callback acting between batches but strided's own, the
+default `train_step`, Linux (fork). Dropout draws each share's masks from its own generator.
+`strided.set_data_parallel(False)` turns it off; `strided.set_num_threads(n)` sets the count.
+"""
+
+import contextlib
+import os
+
+import numpy as np
+
+from strided import _blas_threads, _config
+from strided._subnormals import flushing
+from strided.autograd import Tensor
+from strided.kernels import collective
+from strided.layers.normalization import BatchNormalization
+from strided.models import data_adapter, forked
+
+MIN_SHARE = 8   # samples per process and step, at least (smaller shares: threads)
+MIN_STEPS = 8   # steps left in the epoch, at least (a fork costs a few milliseconds)
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
+_GO, _STOP = 1, 0
+
+_last_epoch = {"processes": 1, "helper_memory": 0}
+
+
+def choose_processes(model, train, callback_list):
+    """How many processes will train this epoch of fit (1: this one, on threads as usual)."""
+    processes = _processes_for(model, train, callback_list)
+    _last_epoch.update(processes=processes, helper_memory=0)
+    return processes
+
+
+def last_epoch():
+    """{"processes": how many trained fit's last epoch, "helper_memory": the helpers' private
+    resident memory at their end, in bytes (what they added to this process's own)}."""
+    return dict(_last_epoch)
+
+
+def _processes_for(model, train, callback_list):
+    if type(train) is not data_adapter.ArrayAdapter or not forked.usable():
+        return 1
+    processes = min(_config.num_threads(), train.batch_size // MIN_SHARE)
+    if (processes < 2 or train.steps < MIN_STEPS + 1
+            or not isinstance(train.x, np.ndarray) or not isinstance(train.y, np.ndarray)):
+        return 1
+    from strided.models.training import Trainer
+
+    if type(model).train_step is not Trainer.train_step or type(model).compute_loss is not Trainer.compute_loss:
+        return 1
+    if getattr(model.optimizer, "global_clipnorm", None) is not None:  # needs every gradient at once
+        return 1
+    if not forked.read_only_between_batches(getattr(callback_list, "callbacks", []), _BATCH_HOOKS):
+        return 1
+    return processes
+
+
+def train_epoch(model, train, callback_list, processes):
+    """One epoch of `fit` on `processes` processes; returns the last step's logs.
+
+    The first step runs here alone when the model, its optimizer or its metrics are not built
+    yet (they are then built once, in this process); so does every step when that step shows
+    the model to be one whose training the shares would change (`_shares_are_exact`).
+    """
+    plan = train.epoch_plan()
+    logs, step = {}, 0
+    if not _ready(model):
+        logs = _plain_step(model, train, plan[0], 0, callback_list)
+        step = 1
+    if model.stop_training or not _shares_are_exact(model) or len(plan) - step < MIN_STEPS:
+        _last_epoch["processes"] = 1
+        for index in plan[step:]:
+            if model.stop_training:
+                break
+            logs = _plain_step(model, train, index, step, callback_list)
+            step += 1
+        return logs
+    return _Epoch(model, train, plan[step:], step, processes).run(callback_list) or logs
+
+
+def _plain_step(model, train, index, step, callback_list):
+    callback_list.on_train_batch_begin(step)
+    with flushing():
+        logs = model.train_step(train.take(index))
+    callback_list.on_train_batch_end(step, logs)
+    return logs
+
+
+def _ready(model):
+    state = model._compile_state
+    return bool(state is not None and state.built and model.optimizer.built)
+
+
+def _shares_are_exact(model):
+    """Whether averaging the shares' gradients is the whole batch's gradient (see the module)."""
+    state = model._compile_state
+    if len(state.output_names) != 1 or state.output_loss_trackers:
+        return False
+    if any(loss is not None and getattr(loss, "reduction", None) != "sum_over_batch_size"
+           for loss in state.losses):
+        return False
+    for layer in model._flatten_layers():
+        if layer._losses or getattr(layer, "activity_regularizer", None) is not None:
+            return False
+        if layer.trainable and layer._non_trainable_weights and not _synchronized(layer):
+            return False  # statistics updated by training, each process from its own share
+    return True
+
+
+def _synchronized(layer):
+    """A BatchNormalization whose statistics the processes take together (`kernels.collective`):
+    channels-last, with gamma and beta (the fused kernel's path)."""
+    rank = len(layer._build_shapes or ())
+    return (type(layer) is BatchNormalization and tuple(layer._axes) == (rank - 1,)
+            and layer.gamma is not None and layer.beta is not None)
+
+
+def _shares(n, processes):
+    """[(start, stop)] of each process's rows of an n-sample batch (the first ones longest)."""
+    size = -(-n // processes)
+    return [(min(p * size, n), min((p + 1) * size, n)) for p in range(processes)]
+
+
+def _batch_length(index, samples):
+    """Rows in the batch `index` (a slice or an index array of `ArrayAdapter.epoch_plan`)."""
+    return len(range(samples)[index]) if isinstance(index, slice) else len(index)
+
+
+def _rows(index, start, stop):
+    """Rows start:stop of the batch `index`, as an index of the same kind."""
+    if isinstance(index, slice):
+        return slice(index.start + start, index.start + stop)
+    return index[start:stop]
+
+
+class _Stopped(Exception):
+    """Raised in a helper that process 0 told to stop."""
+
+
+class _Epoch:
+    """The shared memory, semaphores and processes of one data-parallel epoch.
+
+    The trainable weights and their optimizer slots move into the shared mapping for the epoch
+    (and back afterwards), and each is updated by one process, its owner (`_owners`: shares of
+    about equal size). A step in process p:
+
+        forward and backward on its rows; its gradients for the others' weights published
+        exchange                                   -> every gradient is there
+        for its own weights: g = sum of the shares' gradients; optimizer.apply
+        exchange                                   -> every weight is updated
+
+    An exchange: each helper posts its `ready` semaphore and waits for its `go`; process 0 waits
+    for every `ready`, then posts every `go`. Losses and predictions alternate between two slots
+    (step s writes slot s % 2): process 0 reads step s's while a helper computes step s + 1.
+    """
+
+    def __init__(self, model, train, plan, first_step, processes):
+        import multiprocessing
+
+        self.model, self.train, self.plan, self.first_step = model, train, plan, first_step
+        self.processes = processes
+        self.variables = model._step_variables()
+        self.optimizer = model.optimizer
+        self.owners = _owners([v.data.size for v in self.variables], processes)
+        self.slots = [(slots, name) for v in self.variables
+                      for slots in [self.optimizer._slots[self.optimizer._slot_position(v)]] for name in slots]
+        share = -(-train.batch_size // processes)
+        y_pred = model.predict_on_batch(train.x[:1])
+        out_shape, out_dtype = tuple(y_pred.shape[1:]), y_pred.dtype
+        specs = [((processes, *v.data.shape), v.data.dtype) for v in self.variables]  # gradients
+        specs += [(v.data.shape, v.data.dtype) for v in self.variables]                # weights
+        specs += [(slots[name].shape, slots[name].dtype) for slots, name in self.slots]
+        specs += [((2, processes), np.float64), ((2, processes, share, *out_shape), out_dtype),
+                  ((2, processes, _gather_size(model)), np.float64),
+                  ((1,), np.int64), ((processes,), np.int64), ((processes, forked.ERROR_BYTES), np.uint8)]
+        arrays = forked.Shared(specs).arrays
+        count = len(self.variables)
+        self.grads, self.weights = arrays[:count], arrays[count:2 * count]
+        self.slot_copies = arrays[2 * count:2 * count + len(self.slots)]
+        (self.losses, self.predictions, self.gathered,
+         self.verdict, self.private, self.errors) = arrays[2 * count + len(self.slots):]
+        context = multiprocessing.get_context("fork")
+        self.ready = [context.Semaphore(0) for _ in range(processes)]  # helper p -> process 0
+        self.go = [context.Semaphore(0) for _ in range(processes)]     # process 0 -> helper p
+        self.pids = []
+        self.parent = os.getpid()
+
+    # ------------------------------------------------------------------ process 0
+    def run(self, callback_list):
+        logs = {}
+        with _blas_threads.one_thread(), self._state_shared():
+            try:
+                self._fork_helpers()
+                for step, index in enumerate(self.plan):
+                    callback_list.on_train_batch_begin(self.first_step + step)
+                    with flushing():
+                        logs = self._lead_step(step, index)
+                    callback_list.on_train_batch_end(self.first_step + step, logs)
+                    if self.model.stop_training:
+                        break
+            finally:
+                self._end_helpers()
+        _last_epoch["helper_memory"] = int(self.private[1:].sum())
+        return logs
+
+    @contextlib.contextmanager
+    def _state_shared(self):
+        """The weights and optimizer slots in the shared mapping for the block, then back in
+        their own arrays (which other objects may hold) with the values they reached."""
+        moved = []
+        for variable, shared in zip(self.variables, self.weights):
+            moved.append((lambda array, variable=variable: setattr(variable, "data", array), variable.data, shared))
+        for (slots, name), shared in zip(self.slots, self.slot_copies):
+            moved.append((lambda array, slots=slots, name=name: slots.__setitem__(name, array), slots[name], shared))
+        for place, original, shared in moved:
+            np.copyto(shared, original)
+            place(shared)
+        try:
+            yield
+        finally:
+            for place, original, shared in moved:
+                np.copyto(original, shared)
+                place(original)
+
+    def _fork_helpers(self):
+        for p in range(1, self.processes):
+            self.pids.append(forked.fork_helper(lambda p=p: self._helper(p), self.errors[p], (_Stopped,)))
+
+    def _lead_step(self, step, index):
+        """Process 0's step; returns the whole batch's logs."""
+        slot = step % 2
+        n = _batch_length(index, self.train.num_samples)
+        shares = _shares(n, self.processes)
+        y_pred = self._step(0, index, shares, slot)
+        total = sum((b - a) / n * self.losses[slot, p] for p, (a, b) in enumerate(shares))
+        predictions = [y_pred] + [self.predictions[slot, p, : b - a] for p, (a, b) in enumerate(shares) if p]
+        weights = self.train.sample_weight
+        state = self.model._compile_state
+        state.last_output_losses = []
+        state.update(Tensor(np.float32(total)), self.train.y[index], np.concatenate(predictions),
+                     None if weights is None else weights[index], n)
+        return state.results()
+
+    def _wait(self, p):
+        """Acquire helper p's `ready`; raise its error, or if it died."""
+        pid = self.pids[p - 1]
+        if not forked.acquire(self.ready[p], lambda: forked.child_alive(pid)):
+            self.pids[p - 1] = None
+            message = forked.error_of(self.errors[p]) or "it ended unexpectedly"
+            raise RuntimeError(f"data-parallel training: helper process {p} failed:\n{message}")
+        message = forked.error_of(self.errors[p])
+        if message:
+            raise RuntimeError(f"data-parallel training: helper process {p} failed:\n{message}")
+
+    def _end_helpers(self):
+        self.verdict[0] = _STOP  # a helper waiting for a `go` (now or at its next exchange) stops
+        for p in range(1, self.processes):
+            self.go[p].release()
+        for pid in self.pids:
+            if pid is not None:
+                os.waitpid(pid, 0)
+
+    # ------------------------------------------------------------------ every process
+    def _exchange(self, p):
+        """Wait until every process has written its part of the shared arrays (see the class)."""
+        if p == 0:
+            for helper in range(1, self.processes):
+                self._wait(helper)
+            self.verdict[0] = _GO
+            for helper in range(1, self.processes):
+                self.go[helper].release()
+            return
+        self.ready[p].release()
+        if not forked.acquire(self.go[p], lambda: os.getppid() == self.parent) or self.verdict[0] == _STOP:
+            raise _Stopped
+
+    def _step(self, p, index, shares, slot):
+        """Process p's part of a step (see the class): its loss and predictions into `slot`
+        (a helper's) for process 0's logs; returns its predictions."""
+        start, stop = shares[p]
+        loss, y_pred, own = 0.0, None, {}
+        if stop > start:
+            loss, y_pred, grads = self._share_gradients(index, shares, p)
+            if p:
+                self.predictions[slot, p, : stop - start] = y_pred
+            for i, grad in enumerate(grads):
+                if self.owners[i] == p:
+                    own[i] = grad
+                elif grad is None:
+                    self.grads[i][p].fill(0)
+                else:
+                    np.copyto(self.grads[i][p], grad)
+        self.losses[slot, p] = loss
+        self._exchange(p)
+        self._update(p, shares, own)
+        self._exchange(p)
+        return y_pred
+
+    def _share_gradients(self, index, shares, p):
+        """Forward and backward on process p's rows of the batch `index`.
+        Returns (loss as a float, predictions as an array, the gradients)."""
+        start, stop = shares[p]
+        x, y, weights = self.train.take(_rows(index, start, stop))
+        model = self.model
+        group = _Group(self, p) if all(b > a for a, b in shares) else None  # else process 0 alone
+        with collective.joined(group) if group else contextlib.nullcontext():
+            y_pred = model(x, training=True)
+            loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights)
+            for variable in self.variables:
+                variable.grad = None
+            # The share's part of the whole batch's mean loss: gradients that add up (`_update`)
+            share = (stop - start) / shares[-1][1]
+            (loss * share if share != 1 else loss).backward()
+        grads = [variable.grad for variable in self.variables]
+        for variable in self.variables:
+            variable.grad = None
+        return float(loss.data), y_pred.data, grads
+
+    def _update(self, p, shares, own):
+        """For the weights process p owns: g = the sum of every share's gradient, then the
+        optimizer step. Each share's gradient is that of (n_p / n) * its mean loss, so the sum is
+        the whole batch's gradient (batch norm's backward sums, `kernels.collective`, add the same
+        scaled terms, as one process on the whole batch would)."""
+        variables, grads = [], []
+        for i, variable in enumerate(self.variables):
+            if self.owners[i] != p:
+                continue
+            parts = [own[i]] if own.get(i) is not None else []
+            parts += [self.grads[i][q] for q, (a, b) in enumerate(shares) if q != p and b > a]
+            total = parts[0].copy()
+            for part in parts[1:]:
+                total += part
+            variables.append(variable)
+            grads.append(total)
+        if variables:
+            self.optimizer.apply(grads, variables)
+        else:
+            self.optimizer.iterations += 1  # as its partners' optimizers count
+        for variable in variables:
+            constraint = getattr(variable, "constraint", None)
+            if constraint is not None:
+                constrained = constraint(variable.data)
+                variable.assign(getattr(constrained, "data", constrained))
+
+    # ------------------------------------------------------------------ helper p
+    def _helper(self, p):
+        """A forked helper: its share of every step, until the plan ends or process 0 stops it.
+        An error ends it (`forked.fork_helper` writes it down); process 0 is told by `ready`."""
+        try:
+            forked.own_random_streams(self.model, p)
+            for step, index in enumerate(self.plan):
+                shares = _shares(_batch_length(index, self.train.num_samples), self.processes)
+                with flushing():
+                    self._step(p, index, shares, step % 2)
+            self.private[p] = forked.private_bytes()
+        except _Stopped:
+            raise
+        except BaseException:
+            forked.write_error(self.errors[p])  # before process 0 is woken to read it
+            self.ready[p].release()
+            raise
+
+
+def _owners(sizes, processes):
+    """The process that updates each weight: the largest first, each to the least loaded."""
+    loads, owners = [0] * processes, [0] * len(sizes)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        owners[i] = loads.index(min(loads))
+        loads[owners[i]] += sizes[i]
+    return owners
+
+
+class _Group:
+    """Process p's membership of the epoch's processes for `kernels.collective` (batch norm)."""
+
+    def __init__(self, epoch, p):
+        self.epoch, self.p, self.calls = epoch, p, 0
+
+    def all_gather(self, vector):
+        area = self.epoch.gathered[self.calls % 2]  # alternating: see `_Epoch`
+        self.calls += 1
+        if len(vector) > area.shape[1]:
+            raise RuntimeError(f"data-parallel training: {len(vector)} values to gather, room for {area.shape[1]}")
+        area[self.p, : len(vector)] = vector
+        self.epoch._exchange(self.p)
+        return area[:, : len(vector)].copy()
+
+
+def _gather_size(model):
+    """Room for the longest vector a kernel gathers: batch norm's 1 + 2 C statistics."""
+    channels = [layer.gamma.data.size for layer in model._flatten_layers() if isinstance(layer, BatchNormalization)]
+    return 1 + 2 * max(channels, default=0)
+
+

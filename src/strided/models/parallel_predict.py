@@ -1,0 +1,84 @@
+"""predict() on several processes: each predicts a contiguous run of the batches.
+
+Inference has nothing for the processes to agree on: the caller predicts one row (which tells
+the outputs' shapes and dtypes), allocates the outputs in shared memory, forks one helper
+per further thread (`models.forked`: each process has its own GIL), and each process predicts its
+run of batches on one thread, into its rows of the outputs. The callbacks run in the caller: for
+its own batches as they come, for the helpers' once they are done. Measured on the 2-core Xeon:
+the Fashion-MNIST CNN predicts 10,000 images (batch 1000) in 650 ms on two threads; one thread
+predicts 5,000 in 564 ms.
+
+Used for in-memory arrays with at least MIN_BATCHES batches per process, the default
+`predict_step`, and no callback acting between batches but strided's own (the progress bar).
+"""
+
+import os
+
+import numpy as np
+
+from strided import _blas_threads, _config
+from strided.layers.keras_tensor import flatten
+from strided.models import data_adapter, forked
+
+MIN_BATCHES = 2  # batches per process, at least
+_PREDICT_HOOKS = ("on_predict_batch_begin", "on_predict_batch_end")
+
+
+def choose_processes(model, adapter, callback_list):
+    """How many processes predict (1: this one, on threads as usual)."""
+    if type(adapter) is not data_adapter.ArrayAdapter or not forked.usable():
+        return 1
+    processes = min(_config.num_threads(), adapter.steps // MIN_BATCHES)
+    if processes < 2:
+        return 1
+    from strided.models.training import Trainer
+
+    if type(model).predict_step is not Trainer.predict_step:
+        return 1
+    if not forked.read_only_between_batches(getattr(callback_list, "callbacks", []), _PREDICT_HOOKS):
+        return 1
+    return processes
+
+
+def predict(model, adapter, callback_list, processes):
+    """(the outputs' leaves as arrays of all rows, one row's outputs for their nesting)."""
+    plan = adapter.epoch_plan()
+    rows = [len(range(adapter.num_samples)[index]) if isinstance(index, slice) else len(index) for index in plan]
+    starts = np.concatenate([[0], np.cumsum(rows)])
+    first_row = data_adapter.rows_of(adapter.take(plan[0])[0], 0, 1)
+    probe = model.predict_step((first_row,))  # the outputs' nesting, shapes and dtypes
+    shared = forked.Shared([((int(starts[-1]), *leaf.shape[1:]), leaf.dtype) for leaf in _leaves(probe)]
+                           + [((processes, forked.ERROR_BYTES), np.uint8)])
+    *outputs, errors = shared.arrays
+    runs = np.array_split(np.arange(len(plan)), processes)  # contiguous; the first is ours
+
+    def predict_run(steps, report):
+        for step in steps:
+            if report:
+                callback_list.on_predict_batch_begin(step)
+            batch = model.predict_step((adapter.take(plan[step])[0],))
+            for output, leaf in zip(outputs, _leaves(batch)):
+                output[starts[step]:starts[step + 1]] = leaf
+            if report:
+                callback_list.on_predict_batch_end(step, {"outputs": batch})
+
+    with _blas_threads.one_thread():
+        pids = []
+        try:
+            for p in range(1, processes):
+                pids.append(forked.fork_helper(lambda p=p: predict_run(runs[p], False), errors[p]))
+            predict_run(runs[0], True)
+        finally:
+            statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+    for p, status in enumerate(statuses, start=1):
+        if status != 0:
+            message = forked.error_of(errors[p]) or f"exit status {status}"
+            raise RuntimeError(f"predict(): helper process {p} failed:\n{message}")
+    for step in np.concatenate(runs[1:]).astype(int):
+        callback_list.on_predict_batch_begin(step)
+        callback_list.on_predict_batch_end(step, {"outputs": [o[starts[step]:starts[step + 1]] for o in outputs]})
+    return [np.array(output) for output in outputs], probe  # out of the shared mapping
+
+
+def _leaves(outputs):
+    return [np.asarray(getattr(t, "data", t)) for t in flatten(outputs)]
