@@ -22,10 +22,21 @@ from strided.models import data_adapter, forked
 
 MIN_BATCHES = 2  # batches per process, at least
 _PREDICT_HOOKS = ("on_predict_batch_begin", "on_predict_batch_end")
+_last_run = {"processes": 1}
+
+
+def last_run():
+    """{"processes": how many processes predicted in the last predict()}."""
+    return dict(_last_run)
 
 
 def choose_processes(model, adapter, callback_list):
     """How many processes predict (1: this one, on threads as usual)."""
+    _last_run["processes"] = processes = _processes_for(model, adapter, callback_list)
+    return processes
+
+
+def _processes_for(model, adapter, callback_list):
     if type(adapter) is not data_adapter.ArrayAdapter or not forked.usable():
         return 1
     processes = min(_config.num_threads(), adapter.steps // MIN_BATCHES)
