@@ -138,8 +138,8 @@ def test_a_helpers_error_is_raised_by_fit():
 
 @pytest.mark.parametrize("case", ["off", "one thread", "small batches", "few steps", "batch norm without beta",
                                   "batch callback", "generator", "sum loss",
-                                  "global clipnorm"])
-def test_training_stays_in_one_process(case):
+                                  "global clipnorm", "large model"])
+def test_training_stays_in_one_process(case, monkeypatch):
     x, y = images(16 * 12)
     model = convnet(batch_norm={"center": False} if case == "batch norm without beta" else None)
     loss = strided.losses.SparseCategoricalCrossentropy(reduction="sum" if case == "sum loss" else "sum_over_batch_size")
@@ -156,7 +156,9 @@ def test_training_stays_in_one_process(case):
         data = GeneratorAdapter(iter([(x[:16], y[:16])] * 12), steps=12)
     hooks = [callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None)] if case == "batch callback" else []
     chosen = data_parallel.choose_processes(model, data, callbacks.CallbackList(hooks, model=model))
-    if case in ("batch norm without beta", "sum loss"):  # known only once built: the first step tells
+    if case == "large model":
+        monkeypatch.setattr(data_parallel, "MAX_SHARED_BYTES", 1000)
+    if case in ("batch norm without beta", "sum loss", "large model"):  # known once built: the first step
         assert chosen == 2
         model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert data_parallel.last_epoch()["processes"] == 1
