@@ -97,20 +97,23 @@ def can_set_threads():
     return _thread_functions() is not None
 
 
-@contextlib.contextmanager
-def single_threaded():
+class single_threaded:  # noqa: N801  (used as a function: `with single_threaded():`)
     """Run the block with OpenBLAS computing every product on the calling thread.
 
     OpenBLAS's thread count is process-wide, so this is for a block whose own threads share
-    the work (`kernels.parallel`); it is restored afterwards.
+    the work (`kernels.parallel`); it is restored afterwards. (A class rather than a
+    generator-based context manager: 0.5 us instead of 3 around each kernel of a single image.)
     """
-    get, set_threads = _thread_functions()
-    before = get()
-    set_threads(1)
-    try:
-        yield
-    finally:
-        set_threads(before)
+
+    __slots__ = ("before",)
+
+    def __enter__(self):
+        get, set_threads = _thread_functions()
+        self.before = get()
+        set_threads(1)
+
+    def __exit__(self, *exception):
+        _thread_functions()[1](self.before)
 
 
 @contextlib.contextmanager

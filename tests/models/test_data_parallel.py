@@ -250,3 +250,17 @@ def test_a_predict_helpers_error_is_raised():
     with pytest.raises(RuntimeError, match=r"helper process 1 failed:(.|\n)*NaN in a batch"):
         model.predict(x, batch_size=10, verbose=0)
     assert no_child_left()
+
+
+def test_a_helper_that_dies_is_reported():
+    """A helper killed outright (no traceback written) is noticed within forked.WAIT seconds."""
+    parent = os.getpid()
+    x, y = images(16 * 12)
+    inputs = layers.Input((10, 10, 1))
+    dying = layers.Lambda(lambda t: os._exit(3) if os.getpid() != parent else t)(inputs)
+    model = strided.models.Model(inputs, layers.Dense(3, activation="softmax")(layers.Flatten()(dying)))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    strided.set_data_parallel(True)
+    with pytest.raises(RuntimeError, match="helper process 1 failed:\nit ended unexpectedly"):
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert no_child_left()

@@ -1,28 +1,33 @@
-"""Data-parallel training: one process per core, each computing the gradients of its share of a batch.
+"""Data-parallel training: one process per thread, each computing the gradients of its share of a batch.
 
 Why processes rather than threads: see `models.forked` (Python's GIL).
 
-One step, in every process p (process 0 is the caller, the others are forked from it):
+One step, in every process p (process 0 is the caller, the others are forked from it; n_p of
+the batch's n samples are p's):
 
-    g_p = gradient of (n_p / n) * the mean loss on my share (n_p of the batch's n samples)
-    write g_p into shared memory; wait until every share's gradient is there
-    g = sum_p g_p                              (the same operations in every process)
-    optimizer.apply(g)                         -> the same floats: the weights stay equal
+    g_p = gradient of (n_p / n) * the mean loss on p's share
+    publish g_p in shared memory; wait until every share's gradient is there
+    for the weights p owns: g = sum_q g_q, optimizer step      (the weights, and their
+    wait until every process has updated its weights            optimizer slots, are shared)
 
-With the loss averaged over the batch (Keras' default "sum_over_batch_size"), sum_p g_p is the
+With the loss averaged over the batch (Keras' default "sum_over_batch_size"), sum_q g_q is the
 gradient of the whole batch's loss, regularization terms included (each share adds them whole,
-scaled by n_p / n). Batch norm takes its statistics, and the sums of its backward pass, over
-all the shares together (`kernels.collective`), as one process on the whole batch would. Process 0 also gathers the other shares' losses and predictions, so the loss and metrics
-in the logs are those of whole batches, and alone runs the callbacks. The helpers are forked at
-the start of every epoch (after `on_epoch_begin`: a new learning rate or restored weights reach
-them) and exit at its end; process 0 keeps the model.
+scaled by n_p / n). Batch norm takes its statistics, and the sums its backward pass needs, over
+all the shares together (`kernels.collective`), as one process on the whole batch would: the
+training is the same as on one process, to rounding (tested in float64 to 1e-12). Process 0
+gathers the other shares' losses and predictions, so the logs' loss and metrics are those of
+whole batches, and alone runs the callbacks. The helpers are forked at the start of every epoch
+(after `on_epoch_begin`: a new learning rate or restored weights reach them) and exit at its
+end; process 0 keeps the model.
 
-Used only where that is the same training as one process on whole batches: in-memory arrays,
-one output, losses averaged over the batch, no state that training changes but the trainable
-weights (so no trainable BatchNormalization, whose statistics each process would take from its
-own share), no `add_loss` terms, no callback acting between batches but strided's own, the
-default `train_step`, Linux (fork). Dropout draws each share's masks from its own generator.
-`strided.set_data_parallel(False)` turns it off; `strided.set_num_threads(n)` sets the count.
+Used only where that equality holds: in-memory arrays, one output, losses averaged over the
+batch, no state that training changes but the trainable weights and batch norm's statistics
+(channels-last, with gamma and beta), no `add_loss` or activity regularization terms, no
+`global_clipnorm`, no callback acting between batches but strided's own, the default
+`train_step`, Linux (fork); and where it pays: shares of MIN_SHARE samples, MIN_STEPS steps,
+at most MAX_SHARED_BYTES of shared memory. Dropout draws each share's masks from its own
+generator. `strided.set_data_parallel(False)` turns it off; `strided.set_num_threads(n)` sets
+the number of processes.
 """
 
 import contextlib
