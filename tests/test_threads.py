@@ -30,10 +30,27 @@ def test_set_num_threads_sets_strided_and_openblas(threads):
     assert strided.get_num_threads() == 2 and get() == 2
 
 
-@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True])
+@pytest.mark.parametrize("value", [0, -1, 1.5, "2", True, None])
 def test_set_num_threads_rejects_non_positive_ints(value):
     with pytest.raises(ValueError, match="positive int"):
         strided.set_num_threads(value)
+
+
+def test_one_thread_restores_the_setting_and_openblas():
+    """`one_thread` (each data-parallel process) puts back an unset count as unset."""
+    from strided import _blas_threads, _config
+
+    setting = _config.thread_setting()
+    _config.restore_thread_setting(None)
+    get = _blas_threads._thread_functions()[0]
+    before = get()
+    try:
+        with _blas_threads.one_thread():
+            assert strided.get_num_threads() == 1 and get() == 1
+        assert _config.thread_setting() is None and get() == before
+        assert strided.get_num_threads() == _config._USABLE_CORES
+    finally:
+        _config.restore_thread_setting(setting)
 
 
 def test_single_threaded_restores_the_count(threads):

@@ -127,7 +127,7 @@ def one_thread():
     try:
         yield
     finally:
-        _config.set_num_threads(setting)
+        _config.restore_thread_setting(setting)
         if functions is not None:
             functions[1](before)
 

@@ -140,13 +140,15 @@ def thread_setting():
     return _NUM_THREADS
 
 
-def set_num_threads(threads):
-    """Set `num_threads()` (None: one per usable core); strided.set_num_threads also sets
-    OpenBLAS's count."""
+def restore_thread_setting(setting):
+    """Put back what `thread_setting()` returned (None: one thread per usable core)."""
     global _NUM_THREADS
-    if threads is None:
-        _NUM_THREADS = None
-        return
+    _NUM_THREADS = setting
+
+
+def set_num_threads(threads):
+    """Set `num_threads()`; strided.set_num_threads also sets OpenBLAS's count."""
+    global _NUM_THREADS
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"set_num_threads: expected a positive int, received {threads!r}")
     _NUM_THREADS = threads

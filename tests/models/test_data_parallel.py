@@ -23,7 +23,7 @@ def two_threads():
     strided.set_num_threads(2)
     yield
     strided.set_data_parallel(enabled)
-    strided._config.set_num_threads(threads)
+    strided._config.restore_thread_setting(threads)
 
 
 def convnet(dropout=0.0, batch_norm=None):
