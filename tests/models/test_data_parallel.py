@@ -138,11 +138,14 @@ def test_a_helpers_error_is_raised_by_fit():
 
 @pytest.mark.parametrize("case", ["off", "one thread", "small batches", "few steps", "batch norm without beta",
                                   "batch callback", "generator", "sum loss",
-                                  "global clipnorm", "large model"])
+                                  "global clipnorm", "large model", "batch-summing loss function"])
 def test_training_stays_in_one_process(case, monkeypatch):
     x, y = images(16 * 12)
     model = convnet(batch_norm={"center": False} if case == "batch norm without beta" else None)
     loss = strided.losses.SparseCategoricalCrossentropy(reduction="sum" if case == "sum loss" else "sum_over_batch_size")
+    if case == "batch-summing loss function":
+        def loss(y_true, y_pred):
+            return strided.ops.sum(strided.losses.sparse_categorical_crossentropy(y_true, y_pred))
     model.compile(optimizer=strided.optimizers.Adam(global_clipnorm=1.0 if case == "global clipnorm" else None),
                   loss=loss)
     strided.set_data_parallel(case != "off")
@@ -158,7 +161,7 @@ def test_training_stays_in_one_process(case, monkeypatch):
     chosen = data_parallel.choose_processes(model, data, callbacks.CallbackList(hooks, model=model))
     if case == "large model":
         monkeypatch.setattr(data_parallel, "MAX_SHARED_BYTES", 1000)
-    if case in ("batch norm without beta", "sum loss", "large model"):  # known once built: the first step
+    if case in ("batch norm without beta", "sum loss", "large model", "batch-summing loss function"):
         assert chosen == 2
         model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert data_parallel.last_epoch()["processes"] == 1
@@ -179,6 +182,19 @@ def _has_h5py():
     except ImportError:
         return False
     return True
+
+
+def test_a_per_sample_loss_function_of_ones_own_trains_on_processes():
+    x, y = images(16 * 12)
+
+    def loss(y_true, y_pred):  # per-sample values: Keras' reduction averages them
+        return strided.losses.sparse_categorical_crossentropy(y_true, y_pred) * 2.0
+
+    strided.set_data_parallel(True)
+    model = convnet()
+    model.compile(optimizer="adam", loss=loss)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert data_parallel.last_epoch()["processes"] == 2
 
 
 @pytest.mark.parametrize("batch_norm", [None, {}], ids=["", "batch norm"])

@@ -20,8 +20,8 @@ whole batches, and alone runs the callbacks. The helpers are forked at the start
 (after `on_epoch_begin`: a new learning rate or restored weights reach them) and exit at its
 end; process 0 keeps the model.
 
-Used only where that equality holds: in-memory arrays, one output, losses averaged over the
-batch, no state that training changes but the trainable weights and batch norm's statistics
+Used only where that equality holds: in-memory arrays, one output, losses that give one value
+per sample and average them over the batch (Keras' default reduction), no state that training changes but the trainable weights and batch norm's statistics
 (channels-last, with gamma and beta), no `add_loss` or activity regularization terms, no
 `global_clipnorm`, no callback acting between batches but strided's own, the default
 `train_step`, Linux (fork); and where it pays: shares of MIN_SHARE samples, MIN_STEPS steps,
@@ -97,8 +97,8 @@ def train_epoch(model, train, callback_list, processes):
     if not _ready(model):
         logs = _plain_step(model, train, plan[0], 0, callback_list)
         step = 1
-    if (model.stop_training or not _shares_are_exact(model) or len(plan) - step < MIN_STEPS
-            or _shared_bytes(model, processes) > MAX_SHARED_BYTES):
+    if (model.stop_training or not _shares_are_exact(model) or not _losses_per_sample(model, train)
+            or len(plan) - step < MIN_STEPS or _shared_bytes(model, processes) > MAX_SHARED_BYTES):
         _last_epoch["processes"] = 1
         for index in plan[step:]:
             if model.stop_training:
@@ -135,6 +135,23 @@ def _shares_are_exact(model):
             return False
         if layer.trainable and layer._non_trainable_weights and not _synchronized(layer):
             return False  # statistics updated by training, each process from its own share
+    return True
+
+
+def _losses_per_sample(model, train):
+    """Whether every compiled loss gives one value per sample, which its reduction then averages
+    (a loss function that sums or averages the batch itself gives one number: its shares'
+    gradients would not add up to the batch's). Tried on the first sample."""
+    x, y = train.x[:1], train.y[:1]
+    try:
+        y_pred = model.predict_on_batch(x)
+        for loss in model._compile_state.losses:
+            if loss is not None:
+                values = loss.call(y, y_pred)
+                if np.shape(getattr(values, "data", values))[:1] != (1,):
+                    return False
+    except Exception:  # noqa: BLE001  (whatever the reason, train on threads)
+        return False
     return True
 
 
