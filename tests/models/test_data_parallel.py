@@ -280,3 +280,18 @@ def test_a_helper_that_dies_is_reported():
     with pytest.raises(RuntimeError, match="helper process 1 failed:\nit ended unexpectedly"):
         model.fit(x, y, batch_size=16, epochs=1, verbose=0)
     assert no_child_left()
+
+
+def test_a_program_that_ignores_sigchld_still_trains_and_predicts_on_processes():
+    """With SIGCHLD ignored the system reaps the helpers itself: waitpid finds none."""
+    import signal
+
+    x, y = images(16 * 12)
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        model, logs, report = train(True, x, y, epochs=1)
+        outputs = model.predict(x, batch_size=16, verbose=0)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert report["processes"] == 2 and strided.models.parallel_predict.last_run()["processes"] == 2
+    assert len(outputs) == len(x) and np.isfinite(logs["loss"][0])

@@ -312,7 +312,7 @@ class _Epoch:
             self.go[p].release()
         for pid in self.pids:
             if pid is not None:
-                os.waitpid(pid, 0)
+                forked.reap(pid)
 
     # ------------------------------------------------------------------ every process
     def _exchange(self, p):

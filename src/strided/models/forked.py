@@ -123,7 +123,19 @@ def acquire(semaphore, partner_alive):
 
 def child_alive(pid):
     """Whether the forked child `pid` is still running (for `acquire`)."""
-    return not os.waitpid(pid, os.WNOHANG)[0]
+    try:
+        return not os.waitpid(pid, os.WNOHANG)[0]
+    except ChildProcessError:  # already reaped (SIGCHLD ignored by the program)
+        return False
+
+
+def reap(pid):
+    """Wait for the forked child `pid` to end; its exit status, or 0 if the system reaped it
+    already (a program that ignores SIGCHLD): then its `errors` tell whether it failed."""
+    try:
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except ChildProcessError:
+        return 0
 
 
 def own_random_streams(model, p):

@@ -5,14 +5,12 @@ the outputs' shapes and dtypes), allocates the outputs in shared memory, forks o
 per further thread (`models.forked`: each process has its own GIL), and each process predicts its
 run of batches on one thread, into its rows of the outputs. The callbacks run in the caller: for
 its own batches as they come, for the helpers' once they are done. Measured on the 2-core Xeon:
-the Fashion-MNIST CNN predicts 10,000 images (batch 1000) in 650 ms on two threads; one thread
-predicts 5,000 in 564 ms.
+the Fashion-MNIST CNN predicts 10,000 images (batch 1000) in 650 ms on two threads, in 515-526 ms
+on two processes (with one-thread chunks, `kernels.parallel`).
 
 Used for in-memory arrays with at least MIN_BATCHES batches per process, the default
 `predict_step`, and no callback acting between batches but strided's own (the progress bar).
 """
-
-import os
 
 import numpy as np
 
@@ -80,10 +78,11 @@ def predict(model, adapter, callback_list, processes):
                 pids.append(forked.fork_helper(lambda p=p: predict_run(runs[p], False), errors[p]))
             predict_run(runs[0], True)
         finally:
-            statuses = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+            statuses = [forked.reap(pid) for pid in pids]
     for p, status in enumerate(statuses, start=1):
-        if status != 0:
-            message = forked.error_of(errors[p]) or f"exit status {status}"
+        message = forked.error_of(errors[p])
+        if status != 0 or message:
+            message = message or f"exit status {status}"
             raise RuntimeError(f"predict(): helper process {p} failed:\n{message}")
     for step in np.concatenate(runs[1:]).astype(int):
         callback_list.on_predict_batch_begin(step)
