@@ -295,3 +295,31 @@ def test_a_program_that_ignores_sigchld_still_trains_and_predicts_on_processes()
         signal.signal(signal.SIGCHLD, before)
     assert report["processes"] == 2 and strided.models.parallel_predict.last_run()["processes"] == 2
     assert len(outputs) == len(x) and np.isfinite(logs["loss"][0])
+
+
+class _Spare(layers.Layer):
+    """A layer with a weight the loss never reaches (no gradient for it)."""
+
+    def build(self, input_shape):
+        self.spare = self.add_weight(shape=(3,), initializer="ones", name="spare")
+
+    def call(self, inputs):
+        return inputs
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")
+def test_a_weight_without_gradient_is_left_alone_as_on_one_process():
+    x, y = images(16 * 12)
+    results = []
+    for parallel in (False, True):
+        strided.set_data_parallel(parallel)
+        set_random_seed(0)
+        model = Sequential([layers.Input((10, 10, 1)), layers.Flatten(), _Spare(), layers.Dense(3, activation="softmax")])
+        # AdamW: a zero gradient would still decay the weight; no gradient leaves it alone
+        model.compile(optimizer=strided.optimizers.AdamW(weight_decay=0.1), loss="sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        assert data_parallel.last_epoch()["processes"] == (2 if parallel else 1)
+        results.append(model.get_weights())
+    for a, b in zip(*results):
+        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(results[1][0], np.ones(3, np.float32))

@@ -374,12 +374,15 @@ class _Epoch:
         """For the weights process p owns: g = the sum of every share's gradient, then the
         optimizer step. Each share's gradient is that of (n_p / n) * its mean loss, so the sum is
         the whole batch's gradient (batch norm's backward sums, `kernels.collective`, add the same
-        scaled terms, as one process on the whole batch would)."""
+        scaled terms, as one process on the whole batch would). A weight without gradient (no
+        path from the loss to it: the same in every share) is left alone, as `Optimizer.apply`
+        leaves it."""
+        mine = shares[p][1] > shares[p][0]
         variables, grads = [], []
         for i, variable in enumerate(self.variables):
-            if self.owners[i] != p:
+            if self.owners[i] != p or (mine and own.get(i) is None):
                 continue
-            parts = [own[i]] if own.get(i) is not None else []
+            parts = [own[i]] if mine else []
             parts += [self.grads[i][q] for q, (a, b) in enumerate(shares) if q != p and b > a]
             total = parts[0].copy()
             for part in parts[1:]:
