@@ -1,4 +1,5 @@
-"""fit() on several processes (strided.models.data_parallel): the same training as one process."""
+"""fit() and predict() on several processes (strided.models.data_parallel, parallel_predict):
+the same training and outputs as one process."""
 
 import os
 import sys
@@ -48,17 +49,13 @@ def images(n, seed=0):
     return x, y
 
 
-def train(data_parallel, x, y, epochs=2, batch_size=16, dropout=0.0, batch_norm=None, **fit_options):
-    strided.set_data_parallel(data_parallel)
+def train(parallel, x, y, epochs=2, batch_size=16, dropout=0.0, batch_norm=None, **fit_options):
+    strided.set_data_parallel(parallel)
     set_random_seed(0)
     model = convnet(dropout, batch_norm)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0, **fit_options)
-    return model, history.history, data_parallel_module_report()
-
-
-def data_parallel_module_report():
-    return data_parallel.last_epoch()
+    return model, history.history, data_parallel.last_epoch()
 
 
 def no_child_left():
