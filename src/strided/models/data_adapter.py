@@ -137,6 +137,10 @@ class ArrayAdapter:
         return [order[start:start + size] if order is not None else slice(start, start + size)
                 for start in starts]
 
+    def batch_length(self, index):
+        """How many rows the batch `index` (from `epoch_plan`) has."""
+        return len(range(self.num_samples)[index]) if isinstance(index, slice) else len(index)
+
     def take(self, index):
         """The batch (x, y, sample_weight) of the rows `index` (from `epoch_plan`)."""
         return tuple(None if part is None else map_structure(lambda array: array[index], part)

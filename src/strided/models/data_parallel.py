@@ -95,26 +95,18 @@ def train_epoch(model, train, callback_list, processes):
     plan = train.epoch_plan()
     logs, step = {}, 0
     if not _ready(model):
-        logs = _plain_step(model, train, plan[0], 0, callback_list)
+        logs = model._train_epoch(callback_list, [train.take(plan[0])])
         step = 1
-    if (model.stop_training or not _shares_are_exact(model) or not _losses_per_sample(model, train)
-            or len(plan) - step < MIN_STEPS or _shared_bytes(model, processes) > MAX_SHARED_BYTES):
-        _last_epoch["processes"] = 1
-        for index in plan[step:]:
-            if model.stop_training:
-                break
-            logs = _plain_step(model, train, index, step, callback_list)
-            step += 1
+    if model.stop_training:
         return logs
-    return _Epoch(model, train, plan[step:], step, processes).run(callback_list) or logs
-
-
-def _plain_step(model, train, index, step, callback_list):
-    callback_list.on_train_batch_begin(step)
-    with flushing():
-        logs = model.train_step(train.take(index))
-    callback_list.on_train_batch_end(step, logs)
-    return logs
+    probe = None  # the first sample's predictions: the outputs' shape and dtype, and a loss probe
+    if (_shares_are_exact(model) and len(plan) - step >= MIN_STEPS
+            and _shared_bytes(model, processes) <= MAX_SHARED_BYTES):
+        probe = _first_predictions(model, train)
+    if probe is None or not _losses_per_sample(model, train, probe):
+        _last_epoch["processes"] = 1
+        return model._train_epoch(callback_list, (train.take(index) for index in plan[step:]), step) or logs
+    return _Epoch(model, train, plan[step:], step, processes, probe).run(callback_list) or logs
 
 
 def _ready(model):
@@ -138,16 +130,24 @@ def _shares_are_exact(model):
     return True
 
 
-def _losses_per_sample(model, train):
+def _first_predictions(model, train):
+    """The model's predictions for the first sample, or None if it cannot make them (then the
+    epoch trains on threads, where the error, if any, shows as it would)."""
+    try:
+        return model.predict_on_batch(train.x[:1])
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _losses_per_sample(model, train, probe):
     """Whether every compiled loss gives one value per sample, which its reduction then averages
     (a loss function that sums or averages the batch itself gives one number: its shares'
-    gradients would not add up to the batch's). Tried on the first sample."""
-    x, y = train.x[:1], train.y[:1]
+    gradients would not add up to the batch's). Tried on the first sample, whose predictions
+    are `probe`."""
     try:
-        y_pred = model.predict_on_batch(x)
         for loss in model._compile_state.losses:
             if loss is not None:
-                values = loss.call(y, y_pred)
+                values = loss.call(train.y[:1], probe)
                 if np.shape(getattr(values, "data", values))[:1] != (1,):
                     return False
     except Exception:  # noqa: BLE001  (whatever the reason, train on threads)
@@ -173,11 +173,6 @@ def _shares(n, processes):
     """[(start, stop)] of each process's rows of an n-sample batch (the first ones longest)."""
     size = -(-n // processes)
     return [(min(p * size, n), min((p + 1) * size, n)) for p in range(processes)]
-
-
-def _batch_length(index, samples):
-    """Rows in the batch `index` (a slice or an index array of `ArrayAdapter.epoch_plan`)."""
-    return len(range(samples)[index]) if isinstance(index, slice) else len(index)
 
 
 def _rows(index, start, stop):
@@ -208,7 +203,7 @@ class _Epoch:
     (step s writes slot s % 2): process 0 reads step s's while a helper computes step s + 1.
     """
 
-    def __init__(self, model, train, plan, first_step, processes):
+    def __init__(self, model, train, plan, first_step, processes, probe):
         import multiprocessing
 
         self.model, self.train, self.plan, self.first_step = model, train, plan, first_step
@@ -219,8 +214,7 @@ class _Epoch:
         self.slots = [(slots, name) for v in self.variables
                       for slots in [self.optimizer._slots[self.optimizer._slot_position(v)]] for name in slots]
         share = -(-train.batch_size // processes)
-        y_pred = model.predict_on_batch(train.x[:1])
-        out_shape, out_dtype = tuple(y_pred.shape[1:]), y_pred.dtype
+        out_shape, out_dtype = tuple(probe.shape[1:]), probe.dtype
         specs = [((processes, *v.data.shape), v.data.dtype) for v in self.variables]  # gradients
         specs += [(v.data.shape, v.data.dtype) for v in self.variables]                # weights
         specs += [(slots[name].shape, slots[name].dtype) for slots, name in self.slots]
@@ -283,7 +277,7 @@ class _Epoch:
     def _lead_step(self, step, index):
         """Process 0's step; returns the whole batch's logs."""
         slot = step % 2
-        n = _batch_length(index, self.train.num_samples)
+        n = self.train.batch_length(index)
         shares = _shares(n, self.processes)
         y_pred = self._step(0, index, shares, slot)
         total = sum((b - a) / n * self.losses[slot, p] for p, (a, b) in enumerate(shares))
@@ -406,7 +400,7 @@ class _Epoch:
         try:
             forked.own_random_streams(self.model, p)
             for step, index in enumerate(self.plan):
-                shares = _shares(_batch_length(index, self.train.num_samples), self.processes)
+                shares = _shares(self.train.batch_length(index), self.processes)
                 with flushing():
                     self._step(p, index, shares, step % 2)
             self.private[p] = forked.private_bytes()

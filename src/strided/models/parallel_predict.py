@@ -52,11 +52,9 @@ def _processes_for(model, adapter, callback_list):
 def predict(model, adapter, callback_list, processes):
     """(the outputs' leaves as arrays of all rows, one row's outputs for their nesting)."""
     plan = adapter.epoch_plan()
-    rows = [len(range(adapter.num_samples)[index]) if isinstance(index, slice) else len(index) for index in plan]
-    starts = np.concatenate([[0], np.cumsum(rows)])
-    first_row = data_adapter.rows_of(adapter.take(plan[0])[0], 0, 1)
-    probe = model.predict_step((first_row,))  # the outputs' nesting, shapes and dtypes
-    shared = forked.Shared([((int(starts[-1]), *leaf.shape[1:]), leaf.dtype) for leaf in _leaves(probe)]
+    starts = np.concatenate([[0], np.cumsum([adapter.batch_length(index) for index in plan])])
+    probe = model.predict_step((data_adapter.rows_of(adapter.x, 0, 1),))  # the outputs' nesting, shapes, dtypes
+    shared = forked.Shared([((int(starts[-1]), *leaf.shape[1:]), leaf.dtype) for leaf in flatten(data_adapter.to_arrays(probe))]
                            + [((processes, forked.ERROR_BYTES), np.uint8)])
     *outputs, errors = shared.arrays
     runs = np.array_split(np.arange(len(plan)), processes)  # contiguous; the first is ours
@@ -66,7 +64,7 @@ def predict(model, adapter, callback_list, processes):
             if report:
                 callback_list.on_predict_batch_begin(step)
             batch = model.predict_step((adapter.take(plan[step])[0],))
-            for output, leaf in zip(outputs, _leaves(batch)):
+            for output, leaf in zip(outputs, flatten(data_adapter.to_arrays(batch))):
                 output[starts[step]:starts[step + 1]] = leaf
             if report:
                 callback_list.on_predict_batch_end(step, {"outputs": batch})
@@ -88,7 +86,3 @@ def predict(model, adapter, callback_list, processes):
         callback_list.on_predict_batch_begin(step)
         callback_list.on_predict_batch_end(step, {"outputs": [o[starts[step]:starts[step + 1]] for o in outputs]})
     return [np.array(output) for output in outputs], probe  # out of the shared mapping
-
-
-def _leaves(outputs):
-    return [np.asarray(getattr(t, "data", t)) for t in flatten(outputs)]

@@ -211,7 +211,7 @@ class Trainer:
                 if processes > 1:
                     logs = data_parallel.train_epoch(self, train, callback_list, processes)
                 else:
-                    logs = self._train_epoch(train, callback_list)
+                    logs = self._train_epoch(callback_list, train.batches())
             finally:
                 self._step_structure = None
             if getattr(train, "exhausted", False) and not logs:
@@ -229,10 +229,11 @@ class Trainer:
             self.history = history
         return self.history
 
-    def _train_epoch(self, train, callback_list):
-        """One pass over `train`'s batches in this process; returns the last step's logs."""
+    def _train_epoch(self, callback_list, batches, first_step=0):
+        """Train on `batches` in this process (step numbers from `first_step`, for the
+        callbacks); returns the last step's logs ({} for no batch)."""
         logs = {}
-        for step, batch in enumerate(train.batches()):
+        for step, batch in enumerate(batches, start=first_step):
             callback_list.on_train_batch_begin(step)
             with flushing():  # subnormal floats as 0 (strided._subnormals)
                 logs = self.train_step(batch)
@@ -305,7 +306,7 @@ class Trainer:
             callback_list.on_predict_batch_begin(step)
             outputs = self.predict_step((batch_x,))
             structure = outputs
-            chunks.append([np.asarray(getattr(t, "data", t)) for t in flatten(outputs)])
+            chunks.append(flatten(data_adapter.to_arrays(outputs)))
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         if not chunks:
             raise ValueError("predict(): the input produced no batches (is it empty?).")
@@ -332,7 +333,7 @@ class Trainer:
         """The outputs for one batch, as NumPy."""
         x = data_adapter.to_arrays(x)
         outputs = self.predict_step((x,))
-        return pack_like(outputs, [np.asarray(getattr(t, "data", t)) for t in flatten(outputs)])
+        return pack_like(outputs, flatten(data_adapter.to_arrays(outputs)))
 
     # ----------------------------------------------------------------- helpers
     def _validation_adapter(self, validation_data, batch_size, steps):
