@@ -228,3 +228,32 @@ def test_dx_after_a_forward_that_did_not_expect_it():
     assert results[0][1] is not None  # dx
     for first, second in zip(*results):
         np.testing.assert_allclose(first, second, atol=1e-12)
+
+
+def test_remembered_view_geometry_follows_the_input_layout():
+    """`covered_patches` keeps each input geometry's view (shape and strides): calls after the
+    first at a shape give the same numbers as a fresh computation, also for inputs of the same
+    shape laid out differently (a strided slice, channels-first data made channels-last, float32)."""
+    rng = np.random.default_rng(10)
+    kernel, bias = rng.standard_normal((3, 3, 4, 6)), rng.standard_normal(6)
+    base = rng.standard_normal((2, 11, 22, 4))
+    layouts = [
+        np.ascontiguousarray(base[:, :, ::2]),  # contiguous
+        base[:, :, ::2],  # same shape, other strides
+        np.ascontiguousarray(base[:, :, 1::2].transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1),
+        np.ascontiguousarray(base[:, :, ::2]).astype(np.float32),
+    ]
+    conv_pool._covered_views.clear()
+    for padding in ("valid", "same"):
+        for x in layouts:
+            expected = torch_block(torch.tensor(x, dtype=torch.float64), torch.tensor(kernel),
+                                   torch.tensor(bias), 1, resolve_padding(padding, (11, 11), (3, 3), (1, 1), (1, 1)),
+                                   1, (2, 2)).numpy()
+            for _ in range(2):  # the first call works the view out, the second reuses it
+                with no_grad():
+                    out = ops.conv_relu_max_pool(Tensor(x), kernel.astype(x.dtype), bias.astype(x.dtype),
+                                                 padding=padding)
+                np.testing.assert_allclose(out.data, expected, rtol=1e-4 if x.dtype == np.float32 else 1e-10,
+                                           atol=1e-4 if x.dtype == np.float32 else 1e-10)
+    # distinct layouts and paddings got distinct entries (float32 shares strides with none)
+    assert len(conv_pool._covered_views) >= 6

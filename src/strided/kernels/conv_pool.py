@@ -46,6 +46,9 @@ from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 from strided.kernels.pool import window_max
 
+MAX_KEPT_VIEWS = 256  # input geometries whose covered-patches view is remembered
+_covered_views = {}  # (padded shape, strides, conv and pool arguments) -> (shape, strides, (PH, PW))
+
 
 def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True,
                               need_dx=True):
@@ -63,14 +66,10 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     """
     kh, kw, channels, filters = kernel.shape
     ph, pw = pool_size
-    padded = pad_spatial(x, pads)
-    patches = im2col(padded, (kh, kw), strides, dilation)
-    n, out_h, out_w = patches.shape[:3]
-    pooled_h, pooled_w = out_h // ph, out_w // pw
-    patches = patches[:, : pooled_h * ph, : pooled_w * pw]  # the conv outputs a window covers
+    n = x.shape[0]
     windows_first = not (keep and need_dx)
-    if windows_first:
-        patches = _windows_first(padded, patches, pool_size)
+    patches, (pooled_h, pooled_w) = covered_patches(pad_spatial(x, pads), (kh, kw), strides, dilation,
+                                                    pool_size, windows_first)
     if keep:
         weights = gemm_weights(kernel, bias)
     else:  # the bias after the pooling, on 1/(ph*pw) of the values: max(y) + b = max(y + b)
@@ -142,6 +141,32 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
     dkernel = dweights[:-1].reshape(kernel.shape) if need_dkernel else None
     dbias = dweights[-1].copy() if need_dbias else None
     return dx, dkernel, dbias
+
+
+def covered_patches(padded, kernel_size, strides, dilation, pool_size, windows_first):
+    """(patches, (PH, PW)): the im2col view of the conv outputs that the pooling windows cover,
+    (n, PH*ph, PW*pw, kh, kw, C), or windows first (n, ph, pw, PH, PW, kh, kw, C), and the pooled
+    output's size.
+
+    Three views are made on the way (the patches, the covered ones, the windows-first order):
+    about 8 us of Python for one image, more than a tenth of the first block's inference. So
+    the final view's shape and strides are kept per input geometry, and later calls make it
+    directly on the padded input.
+    """
+    key = (padded.shape, padded.strides, kernel_size, strides, dilation, pool_size, windows_first)
+    known = _covered_views.get(key)
+    if known is not None:
+        shape, view_strides, pooled_hw = known
+        return strided_view(padded, shape, view_strides), pooled_hw
+    (ph, pw) = pool_size
+    patches = im2col(padded, kernel_size, strides, dilation)
+    pooled_h, pooled_w = patches.shape[1] // ph, patches.shape[2] // pw
+    patches = patches[:, : pooled_h * ph, : pooled_w * pw]  # floor pooling drops a last row/column
+    if windows_first:
+        patches = _windows_first(padded, patches, pool_size)
+    if len(_covered_views) < MAX_KEPT_VIEWS:
+        _covered_views[key] = (patches.shape, patches.strides, (pooled_h, pooled_w))
+    return patches, (pooled_h, pooled_w)
 
 
 def _windows_first(padded, patches, pool_size):
