@@ -149,16 +149,16 @@ def covered_patches(padded, kernel_size, strides, dilation, pool_size, windows_f
     output's size.
 
     Three views are made on the way (the patches, the covered ones, the windows-first order):
-    about 8 us of Python for one image, more than a tenth of the first block's inference. So
-    the final view's shape and strides are kept per input geometry, and later calls make it
-    directly on the padded input.
+    about 5 us of Python a call, a tenth of the first Fashion-MNIST block's inference for one
+    image (48 -> 44 us, measured interleaved). So the final view's shape and strides are kept
+    per input geometry, and later calls make it directly on the padded input.
     """
     key = (padded.shape, padded.strides, kernel_size, strides, dilation, pool_size, windows_first)
     known = _covered_views.get(key)
     if known is not None:
         shape, view_strides, pooled_hw = known
         return strided_view(padded, shape, view_strides), pooled_hw
-    (ph, pw) = pool_size
+    ph, pw = pool_size
     patches = im2col(padded, kernel_size, strides, dilation)
     pooled_h, pooled_w = patches.shape[1] // ph, patches.shape[2] // pw
     patches = patches[:, : pooled_h * ph, : pooled_w * pw]  # floor pooling drops a last row/column
