@@ -23,6 +23,8 @@ from strided.kernels.input_gradient import (
     correlation_applies,
     flipped_kernel,
     input_gradient_by_correlation,
+    kernel_gradient_by_correlation,
+    unflip_kernel_gradient,
 )
 from strided.kernels.parallel import Scratch
 
@@ -54,7 +56,8 @@ def test_per_offset_input_gradient_equals_dcols_and_col2im(stride, padding, dila
     ((3, 3), "same"), ((3, 3), "valid"), ((3, 2), ((0, 2), (1, 0))), ((1, 1), "valid"), ((5, 5), "same"),
 ])
 def test_input_gradient_by_correlation_equals_the_per_offset_one(kernel_size, padding):
-    """dX as a correlation of the padded dY with the flipped kernel: the same sums."""
+    """dX as a correlation of the padded dY with the flipped kernel, and dK from its im2col
+    matrix of dY: the same sums."""
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 9, 8, 6))
     kernel = rng.standard_normal((*kernel_size, 6, 4))
@@ -64,8 +67,12 @@ def test_input_gradient_by_correlation_equals_the_per_offset_one(kernel_size, pa
     dx = np.empty_like(x)
     scratch = Scratch()
     for _ in range(2):  # the second time in reused (dirty) scratch buffers
-        input_gradient_by_correlation(dx, gy, flipped_kernel(kernel), kernel_size, pads, scratch)
+        gy_cols = input_gradient_by_correlation(dx, gy, flipped_kernel(kernel), kernel_size, pads, scratch)
         np.testing.assert_allclose(dx, input_gradient(gy, kernel, x.shape, (1, 1), pads), atol=1e-10)
+        # dY's im2col matrix gives dK too: the same sums as the forward's cols^T @ dY
+        dkernel = unflip_kernel_gradient(kernel_gradient_by_correlation(gy_cols, x), kernel.shape)
+        cols = im2col(pad_spatial(x, pads), kernel_size).reshape(-1, kernel[..., 0].size)
+        np.testing.assert_allclose(dkernel, (cols.T @ gy.reshape(-1, 4)).reshape(kernel.shape), atol=1e-10)
 
 
 def test_which_convolutions_get_their_input_gradient_by_correlation():
@@ -73,7 +80,8 @@ def test_which_convolutions_get_their_input_gradient_by_correlation():
     assert correlation_applies((3, 3, 32, 8), big, (1, 1), (1, 1), same)
     assert correlation_applies((3, 3, 8, 8), (16, 16), (1, 1), (1, 1), same)  # 'same', 8+ channels
     assert correlation_applies((5, 5, 8, 8), (64, 64), (1, 1), (1, 1), ((2, 1), (1, 2)))  # 1.06x the pixels
-    assert not correlation_applies((3, 3, 32, 8), (8, 8), (1, 1), (1, 1), same)  # small maps: offsets
+    assert correlation_applies((3, 3, 32, 8), (8, 8), (1, 1), (1, 1), same)
+    assert not correlation_applies((3, 3, 32, 8), (4, 4), (1, 1), (1, 1), same)  # small maps: offsets
     assert not correlation_applies((3, 3, 7, 8), big, (1, 1), (1, 1), same)  # few channels: offsets
     assert not correlation_applies((3, 3, 32, 8), (11, 11), (1, 1), (1, 1), valid)  # 'valid': offsets
     assert not correlation_applies((3, 3, 32, 8), big, (2, 2), (1, 1), same)  # strided

@@ -10,7 +10,8 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
     dK = cols^T @ dY          dcols = dY @ K^T  ->  col2im  ->  dX
 
 (for speed, dcols is made and added back one kernel offset at a time, or, for 'same' padding,
-dX is computed as a correlation of dY: `kernels.input_gradient`).
+dX is computed as a correlation of dY, whose im2col matrix then gives dK too:
+`kernels.input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -35,7 +36,11 @@ from strided.kernels.im2col import (
     pad_spatial,
     padded_shape,
 )
-from strided.kernels.input_gradient import InputGradient
+from strided.kernels.input_gradient import (
+    InputGradient,
+    kernel_gradient_by_correlation,
+    unflip_kernel_gradient,
+)
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 
 FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured),
@@ -202,22 +207,26 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
                              need_dkernel, need_dbias, relu_output):
     """conv2d_backward without groups, a chunk of images at a time on `kernels.parallel`'s threads.
 
-    Per chunk: the ReLU mask; the im2col matrix (kept, or made again with a column of ones
-    when db is wanted, so that dK and db come from one GEMM: [cols 1]^T @ dY); dX by
-    `kernels.input_gradient.InputGradient`, contiguous (the next op's passes would otherwise
-    copy a cropped view on one thread).
+    Per chunk: the ReLU mask; dX by `kernels.input_gradient.InputGradient`, contiguous (the
+    next op's passes would otherwise copy a cropped view on one thread); dK from the im2col
+    matrix (kept, or made again with a column of ones when db is wanted, so that dK and db
+    come from one GEMM: [cols 1]^T @ dY) -- or, when dX came by correlation, from dY's im2col
+    matrix that it made (`kernel_gradient_by_correlation`: no im2col matrix of x at all).
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
     x, kept = saved
-    width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[0]
-    separate_dbias = need_dbias and width == kh * kw * cg  # a kept matrix without the ones
+    dx = np.empty(x_shape, gy.dtype) if need_dx else None  # written chunk by chunk, contiguous
+    input_gradient = InputGradient(kernel, (out_h, out_w), strides, dilation, pads) if need_dx else None
+    dk_by_correlation = need_dkernel and input_gradient is not None and input_gradient.by_correlation
+    if dk_by_correlation:
+        width = 0  # no im2col matrix of x
+    else:
+        width = kh * kw * cg + bool(need_dbias) if kept is None else kept.shape[0]
+    separate_dbias = need_dbias and width <= kh * kw * cg  # no column of ones in the GEMM
 
     def patches_of(start, stop, scratch):
         return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
-
-    dx = np.empty(x_shape, gy.dtype) if need_dx else None  # written chunk by chunk, contiguous
-    input_gradient = InputGradient(kernel, (out_h, out_w), strides, dilation, pads) if need_dx else None
 
     def chunk(start, stop, scratch):
         chunk_gy = gy[start:stop]
@@ -226,23 +235,26 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             np.multiply(chunk_gy, relu_output[start:stop] > 0, out=masked)
             chunk_gy = masked
         gy2 = chunk_gy.reshape(-1, out_channels)
-        if need_dkernel:
+        gy_cols = input_gradient.chunk(dx[start:stop], chunk_gy, scratch) if need_dx else None
+        if dk_by_correlation:
+            scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
+        elif need_dkernel:
             cols = chunk_cols(patches_of, kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
         if need_dbias and (separate_dbias or not need_dkernel):
             scratch.add("dbias", elementwise.column_sums(gy2))
-        if need_dx:
-            input_gradient.chunk(dx[start:stop], chunk_gy, scratch)
 
-    # per output pixel: its im2col row (unless kept), dY and dX's part (with the correlation,
-    # dY's im2col row too: measured on CIFAR's 32x32 and 16x16 layers, 5-14% faster than the
-    # forward's chunks)
+    # per output pixel: its im2col row (unless kept or not made), dY and dX's part (with the
+    # correlation, dY's im2col row and x's pixel too: measured on CIFAR's 32x32 and 16x16
+    # layers, 5-14% faster than the forward's chunks)
     per_pixel = (0 if kept is not None else width) + out_channels
     if input_gradient is not None:
-        per_pixel += input_gradient.floats_per_output()
+        per_pixel += input_gradient.floats_per_output() + (cg if dk_by_correlation else 0)
     sums = for_each_chunk(chunk, n, images_per_chunk(out_h * out_w * per_pixel))
     dkernel = dbias = None
-    if need_dkernel:
+    if dk_by_correlation:
+        dkernel = unflip_kernel_gradient(sums["dflipped"], kernel.shape)
+    elif need_dkernel:
         dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
     if need_dbias:
         dbias = sums["dbias"] if "dbias" in sums else sums["dweights"][-1].copy()

@@ -20,7 +20,8 @@ window's winner (dY, in cache), then
 
     dK (and db) = [cols 1]^T @ dY          dX += dY @ K[a, b]^T  per kernel offset (a, b)
 
-as in `kernels.conv`.
+as in `kernels.conv` -- or, when the windows cover the whole conv output and the correlation
+applies (`kernels.input_gradient`), dX and dK both from one im2col matrix of dY.
 
 Shapes: x (N, H, W, C), kernel (kh, kw, C, F), bias (F,), P (N, PH, PW, F) with
 PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == pool_size.
@@ -42,7 +43,11 @@ from strided.kernels.im2col import (
     pad_spatial,
     strided_view,
 )
-from strided.kernels.input_gradient import InputGradient
+from strided.kernels.input_gradient import (
+    InputGradient,
+    kernel_gradient_by_correlation,
+    unflip_kernel_gradient,
+)
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 from strided.kernels.pool import window_max
 
@@ -100,13 +105,13 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
         elementwise.relu(best, best)
 
     for_each_chunk(chunk, n, step)
-    return pooled, ((patches, kept, argmax, pooled, windows_first) if keep else None)
+    return pooled, ((x, patches, kept, argmax, pooled, windows_first) if keep else None)
 
 
 def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilation, pool_size,
                                need_dx=True, need_dkernel=True, need_dbias=True):
     """Gradients (dx, dkernel, dbias) for the upstream gradient gp (N, PH, PW, F) of the pooled output."""
-    patches, kept, argmax, pooled, windows_first = saved
+    x, patches, kept, argmax, pooled, windows_first = saved
     kh, kw, channels, filters = kernel.shape
     n, pooled_h, pooled_w = pooled.shape[:3]
     covered_h, covered_w = pooled_h * pool_size[0], pooled_w * pool_size[1]
@@ -121,6 +126,8 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
         input_gradient = InputGradient(kernel, output_hw, strides, dilation, pads,
                                        correlation=output_hw == (covered_h, covered_w))
         per_pixel += input_gradient.floats_per_output()
+    # dK (and db) from dY's im2col matrix when dX comes by correlation (as kernels.conv)
+    dk_by_correlation = need_dx and input_gradient.by_correlation and want_weights
     step = images_per_chunk(per_image * per_pixel)
 
     def chunk(start, stop, scratch):
@@ -131,13 +138,23 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
         winners = argmax[start:stop]
         for k, view in enumerate(_window_views(chunk_gy, masked.shape, pool_size, windows_first)):
             np.multiply(masked, winners == k, out=view)
-        if want_weights:
+        gy_cols = None
+        if need_dx:
+            gy_cols = input_gradient.chunk(dx[start:stop], _spatial(chunk_gy, masked.shape, pool_size,
+                                                                    windows_first), scratch)
+        if dk_by_correlation:
+            scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
+            scratch.add("dbias", elementwise.column_sums(chunk_gy))
+        elif want_weights:
             cols = chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, chunk_gy))
-        if need_dx:
-            input_gradient.chunk(dx[start:stop], _spatial(chunk_gy, masked.shape, pool_size, windows_first), scratch)
 
-    dweights = for_each_chunk(chunk, n, step).get("dweights")
+    sums = for_each_chunk(chunk, n, step)
+    if dk_by_correlation:
+        dkernel = unflip_kernel_gradient(sums["dflipped"], kernel.shape) if need_dkernel else None
+        dbias = sums["dbias"] if need_dbias else None
+        return dx, dkernel, dbias
+    dweights = sums.get("dweights")
     dkernel = dweights[:-1].reshape(kernel.shape) if need_dkernel else None
     dbias = dweights[-1].copy() if need_dbias else None
     return dx, dkernel, dbias

@@ -10,14 +10,19 @@ With y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * K[a, b, c
 
   dY zero-padded by k-1-p: a convolution of dY with the kernel flipped and its channel axes
   swapped, so the same im2col + one GEMM as the forward pass, with kh*kw*O-long rows. It writes
-  dX directly (no zeroed padded buffer, no adds, no crop).
+  dX directly (no zeroed padded buffer, no adds, no crop). Its im2col matrix of dY, one row per
+  *input* pixel, also gives dK without the input's im2col matrix (`kernel_gradient_by_correlation`):
+
+      dK[kh-1-a, kw-1-b, c, o] = sum_{n, i, j} dY_pad[n, i + a, j + b, o] * x[n, i, j, c]
 
 Which is faster was measured for 'same' and 'valid' 3x3 layers: the correlation's GEMM has
 one row per *input* pixel, the offsets' GEMMs one per *output* pixel. So the correlation wins
 when the two counts are about equal ('same' padding): on one thread 9-21% faster for 8 to 256
 input channels on 4x4 to 32x32 maps; on two threads sharing the caches, with whole backward
 passes interleaved, 5-7% faster on CIFAR's 32x32 and 16x16 maps but even or 3-5% slower on its
-8x8 ones. It loses for 'valid' padding, where dY is padded by k-1 on each side (Fashion-MNIST's
+8x8 ones -- until dK came from the same matrix of dY: whole backward passes (dX, dK, db) of 32
+images on 8x8 maps then took 12-22% less time by correlation, on one thread and on two (AMD
+EPYC); on 4x4 maps 3-4% more, on 2x2 60% more. It loses for 'valid' padding, where dY is padded by k-1 on each side (Fashion-MNIST's
 13x13x32 -> 11x11x64 layer: 18% slower; MNIST's 5x5x64 -> 3x3x128 one: 2.8x slower), and below
 8 input channels (a GEMM 1 to 4 columns wide).
 """
@@ -27,7 +32,7 @@ import numpy as np
 from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_into, padded_shape
 
 CORRELATION_CHANNELS = 8  # dX by correlation from this many input channels on (measured),
-CORRELATION_PIXELS = 256  # output maps of this many pixels (16x16) or more,
+CORRELATION_PIXELS = 64  # output maps of this many pixels (8x8) or more,
 CORRELATION_AREA = 1.1  # and inputs of at most this many times the output's pixels
 
 
@@ -67,10 +72,14 @@ class InputGradient:
         return channels + (kh * kw * out_channels if self.by_correlation else 0)
 
     def chunk(self, dx, gy, scratch):
-        """dx[...] = dX of these images, for their dY `gy` (n, H', W', O)."""
+        """dx[...] = dX of these images, for their dY `gy` (n, H', W', O).
+
+        Returns dY's im2col matrix when the correlation made one (for
+        `kernel_gradient_by_correlation`), else None.
+        """
         if self.by_correlation:
-            input_gradient_by_correlation(dx, gy, self.flipped, self.kernel.shape[:2], self.pads, scratch)
-            return
+            return input_gradient_by_correlation(dx, gy, self.flipped, self.kernel.shape[:2], self.pads,
+                                                 scratch)
         target = dx  # added into, zeroed (and padded) in cache, then cropped
         if self.has_pads:
             target = scratch.buffer("dx", padded_shape(dx.shape, self.pads), dx.dtype)
@@ -79,6 +88,7 @@ class InputGradient:
         add_input_gradient(target, gy, self.kernel, self.strides, self.dilation, slab)
         if self.has_pads:
             dx[...] = crop_spatial(target, self.pads)
+        return None
 
 
 def flipped_kernel(kernel):
@@ -93,7 +103,7 @@ def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
 
     `dx` is (n, H, W, C), C-contiguous (the unpadded input's gradient); `flipped` is
     `flipped_kernel(K)`; `scratch` a `kernels.parallel.Scratch` for the padded dY and its
-    im2col matrix.
+    im2col matrix, which is returned: (n*H*W, kh*kw*O), one row per input pixel.
     """
     kh, kw = kernel_size
     n, out_h, out_w, out_channels = gy.shape
@@ -104,7 +114,27 @@ def input_gradient_by_correlation(dx, gy, flipped, kernel_size, pads, scratch):
     patches = im2col(padded, (kh, kw))
     cols = scratch.buffer("gy_cols", (*patches.shape[:3], kh * kw * out_channels), gy.dtype)
     fill_im2col(cols, patches)
-    np.matmul(cols.reshape(-1, cols.shape[-1]), flipped, out=dx.reshape(-1, dx.shape[-1]))
+    cols = cols.reshape(-1, cols.shape[-1])
+    np.matmul(cols, flipped, out=dx.reshape(-1, dx.shape[-1]))
+    return cols
+
+
+def kernel_gradient_by_correlation(gy_cols, x):
+    """The flipped kernel's gradient, (kh*kw*O, C), from the correlation's im2col matrix of dY.
+
+    `gy_cols` is what `input_gradient_by_correlation` returned for these images, `x` their
+    input (n, H, W, C). Its rows (a, b, o) are dK[kh-1-a, kw-1-b, :, o]: the same sums as
+    cols^T @ dY, with no im2col matrix of x made again (`unflip_kernel_gradient` turns it
+    into dK). One image's 32x32x32 -> 32 layer: 301 -> 261 us for dX and dK on one thread.
+    """
+    return gy_cols.T @ x.reshape(-1, x.shape[-1])
+
+
+def unflip_kernel_gradient(flipped_gradient, kernel_shape):
+    """(kh*kw*O, C) in `flipped_kernel`'s layout -> dK (kh, kw, C, O)."""
+    kh, kw, channels, out_channels = kernel_shape
+    unflipped = flipped_gradient.reshape(kh, kw, out_channels, channels)[::-1, ::-1].transpose(0, 1, 3, 2)
+    return np.ascontiguousarray(unflipped)
 
 
 def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab=None):
