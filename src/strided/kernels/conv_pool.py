@@ -143,8 +143,10 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
             gy_cols = input_gradient.chunk(dx[start:stop], _spatial(chunk_gy, masked.shape, pool_size,
                                                                     windows_first), scratch)
         if dk_by_correlation:
-            scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
-            scratch.add("dbias", elementwise.column_sums(chunk_gy))
+            if need_dkernel:
+                scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
+            if need_dbias:
+                scratch.add("dbias", elementwise.column_sums(chunk_gy))
         elif want_weights:
             cols = chunk_cols(lambda start, stop, scratch: patches[start:stop], kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, chunk_gy))
