@@ -94,3 +94,19 @@ def test_rounds_keep_each_time_of_a_check_row_at_its_own_best():
     assert bench_training.keep_best(second_round, {"error": "exit 1"}) == second_round
     faster = bench_training.keep_best({"seconds": 3.0}, {"seconds": 2.5, "peak_mb": 300})
     assert faster == {"seconds": 2.5, "peak_mb": 300}
+
+
+def test_the_linearity_row_takes_its_two_epoch_sizes_in_turn(monkeypatch):
+    """N, 2N, N, 2N, ... after the warm-up, each size's best kept: drift slows both alike."""
+    import _keraslike_runner
+
+    runner = object.__new__(_keraslike_runner.KerasLikeRunner)  # no framework imported
+    x = y = list(range(200))
+    monkeypatch.setattr(runner, "_trained_model", lambda task, images: (None, x, y), raising=False)
+    sizes = []
+    monkeypatch.setattr(runner, "fit", lambda model, xs, ys, batch: sizes.append(len(xs)), raising=False)
+    times = {100: iter([3.0, 2.0, 2.5]), 200: iter([4.5, 5.0, 4.0])}
+    monkeypatch.setattr(_keraslike_runner, "best_time", lambda fn, repeats: (fn(), next(times[sizes[-1]]))[1])
+    result = runner.linearity({"images": 100, "batch": 32, "repeats": 3})
+    assert sizes == [_keraslike_runner._warmup_count(100, 32), 100, 200, 100, 200, 100, 200]
+    assert result == {"seconds": 2.0, "double": 4.0}
