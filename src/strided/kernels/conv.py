@@ -36,11 +36,7 @@ from strided.kernels.im2col import (
     pad_spatial,
     padded_shape,
 )
-from strided.kernels.input_gradient import (
-    InputGradient,
-    kernel_gradient_by_correlation,
-    unflip_kernel_gradient,
-)
+from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 
 FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured),
@@ -211,7 +207,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     next op's passes would otherwise copy a cropped view on one thread); dK from the im2col
     matrix (kept, or made again with a column of ones when db is wanted, so that dK and db
     come from one GEMM: [cols 1]^T @ dY) -- or, when dX came by correlation, from dY's im2col
-    matrix that it made (`kernel_gradient_by_correlation`: no im2col matrix of x at all).
+    matrix that it made (`InputGradient.add_kernel_gradient`: no im2col matrix of x at all).
     """
     kh, kw, cg, out_channels = kernel.shape
     n, out_h, out_w, _ = gy.shape
@@ -237,7 +233,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         gy2 = chunk_gy.reshape(-1, out_channels)
         gy_cols = input_gradient.chunk(dx[start:stop], chunk_gy, scratch) if need_dx else None
         if dk_by_correlation:
-            scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
+            input_gradient.add_kernel_gradient(scratch, gy_cols, x[start:stop])
         elif need_dkernel:
             cols = chunk_cols(patches_of, kept, start, stop, width, scratch)
             scratch.add("dweights", weight_gradient(cols, gy2))
@@ -253,7 +249,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
     sums = for_each_chunk(chunk, n, images_per_chunk(out_h * out_w * per_pixel))
     dkernel = dbias = None
     if dk_by_correlation:
-        dkernel = unflip_kernel_gradient(sums["dflipped"], kernel.shape)
+        dkernel = input_gradient.kernel_gradient(sums)
     elif need_dkernel:
         dkernel = sums["dweights"][: kh * kw * cg].reshape(kernel.shape)
     if need_dbias:

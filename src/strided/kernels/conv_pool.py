@@ -43,11 +43,7 @@ from strided.kernels.im2col import (
     pad_spatial,
     strided_view,
 )
-from strided.kernels.input_gradient import (
-    InputGradient,
-    kernel_gradient_by_correlation,
-    unflip_kernel_gradient,
-)
+from strided.kernels.input_gradient import InputGradient
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 from strided.kernels.pool import window_max
 
@@ -144,7 +140,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
                                                                     windows_first), scratch)
         if dk_by_correlation:
             if need_dkernel:
-                scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x[start:stop]))
+                input_gradient.add_kernel_gradient(scratch, gy_cols, x[start:stop])
             if need_dbias:
                 scratch.add("dbias", elementwise.column_sums(chunk_gy))
         elif want_weights:
@@ -153,7 +149,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
 
     sums = for_each_chunk(chunk, n, step)
     if dk_by_correlation:
-        dkernel = unflip_kernel_gradient(sums["dflipped"], kernel.shape) if need_dkernel else None
+        dkernel = input_gradient.kernel_gradient(sums) if need_dkernel else None
         dbias = sums["dbias"] if need_dbias else None
         return dx, dkernel, dbias
     dweights = sums.get("dweights")

@@ -22,9 +22,9 @@ input channels on 4x4 to 32x32 maps; on two threads sharing the caches, with who
 passes interleaved, 5-7% faster on CIFAR's 32x32 and 16x16 maps but even or 3-5% slower on its
 8x8 ones -- until dK came from the same matrix of dY: whole backward passes (dX, dK, db) of 32
 images on 8x8 maps then took 12-22% less time by correlation, on one thread and on two (AMD
-EPYC); on 4x4 maps 3-4% more, on 2x2 60% more. It loses for 'valid' padding, where dY is padded by k-1 on each side (Fashion-MNIST's
-13x13x32 -> 11x11x64 layer: 18% slower; MNIST's 5x5x64 -> 3x3x128 one: 2.8x slower), and below
-8 input channels (a GEMM 1 to 4 columns wide).
+EPYC); on 4x4 maps 3-4% more, on 2x2 60% more. It loses for 'valid' padding, where dY is
+padded by k-1 on each side (Fashion-MNIST's 13x13x32 -> 11x11x64 layer: 18% slower; MNIST's
+5x5x64 -> 3x3x128 one: 2.8x slower), and below 8 input channels (a GEMM 1 to 4 columns wide).
 """
 
 import numpy as np
@@ -75,7 +75,7 @@ class InputGradient:
         """dx[...] = dX of these images, for their dY `gy` (n, H', W', O).
 
         Returns dY's im2col matrix when the correlation made one (for
-        `kernel_gradient_by_correlation`), else None.
+        `add_kernel_gradient`), else None.
         """
         if self.by_correlation:
             return input_gradient_by_correlation(dx, gy, self.flipped, self.kernel.shape[:2], self.pads,
@@ -89,6 +89,15 @@ class InputGradient:
         if self.has_pads:
             dx[...] = crop_spatial(target, self.pads)
         return None
+
+    def add_kernel_gradient(self, scratch, gy_cols, x):
+        """Add these images' share of dK, from the dY matrix `chunk` returned and their input
+        x (n, H, W, C), to the calling thread's sums (in the flipped kernel's layout)."""
+        scratch.add("dflipped", kernel_gradient_by_correlation(gy_cols, x))
+
+    def kernel_gradient(self, sums):
+        """dK (kh, kw, C, O) from the sums of `add_kernel_gradient` over all chunks."""
+        return unflip_kernel_gradient(sums["dflipped"], self.kernel.shape)
 
 
 def flipped_kernel(kernel):
