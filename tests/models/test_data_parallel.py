@@ -3,6 +3,7 @@ the same training and outputs as one process."""
 
 import os
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -63,6 +64,24 @@ def no_child_left():
         os.waitpid(-1, os.WNOHANG)
     return True
 
+
+
+def test_helper_memory_is_read_when_the_stop_comes_with_the_last_go(monkeypatch):
+    """Process 0 ends the epoch right after the last exchange's `go`: a helper that reads the
+    verdict late sees the stop instead, and still reports its memory (it used to report 0)."""
+    parent = os.getpid()
+    acquire = forked.acquire
+
+    def late_in_helpers(lock, alive):
+        acquired = acquire(lock, alive)
+        if os.getpid() != parent:
+            time.sleep(0.05)  # process 0 finishes the epoch meanwhile
+        return acquired
+
+    monkeypatch.setattr(forked, "acquire", late_in_helpers)
+    x, y = images(16 * 10)
+    _, _, report = train(True, x, y, epochs=1)
+    assert report["processes"] == 2 and report["helper_memory"] > 0
 
 @pytest.mark.parametrize("batch_norm", [None, {}], ids=["", "batch norm"])
 @pytest.mark.parametrize("n", [16 * 12, 16 * 12 + 9, 16 * 12 + 1])  # last batch: full, odd, 1

@@ -399,11 +399,13 @@ class _Epoch:
         An error ends it (`forked.fork_helper` writes it down); process 0 is told by `ready`."""
         try:
             forked.own_random_streams(self.model, p)
-            for step, index in enumerate(self.plan):
-                shares = _shares(self.train.batch_length(index), self.processes)
-                with flushing():
-                    self._step(p, index, shares, step % 2)
-            self.private[p] = forked.private_bytes()
+            try:
+                for step, index in enumerate(self.plan):
+                    shares = _shares(self.train.batch_length(index), self.processes)
+                    with flushing():
+                        self._step(p, index, shares, step % 2)
+            finally:  # also when stopped: process 0's stop can overtake the last step's `go`
+                self.private[p] = forked.private_bytes()
         except _Stopped:
             raise
         except BaseException:
