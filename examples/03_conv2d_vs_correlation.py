@@ -218,5 +218,5 @@ for col, (name, detector) in enumerate(detectors.items(), start=1):
 for ax in axes.flat:
     ax.set_xticks([])
     ax.set_yticks([])
-fig.colorbar(shown, ax=axes[1, :].tolist(), shrink=0.8)
+fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.4)  # from both rows: columns stay aligned
 save(fig, "03_kernel_detectors.png")

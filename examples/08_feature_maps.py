@@ -189,7 +189,7 @@ random_model = keras.Model(inputs, conv)
 feature_maps = random_model.predict(img_input, verbose=0)
 print("feature maps:", feature_maps.shape)
 
-fig, axes = plt.subplots(1, 6, figsize=(12, 4))
+fig, axes = plt.subplots(1, 6, figsize=(12, 2.6))  # six square tiles: no empty band
 for i in range(6):
     axes[i].imshow(feature_maps[0, :, :, i], cmap="gray")
     axes[i].axis("off")

@@ -167,7 +167,8 @@ def test_data_list_and_verify_show_the_sample(capsys):
     assert code == 0
     for name in ("mnist", "fashion-mnist", "cifar10", "cifar100", "fashion-mnist-sample"):
         assert name in stdout
-    assert "bundled with strided" in stdout and "Searched, in order" in stdout
+    assert "bundled sample" in stdout and "Searched, in order" in stdout
+    assert max(len(line) for line in stdout.splitlines()) <= 120      # fits a terminal
     code, stdout, _ = run_cli(capsys, "data", "verify", "fashion-mnist-sample")
     assert code == 0 and "OK" in stdout
     code, stdout, _ = run_cli(capsys, "data", "fetch", "sample")
@@ -197,6 +198,7 @@ def test_data_fetch_failure_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(datasets, "fetch", offline)
     code, _, err = run_cli(capsys, "data", "fetch", "mnist")
     assert code == 1 and err.count("\n") == 1 and "could not fetch mnist" in err
+    assert "http://a: URLError" in err                               # the reason is kept
 
 
 def test_visualize_bad_filter_index_writes_nothing(capsys, trained_run, test_images, tmp_path):

@@ -100,3 +100,15 @@ def test_plot_misclassified(tmp_path):
     assert shown.shape == (4, 4, 3) and shown.min() >= 0 and shown.max() <= 1
     with pytest.raises(ValueError, match="same length"):
         plot_misclassified(images[:3], y_true, y_pred)
+
+
+def test_misclassified_titles_of_long_folder_names_do_not_overlap():
+    names = ["golden_retriever_puppies", "labrador_retriever_puppies", "cat"]
+    images = np.zeros((3, 8, 8, 1))
+    figure = plot_misclassified(images, [0, 1, 2], [1, 0, 2], class_names=names)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    boxes = [ax.title.get_window_extent(renderer) for ax in figure.axes]
+    assert len(boxes) == 2 and not boxes[0].overlaps(boxes[1])
+    assert figure.axes[0].get_title() == "true: golden_retrie…\npred: labrador_retr…"

@@ -90,20 +90,38 @@ def test_plot_is_the_lessons_grid(lesson_model, images, tmp_path):
     path = tmp_path / "maps.png"
     figure = plot_feature_maps(lesson_model, images, filter_index=2, save_path=path)
     maps = feature_maps(lesson_model, images)
-    assert len(figure.axes) == 3 * 4
-    grid = np.array(figure.axes).reshape(3, 4)
+    assert len(figure.axes) == 3 * 4 + 4          # the grid, then one colour bar per layer
+    grid = np.array(figure.axes[:12]).reshape(3, 4)
     for row in range(3):
         for column, name in enumerate(NAMES):
             shown = grid[row, column].images[0]
             assert np.allclose(shown.get_array(), maps[name][row, :, :, 2])
             assert shown.get_cmap().name == "inferno"
+            # one colour scale per layer, shared by its tiles
+            assert shown.get_clim() == (maps[name][..., 2].min(), maps[name][..., 2].max())
     assert grid[0, 2].get_title().startswith("conv2d_1")
     with Image.open(path) as png:
         assert png.format == "PNG" and png.size[0] > 300 and png.size[1] > 300
     with_input = plot_feature_maps(lesson_model, images[:2], layers=["conv2d"], show_input=True,
                                    cmap="viridis")
-    assert len(with_input.axes) == 2 * 2
+    assert len(with_input.axes) == 2 * 2 + 1
     assert with_input.axes[1].images[0].get_cmap().name == "viridis"
+
+
+def test_default_shows_each_layers_most_active_channel_never_a_dead_one(lesson_model, images):
+    conv = lesson_model.get_layer("conv2d")
+    kernel, bias = conv.get_weights()
+    bias[0] = -1e3                                 # channel 0 of conv2d is dead: ReLU gives 0
+    bias[3] = 5.0                                  # channel 3 is the most active
+    conv.set_weights([kernel, bias])
+    maps = feature_maps(lesson_model, images)
+    figure = plot_feature_maps(lesson_model, images)
+    for column, name in enumerate(NAMES):
+        shown = figure.axes[column].images[0].get_array()
+        assert np.abs(shown).max() > 0            # never a black square
+        channel = np.abs(maps[name]).mean(axis=(0, 1, 2)).argmax()
+        assert f"channel {channel} (most active)" in figure.axes[column].get_title()
+    assert np.array_equal(figure.axes[0].images[0].get_array(), maps["conv2d"][0, :, :, 3])
 
 
 def test_filter_index_out_of_range(lesson_model, images):

@@ -65,3 +65,14 @@ def test_history_of_a_real_fit():
     assert [ax.get_title() for ax in figure.axes] == ["Model Accuracy", "Model Loss"]
     assert all(len(ax.get_lines()) == 2 and len(ax.get_lines()[0].get_xdata()) == 3
                for ax in figure.axes)
+
+
+def test_epoch_ticks_are_whole_epochs_also_for_one_epoch():
+    for epochs in (1, 2, 7):
+        figure = plot_history({"loss": [1.0] * epochs, "val_loss": [0.5] * epochs})
+        figure.canvas.draw()
+        ax = figure.axes[0]
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
+        assert 1 in ticks and low < 1 and high > epochs

@@ -9,7 +9,7 @@ import strided.layers as L
 from strided import ops
 from strided.models import Sequential
 from strided.viz import grad_cam, plot_grad_cam, plot_saliency, saliency_map
-from strided.viz.saliency import class_score_gradient
+from strided.viz.saliency import class_score_gradient, class_scores
 
 
 def random_weights(model, seed=0, scale=0.5):
@@ -25,13 +25,13 @@ def finite_difference(model, x, classes, eps=1e-6):
         plus, minus = x.copy(), x.copy()
         plus[index] += eps
         minus[index] -= eps
-        f_plus = model(plus[n:n + 1]).numpy()[0, classes[n]]
-        f_minus = model(minus[n:n + 1]).numpy()[0, classes[n]]
+        f_plus = class_scores(model(plus[n:n + 1])).numpy()[0, classes[n]]
+        f_minus = class_scores(model(minus[n:n + 1])).numpy()[0, classes[n]]
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 
-def test_saliency_is_the_input_gradient_of_the_class_score(float64):
+def test_saliency_is_the_input_gradient_of_the_class_score_before_the_softmax(float64):
     model = random_weights(Sequential([
         L.Input(shape=(6, 6, 2)), L.Conv2D(3, 3, activation="tanh"), L.AveragePooling2D(2),
         L.Flatten(), L.Dense(4, activation="softmax"),
@@ -137,3 +137,42 @@ def test_grad_cam_finds_the_last_conv_layer_inside_a_nested_base(float64):
     expected = np.maximum(np.einsum("nhwk,k->nhw", activations, alpha), 0)
     assert np.allclose(grad_cam(model, x, class_index=1, upsample=False), expected)
     assert "call" not in vars(base.layers[1])
+
+
+def square_detector(square_at):
+    """Conv (a brightness detector) -> global average -> a softmax sure of class 0 for bright
+    images; an image with a bright 3x3 square at `square_at` (row, col) on a dark background."""
+    model = Sequential([
+        L.Input(shape=(12, 12, 1)), L.Conv2D(2, 3, padding="same", activation="relu", name="conv"),
+        L.GlobalAveragePooling2D(), L.Dense(2, activation="softmax"),
+    ])
+    model.set_weights([np.ones((3, 3, 1, 2), "float32"), np.zeros(2, "float32"),
+                       np.array([[60.0, -60.0], [60.0, -60.0]], "float32"), np.zeros(2, "float32")])
+    image = np.zeros((1, 12, 12, 1), "float32")
+    image[0, square_at[0]:square_at[0] + 3, square_at[1]:square_at[1] + 3] = 1.0
+    return model, image
+
+
+def test_grad_cam_of_a_confident_prediction_is_not_empty_and_peaks_on_the_object():
+    # Probabilities saturate: p(class 0) rounds to 1 in float32, so d p / d A is 0 and a
+    # Grad-CAM of the probability would be empty. The logit's gradient does not vanish.
+    model, image = square_detector((6, 2))
+    probabilities = model(image).numpy()
+    assert probabilities[0, 0] == 1.0
+    cam = grad_cam(model, image, upsample=False)
+    assert cam.max() > 0.5
+    row, col = np.unravel_index(cam[0].argmax(), cam[0].shape)
+    assert 6 <= row <= 8 and 2 <= col <= 4
+    normalised = grad_cam(model, image, normalize=True)
+    assert normalised.max() == 1.0 and normalised[0, :4].max() == 0.0
+
+
+def test_an_empty_map_is_left_empty_and_labelled(tmp_path):
+    model, image = square_detector((0, 0))
+    # Class 1's evidence is negative everywhere: no positive part, nothing to stretch.
+    assert grad_cam(model, image, class_index=1, upsample=False).max() == 0.0
+    assert grad_cam(model, image, class_index=1, normalize=True).max() == 0.0
+    figure = plot_grad_cam(model, image, class_index=1)
+    assert "empty" in figure.axes[1].get_title()
+    figure = plot_grad_cam(model, image)
+    assert "empty" not in figure.axes[1].get_title()

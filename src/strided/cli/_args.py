@@ -75,7 +75,7 @@ def add_saved_model_argument(parser):
 
 def add_images_argument(parser):
     """The IMAGE... positional of the commands that read image files."""
-    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...)")
+    parser.add_argument("images", metavar="IMAGE", nargs="+", help="image files (PNG, JPEG, ...) or folders of them")
 
 
 __all__ = [

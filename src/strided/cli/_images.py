@@ -23,8 +23,8 @@ _GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
 def _pillow():
     try:
         from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow is installed with strided[images]
-        raise CLIError("reading images needs Pillow: pip install 'strided[images]'") from None
+    except ImportError:  # pragma: no cover - Pillow is one of strided's dependencies
+        raise CLIError("reading images needs Pillow: pip install Pillow") from None
     return Image
 
 
@@ -127,15 +127,49 @@ def fit_image(array, target_shape, resize=False, name="image"):
     return array.astype(np.float32) / np.float32(255.0), notes
 
 
-def read_images(paths, target_shape, resize=False):
+def expand_image_paths(paths):
+    """The image files the IMAGE arguments name: a file as given, a folder as the image files
+    directly inside it (sorted by name). A folder without images is an error."""
+    files = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = image_files(path)
+            if not inside:
+                raise CLIError(f"the folder '{path}' holds no image files "
+                               f"({', '.join(IMAGE_SUFFIXES)})")
+            files += inside
+        else:
+            files.append(path)
+    return files
+
+
+def light_background(image):
+    """True when an image in [0, 1] has a light border (its outermost pixels average above
+    0.5): a dark object photographed on white, where MNIST-style data are light on black."""
+    border = np.concatenate([image[0].ravel(), image[-1].ravel(), image[:, 0].ravel(),
+                             image[:, -1].ravel()])
+    return float(border.mean()) > 0.5
+
+
+def read_images(paths, target_shape, resize=False, invert=False):
     """Read and fit every image file (all of them before the caller predicts anything), with a
     note on stderr for each conversion; returns the float32 batch (N, *target_shape).
+
+    invert: use 1 - pixel (a dark object on a light background becomes light on dark). Without
+    it, a grayscale model is warned about images with a light background (see
+    `light_background`): MNIST-style models have only seen light objects on black.
 
     Example: `read_images(["shoe.png"], (28, 28, 1)).shape == (1, 28, 28, 1)`.
     """
     batch = []
     for path in paths:
         array, notes = fit_image(read_image(path), target_shape, resize=resize, name=path)
+        if invert:
+            array = np.float32(1.0) - array
+        elif target_shape[2] == 1 and light_background(array):
+            notes.append(f"'{path}' has a light background, but models trained on MNIST-style "
+                         "data saw light objects on black: if the prediction looks wrong, "
+                         "try --invert")
         for text in notes:
             note(text)
         batch.append(array)

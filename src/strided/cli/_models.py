@@ -26,11 +26,11 @@ class NamedModel:
 _LESSONS = "strided.applications.lessons"
 NAMED_MODELS = {m.name: m for m in (
     NamedModel("mnist-cnn", f"{_LESSONS}:mnist_cnn", (28, 28, 1), "rmsprop",
-               "lesson 000's MNIST CNN: Conv32-Pool-Conv64-Pool-Conv128-Flatten-Dense10"),
+               "the Keras MNIST tutorial CNN: Conv32-Pool-Conv64-Pool-Conv128-Flatten-Dense10"),
     NamedModel("fashion-cnn", f"{_LESSONS}:fashion_cnn", (28, 28, 1), "adam",
-               "lesson 002's Fashion-MNIST CNN: Conv64-Pool-Conv64-Pool-Dense128-Dense10"),
+               "the Fashion-MNIST tutorial CNN: Conv64-Pool-Conv64-Pool-Dense128-Dense10"),
     NamedModel("cifar-cnn", f"{_LESSONS}:cifar_cnn", (32, 32, 3), "adam",
-               "lesson 001's CIFAR-10 CNN: 3 blocks of Conv-BatchNorm-ReLU x2, pooling, Dropout"),
+               "a CIFAR-10 CNN: 3 blocks of Conv-BatchNorm-ReLU x2, pooling, Dropout"),
     NamedModel("lenet5", "strided.applications.lenet:LeNet5", (32, 32, 1), "adam",
                "LeNet-5 (LeCun et al. 1998): tanh, average pooling"),
 )}
@@ -74,6 +74,35 @@ def build_named(spec, input_shape=None, classes=10):
         return builder(**kwargs)
     except ValueError as error:
         raise CLIError(f"cannot build {spec.name} for {shape} images: {error}") from None
+
+
+def application_builder(name):
+    """The `strided.applications` constructor named `name`, in any case and with or without
+    '-'/'_' ('resnet18', 'VGG16', 'efficientnet-b0'), or None."""
+    import strided.applications as applications
+
+    key = str(name).strip().lower().replace("_", "").replace("-", "")
+    for attribute in dir(applications):
+        if attribute[:1].isupper() and attribute.lower() == key:
+            return getattr(applications, attribute)
+    return None
+
+
+def build_application(builder, input_shape=None, classes=None):
+    """An untrained application model (weights=None): its own default input and 1000 classes
+    unless given."""
+    from strided.utils import clear_session
+
+    clear_session()
+    kwargs = {"weights": None}
+    if input_shape is not None:
+        kwargs["input_shape"] = tuple(input_shape)
+    if classes is not None:
+        kwargs["classes"] = classes
+    try:
+        return builder(**kwargs)
+    except ValueError as error:
+        raise CLIError(f"cannot build {builder.__name__}: {error}") from None
 
 
 def load_saved(path):
@@ -208,6 +237,8 @@ __all__ = [
     "build_named",
     "load_saved",
     "resolve_model",
+    "application_builder",
+    "build_application",
     "model_file",
     "saved_model_path",
     "input_shape_of",

@@ -1,9 +1,12 @@
-"""`strided data list|fetch|verify`: where each dataset comes from, downloading it, checking it."""
+"""`strided data list|fetch|verify|export`: where each dataset comes from, downloading it,
+checking it, and writing some of its images as PNG files to try `strided predict` on."""
 
 import os
 import time
 
-from strided.cli._args import HelpFormatter
+from urllib.parse import urlparse
+
+from strided.cli._args import HelpFormatter, positive_int
 from strided.cli._errors import CLIError, UsageError
 from strided.cli._output import format_table
 
@@ -15,6 +18,8 @@ Manage the datasets strided trains on.
   fetch NAME    download NAME into strided's cache (~/.cache/strided, or $STRIDED_DATA),
                 checking every file against its pinned SHA-256
   verify [NAME] check the copies found (all datasets, or NAME) against their pinned SHA-256
+  export NAME   write test images as PNG files (--out, --count), named after their class,
+                e.g. to try `strided predict model.keras images/`
 
 The search order: $STRIDED_DATA, /usr/share/datasets (Debian/Ubuntu's dataset-* packages),
 ~/.keras/datasets, ~/.cache/strided, then a download (not with STRIDED_OFFLINE=1).
@@ -48,6 +53,15 @@ def add_parser(subparsers):
         "name", metavar="NAME", nargs="?", default=None, help="one dataset (default: all)"
     )
     verify.set_defaults(run=run_verify)
+    export = actions.add_parser("export", help="write test images as PNG files")
+    export.add_argument("name", metavar="NAME", help=", ".join(NAMES))
+    export.add_argument("--out", default="images", metavar="DIR",
+                        help="folder for the PNG files (default: ./images)")
+    export.add_argument("--count", type=positive_int, default=10,
+                        help="how many images (default: 10)")
+    export.add_argument("--split", choices=("test", "train"), default="test",
+                        help="which part of the dataset (default: test)")
+    export.set_defaults(run=run_export)
     return parser
 
 
@@ -84,7 +98,7 @@ def _origins(key):
     mirrors = getattr(module, "MIRRORS", None) or [
         layout.url for layout in getattr(module, "LAYOUTS", ())
     ]
-    return mirrors[0] if mirrors else "-"
+    return (urlparse(mirrors[0]).netloc or mirrors[0]) if mirrors else "-"
 
 
 def probe(key, verify):
@@ -115,8 +129,10 @@ def run_list(args):
     rows = []
     for key in NAMES:
         status, detail = probe(key, verify=False)
-        rows.append([key, status, detail if status != "not found" else "-", _origins(key)])
-    print(format_table(rows, ["dataset", "status", "local copy", "download from"], align="llll"))
+        where = detail if status != "not found" else f"download from {_origins(key)}"
+        rows.append([key, status, where.replace(os.path.expanduser("~"), "~", 1)])
+    print(format_table(rows, ["dataset", "status", "local copy (or where it would come from)"],
+                       align="lll"))
     print("\nSearched, in order (each as <folder>/<dataset> and <folder> itself):")
     searched = [] if os.environ.get("STRIDED_DATA") else [["$STRIDED_DATA", "(not set)", ""]]
     for label, folder in sources.search_folders(["fashion-mnist"]):
@@ -136,11 +152,16 @@ def run_fetch(args):
     if key == "fashion-mnist-sample":
         print("fashion-mnist-sample is bundled with strided: nothing to fetch.")
         return 0
+    status, detail = probe(key, verify=True)
+    if status == "found":
+        print(f"{key}: already on this machine, SHA-256 verified: {detail} (nothing to fetch)")
+        return 0
     start = time.perf_counter()
     try:
         folder = datasets.fetch(key, progress=True)
     except (datasets.DownloadError, datasets.DatasetError) as error:
-        raise CLIError(f"could not fetch {key}: {str(error).splitlines()[0]}") from None
+        reason = "; ".join(line.strip(" -") for line in str(error).splitlines() if line.strip())
+        raise CLIError(f"could not fetch {key}: {reason}") from None
     print(f"{key}: downloaded and verified into {folder} ({time.perf_counter() - start:.1f} s)")
     return 0
 
@@ -168,4 +189,40 @@ def run_verify(args):
     return 0
 
 
-__all__ = ["add_parser", "run_list", "run_fetch", "run_verify", "probe", "NAMES"]
+def run_export(args):
+    from pathlib import Path
+
+    from strided.datasets import cifar10, cifar100, fashion_mnist
+
+    key = _canonical(args.name)
+    module = _module(key)
+    try:
+        if key == "fashion-mnist-sample":
+            (x_train, y_train), (x_test, y_test) = module.load_data(sample=True)
+        else:
+            (x_train, y_train), (x_test, y_test) = module.load_data()
+    except Exception as error:  # the loaders' own errors name the dataset and the reason
+        reason = "; ".join(line.strip(" -") for line in str(error).splitlines() if line.strip())
+        raise CLIError(f"could not load {key}: {reason}") from None
+    images, labels = (x_test, y_test) if args.split == "test" else (x_train, y_train)
+    names = {"cifar10": cifar10.CLASS_NAMES, "cifar100": getattr(cifar100, "CLASS_NAMES", None),
+             "mnist": None}.get(key, fashion_mnist.CLASS_NAMES)
+    from PIL import Image
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for index in range(min(args.count, len(images))):
+        label = int(labels[index].ravel()[0]) if labels.ndim > 1 else int(labels[index])
+        name = names[label] if names is not None else str(label)
+        slug = "".join(c if c.isalnum() else "-" for c in str(name).lower()).strip("-")
+        path = out / f"{args.split}_{index:05d}_{slug}.png"
+        array = images[index]
+        Image.fromarray(array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array).save(path)
+        written.append(path)
+    print(f"Wrote {len(written)} {key} {args.split} images to {out}/ "
+          f"(e.g. {written[0].name}); try: strided predict MODEL {out}/")
+    return 0
+
+
+__all__ = ["add_parser", "run_list", "run_fetch", "run_verify", "run_export", "probe", "NAMES"]

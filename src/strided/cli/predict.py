@@ -8,7 +8,7 @@ from strided.cli._args import (
     add_saved_model_argument,
     positive_int,
 )
-from strided.cli._images import read_images
+from strided.cli._images import expand_image_paths, read_images
 from strided.cli._models import (
     input_shape_of,
     load_saved,
@@ -27,13 +27,16 @@ whose size or colour differs from the model's input is an error unless --resize 
 resizes it (stretching to the input size) and converts colour to grayscale, with a note. Grayscale
 stored as RGB, and grayscale images for an RGB model, are converted without asking.
 Class names come from --labels, else labels.txt beside the model (written by `strided train`).
-Note: Fashion-MNIST and MNIST images are light objects on a black background.
+IMAGE may be a folder: every image file directly inside it, in name order.
+Note: Fashion-MNIST and MNIST images are light objects on a black background; a grayscale image
+with a light background gets a warning, and --invert turns it into light on dark.
 """
 
 EPILOG = """\
 examples:
   strided predict runs/quick/model.keras shoe.png bag.png --top-k 3
-  strided predict runs/quick photo.jpg --resize
+  strided predict runs/quick photo.jpg --resize --invert
+  strided predict runs/quick samples/          (every image in the folder)
 """
 
 
@@ -54,6 +57,10 @@ def add_parser(subparsers):
         "--resize",
         action="store_true",
         help="resize/convert images that do not match the model's input",
+    )
+    parser.add_argument(
+        "--invert", action="store_true",
+        help="invert the images (1 - pixel): dark objects on white become light on black",
     )
     parser.add_argument(
         "--labels",
@@ -80,7 +87,8 @@ def run(args):
     path = saved_model_path(args.model, "predict with")
     model = load_saved(path)
     shape = input_shape_of(model)
-    batch = read_images(args.images, shape, resize=args.resize)  # all checked before predicting
+    files = expand_image_paths(args.images)
+    batch = read_images(files, shape, resize=args.resize, invert=args.invert)  # all checked first
     probabilities = as_probabilities(np.asarray(model.predict(batch, verbose=0)))
     classes = probabilities.shape[1]
     if args.labels is not None:
@@ -88,7 +96,7 @@ def run(args):
     else:
         names = read_labels(path, classes) or [str(i) for i in range(classes)]
     k = min(args.top_k, classes)
-    for image_path, row in zip(args.images, probabilities):
+    for image_path, row in zip(files, probabilities):
         order = np.argsort(-row, kind="stable")[:k]
         print(image_path)
         rows = [[f"{rank}.", names[i], f"{row[i]:.2%}"] for rank, i in enumerate(order, start=1)]

@@ -9,7 +9,7 @@ from strided.cli._args import (
     non_negative_int,
 )
 from strided.cli._errors import CLIError, UsageError
-from strided.cli._images import read_images
+from strided.cli._images import expand_image_paths, read_images
 from strided.cli._models import (
     input_shape_of,
     load_saved,
@@ -20,11 +20,12 @@ from strided.cli._models import (
 from strided.cli._output import prepare_output_dir
 
 DESCRIPTION = """\
-Draw what a trained model learned and where it looks for one (or a few) images. Writes into --out:
+Draw what a trained model learned and where it looks for one (or a few) images. Writes into --out
+(default: a folder `visualize` beside the model file):
 
   filters.png       the learned kernels of a convolution layer (--layer, default the first)
-  feature_maps.png  every convolution and pooling layer's output for the image(s),
-                    channel --filter-index
+  feature_maps.png  every convolution and pooling layer's output for the image(s): each
+                    layer's most active channel, or channel --filter-index
   grad_cam.png      Grad-CAM: the image regions that drive the predicted class (or --class-index)
   saliency.png      |d class score / d pixel| for each pixel
 
@@ -33,6 +34,7 @@ Images are read and converted as by `strided predict` (see --resize).
 
 EPILOG = """\
 examples:
+  strided visualize runs/quick/model.keras shoe.png       (writes runs/quick/visualize/)
   strided visualize runs/quick/model.keras shoe.png --out runs/quick/inside
   strided visualize runs/quick shoe.png --layer conv2d_1 --filter-index 5 --out inside
 """
@@ -48,12 +50,14 @@ def add_parser(subparsers):
     )
     add_saved_model_argument(parser)
     add_images_argument(parser)
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the PNG files")
+    parser.add_argument("--out", default=None, metavar="DIR",
+                        help="folder for the PNG files (default: 'visualize' beside the model)")
     parser.add_argument(
         "--layer", default=None, metavar="NAME", help="convolution layer whose filters to draw"
     )
     parser.add_argument(
-        "--filter-index", type=non_negative_int, default=0, help="channel shown in the feature maps"
+        "--filter-index", type=non_negative_int, default=None,
+        help="channel shown in the feature maps (default: each layer's most active channel)"
     )
     parser.add_argument(
         "--class-index",
@@ -63,6 +67,9 @@ def add_parser(subparsers):
     )
     parser.add_argument(
         "--resize", action="store_true", help="resize/convert images that do not match the model"
+    )
+    parser.add_argument(
+        "--invert", action="store_true", help="invert the images, as for `strided predict`"
     )
     parser.add_argument(
         "--labels", default=None, metavar="NAMES", help="class names, as for `strided predict`"
@@ -87,8 +94,9 @@ def run(args):
     shape = input_shape_of(model)
     if args.layer is not None:
         _check_layer(model, args.layer)
-    batch = read_images(args.images, shape, resize=args.resize)
-    out = prepare_output_dir(args.out)
+    batch = read_images(expand_image_paths(args.images), shape, resize=args.resize,
+                        invert=args.invert)
+    out = prepare_output_dir(args.out if args.out is not None else path.parent / "visualize")
     classes = int(np.asarray(model.predict(batch[:1], verbose=0)).shape[-1])
     if args.class_index is not None and args.class_index >= classes:
         raise UsageError(

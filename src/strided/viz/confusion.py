@@ -162,7 +162,7 @@ def plot_misclassified(images, y_true, y_pred, class_names=None, max_images=25, 
         return finish(figure, save_path)
 
     def name(label):
-        return str(class_names[label]) if class_names is not None else str(label)
+        return short_label(class_names[label] if class_names is not None else label)
 
     rows, cols = grid_shape(wrong.size, columns)
     figure, axes = new_figure(rows, cols, figsize=figsize or (2.2 * cols, 2.4 * rows))
@@ -174,6 +174,13 @@ def plot_misclassified(images, y_true, y_pred, class_names=None, max_images=25, 
     for ax in axes.flat[wrong.size:]:
         figure.delaxes(ax)
     return finish(figure, save_path)
+
+
+def short_label(label, width=14):
+    """A class name cut to `width` characters (ending in '…'), so that titles of neighbouring
+    tiles (2.2 inches wide at 8 points) never run into each other."""
+    text = str(label)
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def display_image(image):

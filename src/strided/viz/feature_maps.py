@@ -9,7 +9,8 @@ The lesson's recipe, kept as `feature_map_model`:
 
 `feature_maps` returns the same arrays for any model (also subclassed or not yet built) by
 recording the layers' outputs during one forward pass, and `plot_feature_maps` draws the
-lesson's grid: one row per image, one column per layer, channel `filter_index` of each.
+lesson's grid: one row per image, one column per layer, each layer's most active channel
+(or channel `filter_index`, as the lesson), with one colour scale per layer.
 """
 
 import numpy as np
@@ -95,34 +96,54 @@ def feature_map_model(model, layers=None):
     return Model(inputs=model.inputs, outputs=[layer.output for layer in chosen])
 
 
-def plot_feature_maps(model, images, layers=None, filter_index=0, cmap="inferno",
-                      show_input=False, figsize=None, save_path=None):
-    """The lessons' grid: rows = images, columns = layers, each tile channel `filter_index`.
+def most_active_channel(values):
+    """The channel of a (N, h, w, channels) map with the largest mean |activation| over the
+    images and pixels: never a dead (all-zero) channel while a live one exists."""
+    return int(np.abs(values).mean(axis=(0, 1, 2)).argmax())
 
-    Args:
-        model: the model. images: one image or a batch (lesson 002 shows three images of
-            the same class, e.g. `x_test[[9, 22, 45]]`).
-        layers: as `feature_maps` (default every Conv2D and pooling layer).
-        filter_index: the channel shown in every layer (lesson 002's CONVOLUTION_NUMBER).
-        cmap: colormap ("inferno" as the lesson). show_input: add a first column with the images.
-        save_path: write the figure there (PNG by default), atomically.
 
-    Returns:
-        The Figure with N x len(layers) image axes (plus N if show_input).
-
-    Example:
-        >>> fig = plot_feature_maps(model, x_test[[9, 22, 45]], filter_index=2)
-    """
-    maps = feature_maps(model, images, layers)
+def _chosen_channels(maps, filter_index):
+    if filter_index is None:
+        return {name: most_active_channel(values) for name, values in maps.items()}
     for name, values in maps.items():
         if not 0 <= filter_index < values.shape[-1]:
             raise ValueError(
                 f"plot_feature_maps: filter_index={filter_index} is out of range for layer "
                 f"'{name}', which has {values.shape[-1]} channels (output shape {values.shape})."
             )
+    return {name: filter_index for name in maps}
+
+
+def plot_feature_maps(model, images, layers=None, filter_index=None, cmap="inferno",
+                      show_input=False, figsize=None, save_path=None):
+    """The lessons' grid: rows = images, columns = layers, one channel of each layer.
+
+    Every tile of a column shares one colour scale, drawn as the column's colour bar, so
+    brighter means a larger activation across images; each column's title names the layer,
+    its map size and the channel shown.
+
+    Args:
+        model: the model. images: one image or a batch (lesson 002 shows three images of
+            the same class, e.g. `x_test[[9, 22, 45]]`).
+        layers: as `feature_maps` (default every Conv2D and pooling layer).
+        filter_index: the channel shown in every layer (lesson 002's CONVOLUTION_NUMBER), or
+            None (default): each layer's most active channel for these images, so no tile
+            shows a dead channel as a black square.
+        cmap: colormap ("inferno" as the lesson). show_input: add a first column with the images.
+        save_path: write the figure there (PNG by default), atomically.
+
+    Returns:
+        The Figure: N x len(layers) image axes (plus N if show_input), row by row, then one
+        colour-bar axes per layer.
+
+    Example:
+        >>> fig = plot_feature_maps(model, x_test[[9, 22, 45]], filter_index=2)
+    """
+    maps = feature_maps(model, images, layers)
+    channels = _chosen_channels(maps, filter_index)
     count = next(iter(maps.values())).shape[0]
     columns = len(maps) + bool(show_input)
-    figure, axes = new_figure(count, columns, figsize=figsize or (2.4 * columns, 2.4 * count))
+    figure, axes = new_figure(count, columns, figsize=figsize or (2.4 * columns, 2.4 * count + 0.8))
     if show_input:
         from strided.viz.confusion import display_image
 
@@ -130,18 +151,29 @@ def plot_feature_maps(model, images, layers=None, filter_index=0, cmap="inferno"
         for row in range(count):
             axes[row, 0].imshow(display_image(batch[row]), cmap="gray")
         axes[0, 0].set_title("input", fontsize=9)
+    shown = []
     for column, (name, values) in enumerate(maps.items(), start=int(show_input)):
+        channel = values[..., channels[name]]
+        low, high = float(channel.min()), float(channel.max())
         for row in range(count):
-            axes[row, column].imshow(values[row, :, :, filter_index], cmap=cmap)
-        axes[0, column].set_title(f"{name}\n{values.shape[1]}x{values.shape[2]}", fontsize=9)
+            image = axes[row, column].imshow(channel[row], cmap=cmap, vmin=low, vmax=high)
+        why = "most active" if filter_index is None else "chosen"
+        axes[0, column].set_title(f"{name} {values.shape[1]}x{values.shape[2]}\n"
+                                  f"channel {channels[name]} ({why})", fontsize=8)
+        shown.append((image, axes[:, column]))
     for ax in axes.flat:
         ax.grid(False)
         ax.set_xticks([])
         ax.set_yticks([])
     for row in range(count):
         axes[row, 0].set_ylabel(f"image {row}", fontsize=9)
-    figure.suptitle(f"Feature maps, channel {filter_index}", fontsize=11)
+    for image, column_axes in shown:
+        bar = figure.colorbar(image, ax=list(column_axes), orientation="horizontal",
+                              fraction=0.05, pad=0.04)
+        bar.ax.tick_params(labelsize=7)
+    title = "each layer's most active channel" if filter_index is None else f"channel {filter_index}"
+    figure.suptitle(f"Feature maps, {title} (one colour scale per layer)", fontsize=10)
     return finish(figure, save_path)
 
 
-__all__ = ["feature_map_model", "feature_maps", "plot_feature_maps"]
+__all__ = ["feature_map_model", "feature_maps", "most_active_channel", "plot_feature_maps"]

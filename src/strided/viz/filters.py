@@ -122,8 +122,43 @@ def plot_filters(model, layer_name=None, n_filters=None, channel=None, normalize
     for ax in axes.flat[count:]:
         figure.delaxes(ax)
     kh, kw, cin, cout = kernel.shape
-    figure.suptitle(f"{layer.name}: {count} of {cout} filters, {kh}x{kw}x{cin}", fontsize=10)
+    figure.suptitle(f"{layer.name}: {count} of {cout} filters, {kh}x{kw}x{cin}; "
+                    f"{tile_description(cin, channel)}", fontsize=9)
+    if normalize == "global" and tiles.ndim == 3:  # grey tiles: a bar maps grey to weights
+        weights = _shown_weights(kernel, channel)
+        image = axes.flat[0].images[0]
+        bar = figure.colorbar(image, ax=list(axes.flat[:count]), orientation="horizontal",
+                              fraction=0.04, pad=0.04)
+        ticks = np.linspace(0.0, 1.0, 3)
+        bar.set_ticks(ticks)
+        bar.set_ticklabels([f"{v:.2g}" for v in weights.min() + ticks * np.ptp(weights)])
+        bar.set_label("weight (one scale for every tile)", fontsize=7)
+        bar.ax.tick_params(labelsize=7)
     return finish(figure, save_path)
+
+
+def tile_description(in_channels, channel):
+    """What one tile shows, in words (the plot's title says it)."""
+    if channel is None:
+        channel = "rgb" if in_channels == 3 else "mean"
+    if channel == "rgb":
+        return "each tile the RGB kernel"
+    if channel == "mean":
+        if in_channels == 1:
+            return "each tile the kernel"
+        return f"each tile the mean over {in_channels} input channels"
+    return f"each tile input channel {channel} of {in_channels}"
+
+
+def _shown_weights(kernel, channel):
+    cin = kernel.shape[2]
+    if channel is None:
+        channel = "rgb" if cin == 3 else "mean"
+    if channel == "rgb":
+        return kernel
+    if channel == "mean":
+        return kernel.mean(axis=2)
+    return kernel[:, :, channel, :]
 
 
 __all__ = ["plot_filters"]

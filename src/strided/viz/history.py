@@ -58,6 +58,8 @@ def plot_history(history, metrics=None, figsize=None, save_path=None):
         >>> len(fig.axes)
         2
     """
+    from matplotlib.ticker import MaxNLocator
+
     logs = history_dict(history)
     names = list(metrics) if metrics is not None else _default_metrics(logs)
     missing = [m for m in names if m not in logs and "val_" + m not in logs]
@@ -67,6 +69,7 @@ def plot_history(history, metrics=None, figsize=None, save_path=None):
             f"The history holds: {sorted(logs) or 'nothing (was the model fit?)'}."
         )
     figure, axes = new_figure(1, len(names), figsize=figsize or (6 * len(names), 4))
+    epochs = max(len(values) for values in logs.values())
     for ax, name in zip(axes[0], names):
         for key, label in ((name, "Training"), ("val_" + name, "Validation")):
             if key in logs:
@@ -74,7 +77,8 @@ def plot_history(history, metrics=None, figsize=None, save_path=None):
                 ax.plot(range(1, len(values) + 1), values, marker="o" if len(values) < 30 else None,
                         label=label)
         ax.set(title=_title(name), xlabel="Epoch", ylabel=name.replace("_", " ").capitalize())
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.set_xlim(0.5, epochs + 0.5)             # whole epochs, also for a 1-epoch run
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(True, alpha=0.3)
         ax.legend()
     return finish(figure, save_path)

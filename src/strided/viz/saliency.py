@@ -9,8 +9,12 @@ Grad-CAM (Selvaraju et al. 2017), for a conv layer with output A (h, w, K channe
     alpha_k = mean over (i, j) of dS_c / dA[i, j, k]      (how much channel k matters for c)
     cam     = ReLU( sum_k alpha_k * A[:, :, k] )            (h, w), then resized to the image
 
-The class score is the model's output for that class (a probability for a softmax model).
-Gradients come from strided's autograd; the model's weight gradients are left as they were.
+The class score S_c is the score *before* a final softmax or sigmoid (the logit), as in both
+papers: a confident prediction's probability saturates at 1, so its gradient (and with it the
+map) vanishes, while the logit's does not. For models whose output is a softmax/sigmoid
+activation (or layer) the logits are taken from just before it; other models' outputs are
+used as they are. Gradients come from strided's autograd; the model's weight gradients are
+left as they were.
 """
 
 import numpy as np
@@ -35,18 +39,28 @@ def _classes(output, class_index, name):
     return classes
 
 
+def class_scores(output):
+    """The class scores S behind a model output: the logits when the output is a softmax or
+    sigmoid (strided's activations remember their input), else the output itself."""
+    return getattr(output, "_keras_logits", output)
+
+
 def _backward_from_scores(model, inputs, class_index, name):
-    """Run the model, seed backward with one-hot(class) per sample; return (output, classes)."""
+    """Run the model, seed backward with one-hot(class) on the class scores (pre-softmax);
+    return (scores, classes)."""
     output = model(inputs, training=False)
+    scores = class_scores(output)
     classes = _classes(np.asarray(output.data), class_index, name)
-    seed = np.zeros(output.shape, dtype=output.dtype)
+    seed = np.zeros(scores.shape, dtype=scores.dtype)
     seed[np.arange(len(classes)), classes] = 1.0
-    output.backward(seed)
-    return np.asarray(output.data), classes
+    scores.backward(seed)
+    return np.asarray(scores.data), classes
 
 
 def class_score_gradient(model, images, class_index=None):
-    """dS_c/dx for each image: returns (gradient (N, H, W, C), classes (N,), outputs (N, classes)).
+    """dS_c/dx for each image: returns (gradient (N, H, W, C), classes (N,), scores (N, classes)).
+
+    S are the class scores before a final softmax/sigmoid (see the module docstring).
 
     class_index: int, one per image, or None for each image's predicted class.
     """
@@ -58,7 +72,8 @@ def class_score_gradient(model, images, class_index=None):
 
 
 def saliency_map(model, images, class_index=None, reduce="max"):
-    """Vanilla-gradient saliency: |d(class score)/d(pixel)|, largest over channels.
+    """Vanilla-gradient saliency: |d(class score)/d(pixel)|, largest over channels (the score
+    before a final softmax, as Simonyan et al.).
 
     Args:
         model: a classifier with output (batch, classes).
@@ -109,7 +124,8 @@ def grad_cam(model, images, class_index=None, layer_name=None, upsample=True, no
         layer_name: the conv layer (name or layer object); default the last 2-D conv layer.
         upsample: resize the map to the image size (bilinear, `strided.ops.resize`); if False
             the map has the layer's spatial size.
-        normalize: divide each map by its maximum (to [0, 1]).
+        normalize: divide each map by its maximum (to [0, 1]); an empty map (see
+            `empty_maps`) stays all zero instead of stretching rounding noise.
 
     Returns:
         (N, H, W) array (or (N, h, w) without upsampling), non-negative.
@@ -131,7 +147,8 @@ def grad_cam(model, images, class_index=None, layer_name=None, upsample=True, no
         raise ValueError(f"grad_cam: layer '{layer.name}' outputs shape {activations.shape}; "
                          "Grad-CAM needs a (batch, height, width, channels) feature map.")
     weights = gradients.mean(axis=(1, 2))                       # alpha: (N, K)
-    cam = np.maximum(np.einsum("nhwk,nk->nhw", activations, weights), 0)
+    signed = np.einsum("nhwk,nk->nhw", activations, weights)
+    cam = np.maximum(signed, 0)
     first = getattr(layer, "data_format", None) == "channels_first"
     image_size = tuple(batch.shape[2:4] if first else batch.shape[1:3])
     if upsample and cam.shape[1:] != image_size:
@@ -140,8 +157,17 @@ def grad_cam(model, images, class_index=None, layer_name=None, upsample=True, no
         cam = np.maximum(cam, 0)
     if normalize:
         peak = cam.max(axis=(1, 2), keepdims=True)
-        cam = np.divide(cam, peak, out=np.zeros_like(cam), where=peak > 0)
+        keep = (peak > 0) & ~empty_maps(signed)[:, None, None]
+        cam = np.divide(cam, peak, out=np.zeros_like(cam), where=keep)
     return cam
 
 
-__all__ = ["class_score_gradient", "grad_cam", "saliency_map"]
+def empty_maps(signed_cam):
+    """True for each map with no positive evidence worth showing: its largest positive value is
+    below a millionth of its largest magnitude (or it is all zero), i.e. rounding noise."""
+    positive = np.maximum(signed_cam, 0).max(axis=(1, 2))
+    magnitude = np.abs(signed_cam).max(axis=(1, 2))
+    return positive <= 1e-6 * magnitude
+
+
+__all__ = ["class_score_gradient", "class_scores", "empty_maps", "grad_cam", "saliency_map"]

@@ -41,7 +41,8 @@ def plot_saliency(model, images, class_index=None, class_names=None, cmap="hot",
         >>> fig = plot_saliency(model, x_test[:3], class_names=names)
     """
     batch = as_image_batch(model, images)
-    gradient, classes, outputs = class_score_gradient(model, batch, class_index)
+    gradient, classes, _ = class_score_gradient(model, batch, class_index)
+    outputs = _outputs(model, batch)
     maps = np.abs(gradient).max(axis=-1)
     figure, axes = _rows(len(batch), figsize)
     for row in range(len(batch)):
@@ -56,7 +57,8 @@ def plot_saliency(model, images, class_index=None, class_names=None, cmap="hot",
 
 def plot_grad_cam(model, images, class_index=None, layer_name=None, class_names=None,
                   cmap="jet", alpha=0.45, figsize=None, save_path=None):
-    """Each image next to its Grad-CAM heat map laid over it.
+    """Each image next to its Grad-CAM heat map laid over it (a map with no positive evidence
+    is drawn empty and titled so, not stretched from noise).
 
     Args:
         model, images, class_index, layer_name: as `grad_cam`.
@@ -82,7 +84,8 @@ def plot_grad_cam(model, images, class_index=None, layer_name=None, class_names=
         axes[row, 0].set_title(_label(classes, outputs, row, class_names), fontsize=9)
         axes[row, 1].imshow(image, cmap="gray")
         axes[row, 1].imshow(heat[row], cmap=cmap, alpha=alpha, vmin=0.0, vmax=1.0)
-        axes[row, 1].set_title(f"Grad-CAM ({layer.name})", fontsize=9)
+        empty = "" if heat[row].max() > 0 else ": empty, no positive evidence"
+        axes[row, 1].set_title(f"Grad-CAM ({layer.name}){empty}", fontsize=9)
     for ax in axes.flat:
         ax.axis("off")
     return finish(figure, save_path)
