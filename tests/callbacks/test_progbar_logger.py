@@ -1,3 +1,4 @@
+import os
 import re
 
 import pytest
@@ -80,3 +81,44 @@ def test_formats():
     assert format_time_per_step(2.4) == "2s/step"
     assert format_time_per_step(0.025) == "25ms/step"
     assert format_time_per_step(0.00035) == "350us/step"
+
+
+@pytest.mark.parametrize("columns", [80, 0])
+def test_the_finished_epoch_line_is_whole_in_a_narrow_or_widthless_terminal(capsys, monkeypatch,
+                                                                            columns):
+    import os
+    import shutil
+
+    monkeypatch.setattr(progbar_module, "_interactive", lambda: True)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.setattr(shutil, "get_terminal_size",
+                        lambda fallback=(80, 24): os.terminal_size((columns, 24)))
+    logs = [dict(EPOCHS[0], val_top_5_accuracy=0.99, learning_rate=0.001)]
+    fake_fit(FakeModel(), [], logs, steps=3, batch_logs=BATCHES, verbose=1)
+    out = capsys.readouterr().out
+    final = out.rstrip("\n").split("\n")[-1].split("\r")[-1]
+    assert final.startswith("Epoch 1/1 3/3 |")
+    assert final.endswith("val_accuracy: 0.8750 - val_top_5_accuracy: 0.9900 - "
+                          "learning_rate: 1.0000e-03"), final
+    assert len(final) > 80
+    shown = [line.split("\r")[-1] for line in out.rstrip("\n").split("\n")]
+    assert all(line.strip() for line in shown)                   # no blank lines
+
+
+def test_jupyter_without_ipywidgets_uses_the_text_bar_without_a_warning(monkeypatch):
+    import importlib.util
+    import sys
+    import types
+    import warnings
+
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ipywidgets" else real_find_spec(name, *a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tqdm = progbar_module._load_tqdm()
+        bar = tqdm(total=2, file=open(os.devnull, "w"))
+        bar.update(2)
+        bar.close()
+    assert tqdm.__module__ == "tqdm.std"

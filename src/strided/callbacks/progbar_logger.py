@@ -4,16 +4,19 @@ verbose=1: one live bar per epoch (tqdm, which also renders in Jupyter), e.g.
 
     Epoch 1/5 120/1875 |█▎                  | 00:03 - 25ms/step - loss: 0.5123 - accuracy: 0.8125
 
-  and, when the epoch ends, the final values including val_loss / val_ metrics.
+  and, when the epoch ends, the complete final line with val_loss / val_ metrics, written in
+  full (the terminal wraps it), as Keras does, never cut to the terminal's width.
 verbose=2: one line per epoch, written when it ends:
 
     Epoch 1/5 - 3s - 25ms/step - loss: 0.4012 - accuracy: 0.8571 - val_loss: 0.3510 - ...
 
-tqdm is an optional extra (`pip install strided[progress]`); without it verbose=1 redraws a
-plain text line with carriage returns. Numbers use Keras' format: 4 decimals, or
-scientific notation below 1e-3.
+tqdm draws the live bar (in Jupyter its widget when ipywidgets is installed, else its text
+bar, without a warning); without tqdm verbose=1 redraws a plain text line with carriage
+returns. Numbers use Keras' format: 4 decimals, or scientific notation below 1e-3.
 """
 
+import importlib.util
+import shutil
 import sys
 import time
 
@@ -51,11 +54,22 @@ def _interactive():
 
 
 def _load_tqdm():
+    """tqdm's bar class: the notebook widget inside Jupyter when ipywidgets can draw it, else
+    the text bar (tqdm.auto would warn "IProgress not found" there and fall back itself)."""
     try:
-        from tqdm.auto import tqdm
-    except ImportError:  # optional extra
+        if "ipykernel" in sys.modules and importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm.std import tqdm
+    except ImportError:
         return None
     return tqdm
+
+
+def _terminal_width_known():
+    """False where the terminal reports no width (0 columns): tqdm would then cut every line
+    to nothing."""
+    return shutil.get_terminal_size((0, 0)).columns > 0
 
 
 class ProgbarLogger(Callback):
@@ -158,7 +172,7 @@ class ProgbarLogger(Callback):
         else:
             bar_format = prefix + "{n_fmt} steps {elapsed}{postfix[0]}"
         return tqdm(total=self.target, bar_format=bar_format, postfix=[""], file=sys.stdout,
-                    leave=True, dynamic_ncols=True, mininterval=0.1)
+                    leave=False, dynamic_ncols=_terminal_width_known(), mininterval=0.1)
 
     def _write_plain_line(self, logs, end):
         total = self.target or self.seen
@@ -171,15 +185,22 @@ class ProgbarLogger(Callback):
 
     def _finish(self, logs):
         if self.verbose == 1 and self._bar is not None:
-            if self.target is None:
-                self._bar.total = self.seen
-            self._bar.postfix = [self._status(logs)]
-            self._bar.update(self.seen - self._bar.n)
+            # The live bar is cleared (leave=False) and the final line written whole: tqdm
+            # would cut it to the terminal's width, losing val_loss and val_ metrics.
             self._close_bar()
+            self._write_final_bar_line(logs)
         elif self.verbose == 1:
             self._write_plain_line(logs, end="\n")
         elif self.verbose == 2:
             self._write_summary_line(logs)
+
+    def _write_final_bar_line(self, logs):
+        prefix = f"{self.desc} " if self.desc else ""
+        elapsed = time.perf_counter() - self.start
+        minutes, seconds = divmod(int(elapsed), 60)
+        sys.stdout.write(f"{prefix}{self.seen}/{self.target or self.seen} |{'█' * 20}| "
+                         f"{minutes:02d}:{seconds:02d}{self._status(logs)}\n")
+        sys.stdout.flush()
 
     def _write_summary_line(self, logs):
         elapsed = time.perf_counter() - self.start

@@ -1,6 +1,6 @@
 """Figures for strided.viz: matplotlib imported lazily, headless-safe, saved atomically.
 
-matplotlib is an optional extra (`pip install strided[viz]`), so nothing here imports it at
+matplotlib is imported only when a figure is drawn (it is slow to import), so nothing here imports it at
 module level. Every plot function makes its figure with `new_figure`, draws, and ends with
 `finish(figure, save_path)`, which writes the image (if asked) and returns the Figure:
 
@@ -17,7 +17,7 @@ import warnings
 
 _INSTALL_HINT = (
     "strided.viz needs matplotlib to draw figures, and it is not installed. "
-    "Install the optional extra with: pip install strided[viz]  (or: pip install matplotlib)"
+    "It is one of strided's dependencies: pip install matplotlib"
 )
 _NON_GUI_BACKENDS = ("agg", "pdf", "ps", "svg", "pgf", "cairo", "template")
 
