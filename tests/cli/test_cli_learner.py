@@ -87,3 +87,26 @@ def test_data_fetch_keeps_a_verified_local_copy(capsys, monkeypatch):
     monkeypatch.setattr(datasets, "fetch", must_not_download)
     code, stdout, _ = run_cli(capsys, "data", "fetch", "mnist")
     assert code == 0 and "already on this machine" in stdout and "/srv/data/mnist" in stdout
+
+
+def test_sample_images_ship_and_are_listed(capsys, trained_run):
+    from pathlib import Path
+
+    from PIL import Image
+
+    from strided.cli.data import SAMPLE_IMAGES
+    from strided.datasets import fashion_mnist
+
+    code, stdout, _ = run_cli(capsys, "data", "list")
+    assert code == 0 and SAMPLE_IMAGES in stdout
+    files = sorted(Path(SAMPLE_IMAGES).glob("*.png"))
+    assert len(files) == 10
+    _, (x_test, y_test) = fashion_mnist.load_data(sample=True)
+    for name in fashion_mnist.CLASS_NAMES:
+        path = Path(SAMPLE_IMAGES) / (name.lower().replace("/", "-").replace(" ", "-") + ".png")
+        with Image.open(path) as image:
+            pixels = np.asarray(image)
+        first = x_test[np.flatnonzero(y_test == fashion_mnist.CLASS_NAMES.index(name))[0]]
+        assert np.array_equal(pixels, first)
+    code, stdout, _ = run_cli(capsys, "predict", trained_run[0], SAMPLE_IMAGES)
+    assert code == 0 and stdout.count(".png") == 10

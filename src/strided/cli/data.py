@@ -26,6 +26,9 @@ The search order: $STRIDED_DATA, /usr/share/datasets (Debian/Ubuntu's dataset-* 
 """
 
 NAMES = ("mnist", "fashion-mnist", "cifar10", "cifar100", "fashion-mnist-sample")
+# One Fashion-MNIST test image per class, shipped inside the package (see sample/README.md).
+SAMPLE_IMAGES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "datasets", "sample", "images")
 
 
 def add_parser(subparsers):
@@ -142,6 +145,7 @@ def run_list(args):
     print(format_table(searched, align="lll"))
     downloads = "off (STRIDED_OFFLINE is set)" if sources.offline() else "on, into strided's cache"
     print(f"Downloads: {downloads}")
+    print(f"Sample images to try `strided predict MODEL FOLDER` on: {SAMPLE_IMAGES}")
     return 0
 
 
