@@ -1,11 +1,13 @@
-"""ONNX: export strided models to `.onnx` files (and run them anywhere ONNX Runtime runs).
+"""ONNX in both directions: export strided models, load ONNX CNNs into strided.
 
     import strided
     strided.onnx.export(model, "model.onnx")      # or model.export("model.onnx", format="onnx")
+    model = strided.onnx.load("resnet18.onnx")    # a strided Model: predict, fit, summary
 
 Needs the optional `onnx` package (`pip install strided[onnx]`).
 """
 
 from strided.onnx.export import export
+from strided.onnx.load import OnnxModel, load
 
-__all__ = ["export"]
+__all__ = ["OnnxModel", "export", "load"]
