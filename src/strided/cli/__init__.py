@@ -1,4 +1,4 @@
-"""The `strided` command: train, evaluate, predict, summary, data and visualize.
+"""The `strided` command: train, evaluate, predict, summary, data, visualize and report.
 
     strided train --dataset fashion-mnist-sample --epochs 1 --out runs/quick
     strided predict runs/quick/model.keras shoe.png --top-k 3
@@ -31,7 +31,7 @@ EPILOG = (
 def build_parser():
     """The argparse parser of every command (each sub-parser sets `run`)."""
     from strided import __version__
-    from strided.cli import data, evaluate, predict, summary, train, visualize
+    from strided.cli import data, evaluate, predict, report, summary, train, visualize
 
     parser = ArgumentParser(
         prog="strided", description=DESCRIPTION, epilog=EPILOG, formatter_class=HelpFormatter
@@ -40,7 +40,7 @@ def build_parser():
     subparsers = parser.add_subparsers(
         title="command", metavar="COMMAND", dest="command", parser_class=ArgumentParser
     )
-    for module in (train, evaluate, predict, summary, data, visualize):
+    for module in (train, evaluate, predict, summary, data, visualize, report):
         module.add_parser(subparsers)
     return parser
 

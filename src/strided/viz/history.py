@@ -8,7 +8,7 @@ import numpy as np
 
 from strided.viz._figure import finish, new_figure
 
-_SKIPPED = {"lr", "learning_rate"}
+_SKIPPED = {"lr", "learning_rate", "epoch"}  # "epoch": the x axis of history.json files
 
 
 def history_dict(history):
