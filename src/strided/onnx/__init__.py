@@ -8,6 +8,6 @@ Needs the optional `onnx` package (`pip install strided[onnx]`).
 """
 
 from strided.onnx.export import export
-from strided.onnx.load import OnnxModel, load
+from strided.onnx.load import load
 
-__all__ = ["OnnxModel", "export", "load"]
+__all__ = ["export", "load"]

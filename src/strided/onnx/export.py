@@ -63,7 +63,7 @@ def export(model, filepath, input_shape=None, opset=OPSET, input_name="input",
         input_name, output_name: the graph's input and output names.
 
     Raises:
-        ValueError naming the op that ONNX export does not translate.
+        ValueError: an op ONNX export does not translate (the message names it).
 
     Example:
         >>> export(model, "fashion.onnx")            # doctest: +SKIP

@@ -10,13 +10,14 @@ every tensor's declared size is checked against the file's size before it is all
 any problem raises `strided.errors.FileFormatError` naming the file and the part.
 """
 
+import functools
 import os
 
 import numpy as np
 
 from strided.autograd import Tensor
 from strided.errors import file_format_error
-from strided.models import Model
+from strided.layers.registry import get_registered_class
 from strided.onnx._import_ops import NUMPY, OPS, UnsupportedNode
 from strided.onnx.export import require_onnx
 
@@ -30,11 +31,21 @@ class _Node:
         self.attrs, self.name = attrs, name
 
 
-class OnnxModel(Model):
-    """A model running an ONNX graph's nodes on strided's ops (made by `load`)."""
+@functools.cache
+def onnx_model_class():
+    """`OnnxModel`, a subclass of `strided.Model` made on first use: `Model` comes from the
+    class registry (as `strided.saving` rebuilds models), because `strided.models` imports
+    this package for `Model.export` and may not be imported from here."""
+    model_class = get_registered_class("Model")
+    body = {k: v for k, v in vars(_OnnxGraph).items() if k not in ("__dict__", "__weakref__")}
+    return type("OnnxModel", (model_class,), body)
+
+
+class _OnnxGraph:
+    """The body of `OnnxModel`: a model running an ONNX graph's nodes on strided's ops."""
 
     def __init__(self, nodes, constants, weights, input_name, output_names, name="onnx_model"):
-        super().__init__(name=name)
+        super(onnx_model_class(), self).__init__(name=name)
         self._nodes, self._constants = nodes, constants
         self._input_name, self._output_names = input_name, output_names
         self._weight_names = []
@@ -107,7 +118,8 @@ def load(filepath, name=None):
         name: the model's name (default: the graph's name).
 
     Returns:
-        An `OnnxModel`: call it, `predict`, or `compile` and `fit` it to fine-tune.
+        An `OnnxModel` (a `strided.Model`): call it, `predict`, or `compile` and `fit` it to
+        fine-tune.
 
     Raises:
         FileFormatError: not an ONNX model, external data, sizes beyond the file, more than
@@ -165,8 +177,8 @@ def load(filepath, name=None):
     unknown = sorted({n.op_type for n in nodes if n.op_type not in OPS and n.op_type not in NUMPY})
     if unknown:
         raise file_format_error(path, "nodes", f"op types strided cannot run yet: {unknown}")
-    return OnnxModel(nodes, constants, weights, inputs[0], [o.name for o in graph.output],
-                     name=name or graph.name or "onnx_model")
+    return onnx_model_class()(nodes, constants, weights, inputs[0], [o.name for o in graph.output],
+                              name=name or graph.name or "onnx_model")
 
 
-__all__ = ["OnnxModel", "load"]
+__all__ = ["load", "onnx_model_class"]
