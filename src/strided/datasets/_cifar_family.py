@@ -16,7 +16,7 @@ import numpy as np
 from strided._config import image_data_format
 from strided.datasets import sources
 from strided.datasets._download import cache_dir, get_file, sha256_file
-from strided.datasets.cifar import parse_binary_batch, parse_python_batch
+from strided.datasets.cifar import PIXELS, parse_binary_batch, parse_python_batch
 from strided.datasets.errors import ChecksumError, DatasetError, DownloadError
 
 
@@ -64,9 +64,20 @@ def _parse(data, name, layout, labels, count):
     return images, found[labels.keys[0]]
 
 
+def max_batch_bytes(count):
+    """The most bytes a batch file of `count` images may have (pickle overhead included)."""
+    return count * (PIXELS + 16) + (1 << 20)
+
+
+def _check_size(size, limit, name):
+    if size > limit:
+        raise DatasetError(f"{name}: {size:,} bytes, more than the {limit:,} a CIFAR batch of this size can "
+                           "have; refused before reading it.", file=name)
+
+
 def _read_split(read, layout, labels, files):
     """`read(name)` -> (bytes, name for messages); returns concatenated images and labels."""
-    parts = [_parse(*read(name), layout, labels, count) for name, count in files]
+    parts = [_parse(*read(name, max_batch_bytes(count)), layout, labels, count) for name, count in files]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
@@ -75,11 +86,12 @@ def read_archive(path, layout, labels):
     try:
         with tarfile.open(path, "r:gz") as archive:
 
-            def read(name):
-                member = archive.extractfile(f"{layout.folder}/{name}")
-                if member is None:
+            def read(name, limit):
+                info = archive.getmember(f"{layout.folder}/{name}")
+                if not info.isfile():
                     raise DatasetError(f"{path}: {layout.folder}/{name} is not a regular file.")
-                return member.read(), f"{path}:{layout.folder}/{name}"
+                _check_size(info.size, limit, f"{path}:{layout.folder}/{name}")
+                return archive.extractfile(info).read(), f"{path}:{layout.folder}/{name}"
 
             return _read_split(read, layout, labels, layout.train), _read_split(
                 read, layout, labels, layout.test
@@ -97,7 +109,8 @@ def read_folder(folder, layout, labels):
     if missing:
         raise DatasetError(f"{folder}: incomplete copy, missing {', '.join(missing)}.")
 
-    def read(name):
+    def read(name, limit):
+        _check_size((Path(folder) / name).stat().st_size, limit, str(Path(folder) / name))
         return (Path(folder) / name).read_bytes(), str(Path(folder) / name)
 
     return _read_split(read, layout, labels, layout.train), _read_split(

@@ -6,6 +6,8 @@ upstream only in the gzip header -- when the SHA-256 of its uncompressed IDX byt
 """
 
 import hashlib
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,15 +48,30 @@ class IdxFile:
                 return path
         return None
 
+    @property
+    def size(self):
+        """The exact size of the uncompressed IDX file (header + values)."""
+        return 16 + self.count * 28 * 28 if self.is_images else 8 + self.count
+
     def load(self, path, verify=True):
-        """Read, verify and parse the file; errors name the file."""
+        """Read, verify and parse the file; errors name the file.
+
+        The SHA-256 of the file as stored is checked first; only a file that fails it is
+        decompressed (at most `size` bytes) to compare its content's SHA-256.
+        """
+        if Path(path).stat().st_size > self.size + (1 << 20):
+            raise DatasetError(f"{path}: {Path(path).stat().st_size:,} bytes, larger than the {self.size:,}-byte "
+                               "file it should be (even uncompressed); the wrong file?", file=str(path))
         raw = Path(path).read_bytes()
         content = None
         digest = hashlib.sha256(raw).hexdigest() if verify else None
         if verify and digest not in self.sha256:
             # a re-compressed copy (e.g. Debian's) is accepted by its uncompressed content
             if self.content_sha256 is not None:
-                content = decompress(raw, str(path))
+                try:
+                    content = decompress(raw, str(path), max_bytes=self.size)
+                except DatasetError:
+                    content = None
             if content is None or hashlib.sha256(content).hexdigest() != self.content_sha256:
                 raise ChecksumError(
                     f"{path}: SHA-256 {digest} is not the published value {self.sha256[0]}"
@@ -67,7 +84,7 @@ class IdxFile:
                     " (or pass verify=False to load it anyway)."
                 )
         if content is None:
-            content = decompress(raw, str(path))
+            content = decompress(raw, str(path), max_bytes=self.size)
         if self.is_images:
             array = parse_idx(content, str(path), magic=IMAGES_MAGIC, shape=(self.count, 28, 28))
         else:
@@ -102,16 +119,36 @@ def load_npz(path, train_count=60000, test_count=10000):
         "y_test": (test_count,),
     }
     try:
+        _check_npz_members(path, {key: int(np.prod(shape)) for key, shape in expected.items()})
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in expected}
-    except (KeyError, ValueError, OSError) as error:
-        raise DatasetError(f"{path}: not a valid MNIST .npz file ({error}).") from None
+    except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError, NotImplementedError,
+            zlib.error) as error:
+        if isinstance(error, DatasetError):
+            raise
+        raise DatasetError(f"{path}: not a valid MNIST .npz file ({type(error).__name__}: {error}).",
+                           file=str(path)) from None
     for key, shape in expected.items():
         if arrays[key].shape != shape or arrays[key].dtype != np.uint8:
             raise DatasetError(
                 f"{path}: {key} has shape {arrays[key].shape} and dtype {arrays[key].dtype}, expected {shape} uint8."
             )
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _check_npz_members(path, sizes):
+    """Refuse an npz whose members are encrypted, use an unknown compression, or declare more
+    bytes than `sizes` (key -> uint8 values) plus a header allow -- before np.load reads any."""
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            key = info.filename.removesuffix(".npy")
+            if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise DatasetError(f"{path}: member '{info.filename}' is encrypted or uses an unknown "
+                                   "compression method.", file=str(path), part=info.filename)
+            if info.file_size > sizes.get(key, 0) + 4096:
+                raise DatasetError(f"{path}: member '{info.filename}' declares {info.file_size:,} bytes, "
+                                   f"expected at most {sizes.get(key, 0) + 4096:,}.", file=str(path),
+                                   part=info.filename)
 
 
 def fetch_idx(files, mirrors, subdir, progress=True):

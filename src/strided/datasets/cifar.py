@@ -9,13 +9,15 @@ with the 3,072 pixels as 1,024 red, 1,024 green, then 1,024 blue values of a 32x
 
 Python version (`data_batch_1`, `train`, ...): a Python-2 pickle of a dict
 {b"data": <uint8 ndarray (N, 3072)>, b"labels": [...], ...}. Ordinary `pickle.load` would run
-whatever the file names, so `SafeUnpickler` allows no real globals at all: the three names numpy's
+whatever the file names, so the opcodes are first scanned (`pickletools.genops`: every declared
+length must be present, nothing is built), then `SafeUnpickler` allows no real globals at all: the three names numpy's
 array pickles use are replaced by stand-ins that only record the raw bytes, and only uint8 data is
 accepted. Anything else in the file is an error naming it.
 """
 
 import io
 import pickle
+import pickletools
 
 import numpy as np
 
@@ -120,6 +122,8 @@ def parse_python_batch(data, name, label_keys, num_classes, count=None):
         (images uint8 (N, 3, 32, 32), {key: labels int64 (N,)}).
     """
     try:
+        for _ in pickletools.genops(data):  # every declared length checked before anything is built
+            pass
         batch = SafeUnpickler(io.BytesIO(data), encoding="bytes").load()
     except Exception as error:  # noqa: BLE001 - any unpickling failure means a bad file
         raise DatasetError(

@@ -1,7 +1,13 @@
-"""The exceptions the dataset loaders raise, so callers can tell "absent" from "broken"."""
+"""The exceptions the dataset loaders raise, so callers can tell "absent" from "broken".
+
+`DatasetError` is a `strided.errors.FileFormatError`, so one `except FileFormatError` catches
+every file that failed to load, model or data.
+"""
+
+from strided.errors import FileFormatError
 
 
-class DatasetError(ValueError):
+class DatasetError(FileFormatError):
     """A data file exists but is not what it should be: truncated, corrupted or the wrong file.
 
     The message always names the file, so the user knows what to delete or re-fetch.

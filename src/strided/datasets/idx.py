@@ -9,9 +9,11 @@ An IDX file is a 4-byte magic number, one big-endian uint32 per dimension, then 
 Images are magic 2051 (0x00000803: uint8, 3 dims N x 28 x 28); labels are 2049 (0x00000801:
 uint8, 1 dim N). The reader checks the magic number, the dimensions and that the file holds
 exactly prod(dims) values, so a truncated file is an error naming the file, never a short dataset.
+A gzip stream is decompressed with a bound on its output (the file's known size, or
+MAX_IDX_BYTES), so a small crafted .gz cannot expand to gigabytes.
 """
 
-import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -30,24 +32,44 @@ IDX_TYPES = {
 }
 
 
-def decompress(data, name="<bytes>"):
-    """`data` itself, or its decompressed contents if it is gzip (magic bytes 1f 8b).
+MAX_IDX_BYTES = 1 << 26  # the largest IDX file read when its size is not known (64 MiB; MNIST's is 45)
 
-    A damaged or truncated gzip stream raises DatasetError naming the file.
+
+def decompress(data, name="<bytes>", max_bytes=MAX_IDX_BYTES):
+    """`data` itself, or its decompressed contents (a bytearray) if it is gzip (magic 1f 8b).
+
+    Decompression stops as soon as the output passes `max_bytes`, which raises DatasetError;
+    so does a damaged or truncated gzip stream. Both name the file.
     """
     if data[:2] != b"\x1f\x8b":
         return data
+    out = bytearray()  # grown 1 MiB at a time: memory stays within max_bytes + 1 MiB
     try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as error:
+        while data:
+            stream, pending = zlib.decompressobj(wbits=31), data  # one gzip member
+            while not stream.eof:
+                chunk = stream.decompress(pending, 1 << 20)
+                out += chunk
+                if len(out) > max_bytes:
+                    raise DatasetError(f"{name}: the gzip data decompresses to more than {max_bytes:,} bytes, "
+                                       "more than this file can hold; refused (a damaged or crafted file).",
+                                       file=name, part="gzip stream")
+                pending = stream.unconsumed_tail
+                if not chunk and not pending:
+                    raise EOFError("the stream ends before its end marker")
+            data = stream.unused_data
+            if data[:2] != b"\x1f\x8b" and not data.strip(b"\0"):
+                break  # trailing padding
+    except (zlib.error, EOFError) as error:
         raise DatasetError(
-            f"{name}: the gzip data is damaged or truncated ({error}). Delete the file and fetch it again."
-        ) from None
+            f"{name}: the gzip data is damaged or truncated ({error}). Delete the file and fetch it again.",
+            file=name, part="gzip stream") from None
+    return out
 
 
-def read_bytes(path):
-    """The contents of a file, decompressed if it is gzip."""
-    return decompress(Path(path).read_bytes(), str(path))
+def read_bytes(path, max_bytes=MAX_IDX_BYTES):
+    """The contents of a file, decompressed (at most `max_bytes`) if it is gzip."""
+    return decompress(Path(path).read_bytes(), str(path), max_bytes)
 
 
 def parse_idx(data, name="<bytes>", magic=None, shape=None):
@@ -94,7 +116,7 @@ def parse_idx(data, name="<bytes>", magic=None, shape=None):
         raise DatasetError(
             f"{name}: the IDX dimensions are {dims}, expected {tuple(shape)} (None = any)."
         )
-    count = int(np.prod(dims, dtype=np.int64))
+    count = math.prod(dims)  # Python ints: no overflow for crafted dimensions
     expected_size = header_size + count * dtype.itemsize
     if len(data) != expected_size:
         problem = "truncated" if len(data) < expected_size else "has extra bytes after the data"
@@ -106,14 +128,17 @@ def parse_idx(data, name="<bytes>", magic=None, shape=None):
     return values.astype(dtype.newbyteorder("="), copy=True)  # native order, writable
 
 
-def read_idx(path, magic=None, shape=None):
-    """Read an IDX file (raw or .gz) from disk; see `parse_idx` for the checks.
+def read_idx(path, magic=None, shape=None, max_bytes=MAX_IDX_BYTES):
+    """Read an IDX file (raw or .gz, decompressed to at most `max_bytes`); see `parse_idx`.
 
     >>> x = read_idx("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz", 2051, (None, 28, 28))  # doctest: +SKIP
     >>> x.shape  # doctest: +SKIP
     (10000, 28, 28)
     """
-    return parse_idx(read_bytes(path), name=str(path), magic=magic, shape=shape)
+    if Path(path).stat().st_size > max_bytes:
+        raise DatasetError(f"{path}: {Path(path).stat().st_size:,} bytes, more than max_bytes={max_bytes:,}.",
+                           file=str(path))
+    return parse_idx(read_bytes(path, max_bytes), name=str(path), magic=magic, shape=shape)
 
 
-__all__ = ["IDX_TYPES", "decompress", "parse_idx", "read_bytes", "read_idx"]
+__all__ = ["IDX_TYPES", "MAX_IDX_BYTES", "decompress", "parse_idx", "read_bytes", "read_idx"]

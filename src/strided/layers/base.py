@@ -28,7 +28,7 @@ import numpy as np
 
 from strided import _config, ops
 from strided.autograd import Tensor, Variable
-from strided.layers import _call_context
+from strided.layers import _call_context, weight_budget
 from strided.layers.keras_tensor import KerasTensor, Node, flatten, map_structure
 from strided.layers.naming import auto_name
 from strided.layers.registry import register_class
@@ -138,6 +138,7 @@ class Layer:
             the new `Variable`.
         """
         shape = () if shape is None else tuple(int(d) for d in shape)
+        weight_budget.charge(self, shape, name)  # only active while load_model builds from a file
         dtype = _standardize_dtype(dtype or self._dtype)
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"

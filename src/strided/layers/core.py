@@ -1,6 +1,7 @@
 """Core layers: Dense (the fully connected layer), Activation, Lambda and Identity."""
 
 from strided import activations, ops
+from strided.errors import FileFormatError
 from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
 
@@ -120,6 +121,16 @@ class Identity(Layer):
         return input_shape
 
 
+def _check_public_name(name):
+    """A function name from a config may only be a plain public name of strided.activations /
+    strided.ops: never a dunder (`__class__`, `__setattr__`), private or dotted attribute."""
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise FileFormatError(
+            f"Lambda: the function name {name!r} in the config is not a plain public name; only "
+            "functions of strided.activations / strided.ops (or custom_objects) can be restored."
+        )
+
+
 class Lambda(Layer):
     """Wrap an arbitrary function of tensors as a layer: `Lambda(lambda x: x / 255.0)`.
 
@@ -169,10 +180,11 @@ class Lambda(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        name = config.pop("function")
-        function = (custom_objects or {}).get(name) or getattr(activations, name or "", None) or getattr(
-            ops, name or "", None
-        )
+        name = config.pop("function", None)
+        function = (custom_objects or {}).get(name) if isinstance(name, str) else None
+        if function is None:
+            _check_public_name(name)
+            function = getattr(activations, name, None) or getattr(ops, name, None)
         if not callable(function):
             raise ValueError(  # noqa: TRY004 (a missing name, as Keras)
                 f"Lambda: cannot restore the function {name!r}: strided never stores code in a model file. "

@@ -4,18 +4,28 @@
     model.save_weights("model.weights.npz");   model.load_weights("model.weights.npz")
 
 Files contain JSON and arrays only (never pickle), writes are atomic (temporary file, then
-rename), and damaged files raise ValueError naming the file.
+rename). Loading treats every file as untrusted (see docs/security.md): no code runs, nothing
+outside the file is read, declared sizes are checked before allocating, a failed load changes
+nothing, and every damaged or crafted file raises `FileFormatError` (a ValueError) naming it.
 """
 
 import os
 
+from strided.errors import FileFormatError
 from strided.layers.registry import (
     custom_object_scope,
     get_registered_class,
     register_keras_serializable,
 )
 from strided.saving.atomic import atomic_write
-from strided.saving.model_file import load_model, model_from_json, read_model_file, save_model
+from strided.saving.model_file import (
+    load_model,
+    model_from_json,
+    read_model_file,
+    read_model_parts,
+    save_model,
+)
+from strided.saving.safe_h5 import H5Group
 from strided.saving.weights_io import (
     assign_weight_arrays,
     read_h5,
@@ -62,9 +72,11 @@ def load_weights(model, filepath, skip_mismatch=False):
             "layer an input_shape) before load_weights()."
         )
     if filepath.endswith(".keras"):
-        _, arrays = read_model_file(filepath)
-        if arrays is None:  # a .keras file written by Keras itself
-            return _load_keras_file_weights(model, filepath, skip_mismatch)
+        _, arrays = read_model_parts(filepath)
+        if isinstance(arrays, H5Group):  # a .keras file written by Keras itself, already checked
+            from strided.saving.keras_h5 import load_keras_tree
+
+            return load_keras_tree(model, arrays, skip_mismatch)
         arrays = {k: v for k, v in arrays.items() if not k.startswith("optimizer/")}
     elif filepath.endswith(".weights.h5"):
         arrays = read_h5(filepath)
@@ -88,6 +100,6 @@ def _load_keras_file_weights(model, filepath, skip_mismatch):
     load_keras_weights(model, filepath, skip_mismatch=skip_mismatch)
 
 
-__all__ = ["save_model", "load_model", "model_from_json", "save_weights", "load_weights",
+__all__ = ["FileFormatError", "save_model", "load_model", "read_model_file", "model_from_json", "save_weights", "load_weights",
            "register_keras_serializable", "custom_object_scope", "get_registered_class",
            "atomic_write"]

@@ -9,6 +9,9 @@ import warnings
 
 import numpy as np
 
+from strided.errors import file_format_error
+from strided.saving.weight_checks import check_numeric_dtype
+
 _OPTIMIZER_PREFIX = "optimizer/"
 
 
@@ -119,14 +122,21 @@ def restore_compile(model, config, arrays, source):
             metrics=_deserialize_metric(config.get("metrics")),
             weighted_metrics=_deserialize_metric(config.get("weighted_metrics")),
         )
-    except (ValueError, TypeError, KeyError) as error:
-        warnings.warn(f"'{source}': could not restore the compile settings ({error}); the model "
-                      "is loaded uncompiled. Call compile() before training.", stacklevel=3)
+    except Exception as error:  # noqa: BLE001 - a config from a file may be anything
+        warnings.warn(f"'{source}': could not restore the compile settings ({type(error).__name__}: "
+                      f"{str(error)[:300]}); the model is loaded uncompiled. Call compile() before training.",
+                      stacklevel=3)
         return
     state = {key[len(_OPTIMIZER_PREFIX):]: value for key, value in arrays.items()
              if key.startswith(_OPTIMIZER_PREFIX)}
+    for key, value in state.items():
+        check_numeric_dtype(np.asarray(value).dtype, source, f"optimizer state '{key}'")
     if state and hasattr(model.optimizer, "set_state"):
-        model.optimizer.set_state(state)
+        try:
+            model.optimizer.set_state(state)
+        except Exception as error:  # noqa: BLE001 - shapes or values that do not fit the optimizer
+            raise file_format_error(source, "optimizer state", f"it does not fit the model's optimizer "
+                                    f"({type(error).__name__}: {str(error)[:300]})") from None
 
 
 __all__ = ["compile_config", "optimizer_arrays", "restore_compile"]

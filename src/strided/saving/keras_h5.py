@@ -19,11 +19,12 @@ its `model_weights` group) lists `layer_names`; each layer group lists `weight_n
 `block1_conv1/kernel:0`, in the layer's weight order.
 
 Both hold arrays in exactly the layouts strided uses, so loading is matching and copying.
-The matching is checked completely (count and shape of every weight) before anything is
-assigned, so a failed load leaves the model untouched.
+The file is read whole by `safe_h5.read_tree` first (nothing outside it, only numeric arrays,
+sizes checked), and the matching is checked completely (count, shape and type of every weight)
+before anything is assigned, so a failed load leaves the model untouched. Every failure is a
+`strided.errors.FileFormatError` naming the file.
 """
 
-import io
 import logging
 import os
 import zipfile
@@ -31,6 +32,10 @@ import zipfile
 import numpy as np
 
 from strided._naming import to_snake_case
+from strided.errors import file_format_error
+from strided.saving.safe_h5 import H5Group, read_tree
+from strided.saving.safe_zip import SafeZip
+from strided.saving.weight_checks import as_weight
 
 logger = logging.getLogger("strided.saving")
 
@@ -77,7 +82,7 @@ class _Plan:
     """Pairs (variable, array) collected before anything is assigned, plus what went wrong."""
 
     def __init__(self):
-        self.pairs, self.problems, self.skipped = [], [], []
+        self.pairs, self.problems, self.skipped, self.places = [], [], [], []
 
     def match(self, where, variables, arrays, skip_mismatch, layer=None):
         arrays = list(arrays)
@@ -98,10 +103,14 @@ class _Plan:
                 (self.skipped if skip_mismatch else self.problems).append(problem)
                 return
         self.pairs.extend(zip(variables, arrays))
+        self.places.extend(f"{where}, weight '{v.name}'" for v in variables)
 
-    def apply(self):
-        for variable, array in self.pairs:
-            variable.assign(np.asarray(array, dtype=variable.dtype))
+    def apply(self, file="<state_dict>"):
+        """Check and convert every weight, then assign them all (nothing if one is bad)."""
+        ready = [(variable, as_weight(array, variable, file, place))
+                 for (variable, array), place in zip(self.pairs, self.places)]
+        for variable, value in ready:
+            variable.assign(value)
         for problem in self.skipped:
             logger.warning("Skipped while loading weights: %s", problem)
 
@@ -109,10 +118,14 @@ class _Plan:
 # ------------------------------------------------------------------------------- Keras 3 files
 def _vars_of(group):
     """The arrays of a `vars` group, in index order."""
-    if group is None or "vars" not in group:
+    if not isinstance(group, H5Group) or not isinstance(group.get("vars"), H5Group):
         return []
     vars_group = group["vars"]
-    return [np.asarray(vars_group[key]) for key in sorted(vars_group.keys(), key=int)]
+    keys = vars_group.keys()
+    if not all(key.isdigit() for key in keys):
+        raise file_format_error(vars_group.file, f"HDF5 group '{vars_group.name}'",
+                                f"expected datasets named 0, 1, 2, ..., found {sorted(keys)[:5]}")
+    return [np.asarray(vars_group[key]) for key in sorted(keys, key=int)]
 
 
 def _structural_plan(model, group, skip_mismatch, path="layers"):
@@ -132,7 +145,8 @@ def _walk_structure(container, group, plan, skip_mismatch, path):
         else:
             used[key] = 0
         child_path = f"{path}/{key}"
-        child = group.get(child_path) if group is not None else None
+        child = group.get(child_path) if isinstance(group, H5Group) else None
+        child = child if isinstance(child, H5Group) else None
         if _sublayers(layer) is not None:
             if child is None and layer.weights:
                 plan.problems.append(f"{child_path} (layer '{layer.name}'): not in the file")
@@ -148,8 +162,7 @@ def _walk_structure(container, group, plan, skip_mismatch, path):
                 f"{child_path} (layer '{layer.name}'): not in the file"
             )
             continue
-        stored = child["vars"].attrs.get("name") if "vars" in child else None
-        stored = stored.decode() if isinstance(stored, bytes) else stored
+        stored = child["vars"].attrs.get("name") if isinstance(child.get("vars"), H5Group) else None
         if stored is not None and stored != layer.name:
             plan.problems.append(
                 f"{child_path}: holds layer '{stored}', the model's layer there is '{layer.name}'"
@@ -165,10 +178,9 @@ def _named_groups(root):
     found = {}
 
     def visit(name, obj):
-        if name.endswith("/vars") or name == "vars":
+        if isinstance(obj, H5Group) and (name.endswith("/vars") or name == "vars"):
             stored = obj.attrs.get("name")
-            if stored is not None and len(obj.keys()):
-                stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+            if isinstance(stored, str) and len(obj.keys()):
                 found.setdefault(stored, obj.parent)
 
     root.visititems(visit)
@@ -202,8 +214,8 @@ def _load_keras3(model, root, skip_mismatch):
         if not by_name.problems:
             plan = by_name
     if plan.problems:
-        raise ValueError(_mismatch_message(model, plan.problems, "Keras 3 weights file"))
-    plan.apply()
+        raise file_format_error(root.file, None, _mismatch_message(model, plan.problems, "Keras 3 weights file"))
+    plan.apply(root.file)
 
 
 # -------------------------------------------------------------------------------- legacy files
@@ -213,11 +225,14 @@ def _decode_all(values):
 
 def _attribute_list(group, name):
     """An attribute possibly split into name0, name1, ... chunks (Keras' big-attribute trick)."""
+    def listed(value):
+        return [value] if isinstance(value, str) else _decode_all(value)
+
     if name in group.attrs:
-        return _decode_all(group.attrs[name])
+        return listed(group.attrs[name])
     values, chunk = [], 0
     while f"{name}{chunk}" in group.attrs:
-        values.extend(_decode_all(group.attrs[f"{name}{chunk}"]))
+        values.extend(listed(group.attrs[f"{name}{chunk}"]))
         chunk += 1
     return values
 
@@ -227,6 +242,8 @@ def _legacy_entries(group):
     entries = []
     for name in _attribute_list(group, "layer_names"):
         layer_group = group[name]
+        if not isinstance(layer_group, H5Group):
+            raise file_format_error(group.file, f"HDF5 object '{name}'", "expected a layer group, found a dataset")
         weight_names = _attribute_list(layer_group, "weight_names")
         if weight_names:
             entries.append((name, weight_names, [np.asarray(layer_group[w]) for w in weight_names]))
@@ -309,8 +326,8 @@ def _load_legacy(model, group, by_name, skip_mismatch):
     entries = _legacy_entries(group)
     plan = _legacy_plan(model, entries, by_name, skip_mismatch)
     if plan.problems:
-        raise ValueError(_mismatch_message(model, plan.problems, "legacy Keras .h5 file"))
-    plan.apply()
+        raise file_format_error(group.file, None, _mismatch_message(model, plan.problems, "legacy Keras .h5 file"))
+    plan.apply(group.file)
 
 
 # ------------------------------------------------------------------------------------ public
@@ -318,7 +335,7 @@ def _mismatch_message(model, problems, kind):
     shown = "\n  ".join(problems[:8])
     more = f"\n  ... and {len(problems) - 8} more" if len(problems) > 8 else ""
     return (
-        f"Cannot load the {kind} into model '{model.name}': {len(problems)} problem(s):\n"
+        f"the {kind} does not fit model '{model.name}': {len(problems)} problem(s):\n"
         f"  {shown}{more}\n"
         "The file was probably saved from a different architecture or configuration (include_top, "
         "classes, input channels). Pass skip_mismatch=True to load only the layers that match."
@@ -350,35 +367,44 @@ def load_keras_weights(model, filepath, skip_mismatch=False, by_name=None):
             have weights (False, Keras' default), or by name when every name is found (None).
 
     Raises:
-        ValueError: naming each layer that does not match; nothing is assigned then.
+        strided.errors.FileFormatError (a ValueError): naming the file and each layer that does not
+            match, or what is wrong with the file; nothing is assigned then.
 
     Example:
         >>> model = VGG16(weights=None, include_top=False)
         >>> path = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
         >>> load_keras_weights(model, path)  # doctest: +SKIP
     """
-    h5py = _h5py()
     filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No weights file found at '{filepath}'.")
+    load_keras_tree(model, read_keras_weights_tree(filepath), skip_mismatch, by_name)
+
+
+def read_keras_weights_tree(filepath):
+    """The checked HDF5 tree of a Keras `.h5` / `.weights.h5` file, or of the `model.weights.h5`
+    inside a Keras 3 `.keras` archive."""
+    _h5py()
     if zipfile.is_zipfile(filepath):
-        with zipfile.ZipFile(filepath) as archive:
+        with SafeZip(filepath) as archive:
             if "model.weights.h5" not in archive.namelist():
-                raise ValueError(
-                    f"{filepath} is a zip archive without model.weights.h5: "
-                    "not a Keras 3 .keras file."
-                )
-            data = io.BytesIO(archive.read("model.weights.h5"))
-        with h5py.File(data, "r") as f:
-            return _load_keras3(model, f, skip_mismatch)
-    with h5py.File(filepath, "r") as f:
-        group = f.get("model_weights", f)
-        if "layer_names" in group.attrs or "layer_names0" in group.attrs:
-            return _load_legacy(model, group, by_name, skip_mismatch)
-        if "layers" in f or "vars" in f:
-            return _load_keras3(model, f, skip_mismatch)
-    raise ValueError(
-        f"{filepath} is an HDF5 file but not a Keras weights file: it has neither `layer_names` "
-        "(legacy Keras .h5) nor a `layers` group (Keras 3 .weights.h5)."
-    )
+                raise file_format_error(filepath, None, "a zip archive without model.weights.h5: "
+                                        "not a Keras 3 .keras file")
+            data = archive.read("model.weights.h5")
+        return read_tree(data, f"{filepath}:model.weights.h5")
+    return read_tree(filepath)
 
 
-__all__ = ["is_keras_weights_file", "load_keras_weights"]
+def load_keras_tree(model, root, skip_mismatch=False, by_name=None):
+    """Load the weights of a tree from `read_keras_weights_tree` into `model` (all or nothing)."""
+    group = root.get("model_weights", root)
+    if isinstance(group, H5Group) and ("layer_names" in group.attrs or "layer_names0" in group.attrs):
+        return _load_legacy(model, group, by_name, skip_mismatch)
+    if "layers" in root or "vars" in root:
+        return _load_keras3(model, root, skip_mismatch)
+    raise file_format_error(
+        root.file, None, "an HDF5 file but not a Keras weights file: it has neither `layer_names` "
+        "(legacy Keras .h5) nor a `layers` group (Keras 3 .weights.h5)")
+
+
+__all__ = ["is_keras_weights_file", "load_keras_tree", "load_keras_weights", "read_keras_weights_tree"]

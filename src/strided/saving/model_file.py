@@ -7,10 +7,13 @@
     model.weights.npz    every weight under its Keras path ("layers/conv2d/vars/0") and the
                          optimizer state under "optimizer/..." so training resumes exactly
 
-Loading only instantiates registered classes by name and reads arrays with
-`allow_pickle=False`: a file from a stranger cannot run code. A truncated or altered file
-(the zip's CRC-32 checks) raises ValueError naming the file. Saving writes a temporary
-file and renames it, so an interrupted save leaves the previous file intact.
+Loading only instantiates registered classes by name and never unpickles: a file from a
+stranger cannot run code. It is read as untrusted input: zip members checked before they are
+decompressed (`safe_zip`), JSON nesting bounded (`safe_json`), shapes and sizes in the config
+bounded (`config_bounds`), and the model built under a weight budget (`layers.weight_budget`)
+sized by the weights the file really stores. Any failure -- truncated, altered (the zip's CRC-32
+checks), crafted -- raises `strided.errors.FileFormatError` naming the file. Saving writes a
+temporary file and renames it, so an interrupted save leaves the previous file intact.
 """
 
 import datetime
@@ -20,9 +23,17 @@ import os
 import warnings
 import zipfile
 
+import numpy as np
+
+from strided.errors import FileFormatError, file_format_error
 from strided.layers.registry import custom_object_scope, deserialize, serialize
+from strided.layers.weight_budget import weight_budget
 from strided.saving import compile_config as compile_io
 from strided.saving.atomic import atomic_write
+from strided.saving.config_bounds import check_config_bounds
+from strided.saving.safe_h5 import H5Group
+from strided.saving.safe_json import loads_bounded
+from strided.saving.safe_zip import SafeZip
 from strided.saving.weights_io import assign_weight_arrays, read_npz, weight_arrays, write_npz
 
 CONFIG = "config.json"
@@ -52,7 +63,7 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     entry = serialize(model)
     entry["compile_config"] = compile_io.compile_config(model)
     config_json = json.dumps(entry)
-    from strided import __version__
+    from strided._version import __version__
 
     metadata = json.dumps({"format": "strided.keras", "format_version": FORMAT_VERSION,
                            "strided_version": __version__, "keras_version": "3",
@@ -75,35 +86,42 @@ def read_model_file(filepath):
     """(config dict, weight arrays) from a `.keras` file, with clear errors for bad files.
 
     The arrays are None for a file written by Keras itself (weights in `model.weights.h5`);
-    `strided.saving.keras_h5` reads those.
+    `read_model_parts` returns those too, as a checked HDF5 tree.
     """
+    config, weights = read_model_parts(filepath)
+    return config, None if isinstance(weights, H5Group) else weights
+
+
+def read_model_parts(filepath):
+    """(config dict, weights): weights are {path: array} (strided's npz) or an H5Group (Keras)."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file found at '{filepath}'.")
-    try:
-        with zipfile.ZipFile(filepath, "r") as archive:
-            names = set(archive.namelist())
-            if CONFIG not in names or not names & {WEIGHTS, KERAS_WEIGHTS}:
-                raise ValueError(
-                    f"'{filepath}' is not a strided/Keras model file: it has no config.json and "
-                    f"{WEIGHTS} (was it saved with model.save('....keras')?)."
-                )
-            config_bytes = archive.read(CONFIG)
-            weight_bytes = archive.read(WEIGHTS) if WEIGHTS in names else None
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise ValueError(
-            f"Cannot load '{filepath}': the file is damaged, truncated or not a .keras zip "
-            f"archive ({error})."
-        ) from None
-    try:
-        config = json.loads(config_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"Cannot load '{filepath}': its config.json is not valid JSON ({error}).") from None
+    with SafeZip(filepath) as archive:
+        names = set(archive.namelist())
+        if CONFIG not in names or not names & {WEIGHTS, KERAS_WEIGHTS}:
+            raise file_format_error(
+                filepath, None, f"not a strided/Keras model file: it has no config.json and {WEIGHTS} "
+                "(was it saved with model.save('....keras')?)")
+        config_bytes = archive.read(CONFIG)
+        weight_bytes = archive.read(WEIGHTS if WEIGHTS in names else KERAS_WEIGHTS)
+    config = loads_bounded(config_bytes, filepath, CONFIG)
     if not isinstance(config, dict) or "class_name" not in config:
-        raise ValueError(f"Cannot load '{filepath}': config.json does not describe a model.")
-    return config, None if weight_bytes is None else read_npz(weight_bytes, filepath)
+        raise file_format_error(filepath, CONFIG, "expected a model description (a dict with 'class_name'), "
+                                f"found {type(config).__name__}")
+    if WEIGHTS in names:
+        return config, read_npz(weight_bytes, f"{filepath}:{WEIGHTS}")
+    from strided.saving.safe_h5 import read_tree
+
+    return config, read_tree(weight_bytes, f"{filepath}:{KERAS_WEIGHTS}")
+
+
+BUDGET_MARGIN = 1 << 22  # weight values a model may create beyond what its file stores
+
+
+def _stored_values(weights):
+    arrays = weights.datasets().values() if isinstance(weights, H5Group) else weights.values()
+    return sum(int(np.asarray(a).size) for a in arrays)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -114,6 +132,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         custom_objects: {"ClassName": cls} for custom layers/models/losses.
         compile: also restore the compile settings and the optimizer state.
         safe_mode: accepted for Keras compatibility; loading never runs code from the file.
+
+    Raises:
+        strided.errors.FileFormatError (a ValueError): the file is damaged, crafted or not a
+            model file; the message names the file and the part of it.
 
     Example:
         >>> model.save("mnist.keras")
@@ -127,18 +149,25 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             f"'{filepath}': legacy Keras 2 .h5 model files are not supported; save with "
             "model.save('model.keras'), or load weights with model.load_weights()."
         )
-    config, arrays = read_model_file(filepath)
+    config, weights = read_model_parts(filepath)
+    check_config_bounds(config, filepath)
     try:
-        with custom_object_scope(custom_objects):
+        with custom_object_scope(custom_objects), weight_budget(_stored_values(weights), filepath, BUDGET_MARGIN):
             model = deserialize(config, custom_objects)
-    except (ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"Cannot rebuild the model saved in '{filepath}': {error}") from None
-    if arrays is None:  # written by Keras: HDF5 weights, no optimizer state we can use
-        from strided.saving.keras_h5 import load_keras_weights
+    except FileFormatError as error:
+        if error.file is None:  # raised by a layer, which does not know the file
+            raise file_format_error(filepath, CONFIG, str(error)) from None
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure to rebuild means a bad config
+        raise file_format_error(filepath, CONFIG, f"cannot rebuild the model ({type(error).__name__}: "
+                                f"{str(error)[:1000]})") from None
+    if isinstance(weights, H5Group):  # written by Keras: HDF5 weights, no optimizer state we can use
+        from strided.saving.keras_h5 import load_keras_tree
 
-        load_keras_weights(model, filepath)
+        load_keras_tree(model, weights)
         arrays = {}
     else:
+        arrays = weights
         assign_weight_arrays(model, {k: v for k, v in arrays.items() if not k.startswith("optimizer/")},
                              filepath)
     if compile and config.get("compile_config"):
@@ -149,11 +178,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def model_from_json(json_string, custom_objects=None):
     """A new (untrained) model from `model.to_json()` output."""
-    try:
-        config = json.loads(json_string)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"model_from_json: invalid JSON ({error}).") from None
+    config = loads_bounded(json_string, "<model_from_json>", "JSON string")
     return deserialize(config, custom_objects)
 
 
-__all__ = ["save_model", "load_model", "model_from_json", "read_model_file"]
+__all__ = ["save_model", "load_model", "model_from_json", "read_model_file", "read_model_parts"]

@@ -14,54 +14,22 @@ layouts, PyTorch being channels-first:
   c*H*W + h*W + w of torch's weight.
 
 Files are read without running any pickled code: `.safetensors` files are parsed directly
-(8-byte header length, a JSON header, raw little-endian arrays); `.pt`/`.pth`/`.bin` files go
-through `torch.load(weights_only=True)`, which only rebuilds tensors (torch must be installed).
+and strictly (`safetensors_format`); `.pt`/`.pth`/`.bin` files must be PyTorch's zip format
+(torch >= 1.6), whose members are checked like any zip (`safe_zip`: no bombs) before
+`torch.load(weights_only=True)` rebuilds only tensors from its restricted unpickler (torch
+must be installed). Every failure is a `strided.errors.FileFormatError` naming the file.
 """
 
 import collections
-import json
 import os
-import struct
+import warnings
 
 import numpy as np
 
+from strided.errors import FileFormatError, file_format_error
 from strided.saving.keras_h5 import _leaf_layers, _mismatch_message, _own_variables, _Plan
-
-_SAFETENSORS_DTYPES = {
-    "F64": "<f8",
-    "F32": "<f4",
-    "F16": "<f2",
-    "I64": "<i8",
-    "I32": "<i4",
-    "I16": "<i2",
-    "I8": "i1",
-    "U8": "u1",
-    "BOOL": "?",
-}
-
-
-def read_safetensors(path):
-    """{name: ndarray} from a .safetensors file, parsed with NumPy only (no code runs)."""
-    with open(path, "rb") as f:
-        (header_size,) = struct.unpack("<Q", f.read(8))
-        if header_size > 100_000_000:
-            raise ValueError(f"{path}: not a safetensors file (header size {header_size}).")
-        header = json.loads(f.read(header_size))
-        data = f.read()
-    arrays = collections.OrderedDict()
-    entries = sorted(
-        ((k, v) for k, v in header.items() if k != "__metadata__"),
-        key=lambda kv: kv[1]["data_offsets"][0],
-    )
-    for name, info in entries:
-        if info["dtype"] not in _SAFETENSORS_DTYPES:
-            raise ValueError(
-                f"{path}: tensor '{name}' has dtype {info['dtype']}, which strided cannot read."
-            )
-        start, end = info["data_offsets"]
-        array = np.frombuffer(data[start:end], dtype=_SAFETENSORS_DTYPES[info["dtype"]])
-        arrays[name] = array.reshape(info["shape"]).copy()
-    return arrays
+from strided.saving.safe_zip import check_zip_file
+from strided.saving.safetensors_format import read_safetensors
 
 
 def load_state_dict(source):
@@ -86,10 +54,13 @@ def load_state_dict(source):
                     "or convert it to "
                     ".safetensors, which strided reads without torch."
                 ) from None
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = _torch_load(torch, path)
     else:
-        state = source
+        state, path = source, None
     if not isinstance(state, dict):
+        if path is not None:
+            raise file_format_error(path, None, "expected a state_dict (a dict of tensors), found "
+                                    f"{type(state).__name__}")
         raise TypeError(
             f"Expected a state_dict (a dict of tensors), received {type(state).__name__}."
         )
@@ -100,11 +71,39 @@ def load_state_dict(source):
             break
     result = collections.OrderedDict()
     for key, value in state.items():
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        key = key.removeprefix("module.")
+        if path is not None and not (hasattr(value, "detach") or isinstance(value, np.ndarray)):
+            raise file_format_error(path, f"state_dict key {str(key)[:100]!r}", "expected a tensor, found "
+                                    f"{type(value).__name__}")
+        try:
+            if hasattr(value, "detach"):
+                value = value.detach().cpu().numpy()
+        except (TypeError, RuntimeError) as error:  # e.g. bfloat16, quantized or sparse tensors
+            raise file_format_error(path or "<state_dict>", f"state_dict key {str(key)[:100]!r}",
+                                    f"a tensor NumPy cannot hold ({error})") from None
+        key = str(key).removeprefix("module.")
         result[key] = np.asarray(value)
     return result
+
+
+def _torch_load(torch, path):
+    """torch.load(weights_only=True) of a zip-format file whose members were checked first."""
+    with open(path, "rb") as handle:
+        magic = handle.read(4)
+    if magic != b"PK\x03\x04":
+        raise file_format_error(path, None, "not a PyTorch zip file (torch.save since 1.6 writes one): the "
+                                "legacy format allocates sizes declared in the file before checking them, "
+                                "so strided does not read it. Re-save it with a recent torch.save")
+    check_zip_file(path)
+    try:
+        with warnings.catch_warnings():  # torch warns about the odd protocol numbers of damaged pickles
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except FileFormatError:
+        raise
+    except Exception as error:  # noqa: BLE001 - torch raises many types for damaged files
+        raise file_format_error(path, None, f"torch.load(weights_only=True) refused it "
+                                f"({type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''})"
+                                ) from None
 
 
 def _modules(state):
@@ -182,8 +181,9 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
         skip_mismatch: skip (with a warning) what does not match instead of raising.
 
     Raises:
-        ValueError: naming every module without a layer, layer without a module, or shape that
-            differs; nothing is assigned then.
+        strided.errors.FileFormatError (a ValueError): naming every module without a layer, layer
+            without a module, shape or type that differs, or what is wrong with the file;
+            nothing is assigned then.
 
     Example:
         >>> model = ResNet18(weights=None)
@@ -193,6 +193,7 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
     key_map = key_map or (lambda path: path.replace(".", "_"))
     layers = {layer.name: layer for layer in _leaf_layers(model)}
     plan, used = _Plan(), set()
+    name_of_source = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<state_dict>"
     for path, params in _modules(load_state_dict(source)).items():
         name = key_map(path)
         if name is None:
@@ -206,7 +207,7 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
         used.add(name)
         try:
             arrays = convert_module(layer, params)
-        except (KeyError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 - any malformed module is reported, nothing assigned
             plan.problems.append(
                 f"torch module '{path}' -> layer '{name}': cannot convert ({error})"
             )
@@ -220,8 +221,8 @@ def load_torch_weights(model, source, key_map=None, skip_mismatch=False):
                 f"layer '{name}': no torch module maps to it"
             )
     if plan.problems:
-        raise ValueError(_mismatch_message(model, plan.problems, "PyTorch state_dict"))
-    plan.apply()
+        raise file_format_error(name_of_source, None, _mismatch_message(model, plan.problems, "PyTorch state_dict"))
+    plan.apply(name_of_source)
 
 
 __all__ = ["convert_module", "load_state_dict", "load_torch_weights", "read_safetensors"]

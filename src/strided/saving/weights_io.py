@@ -6,19 +6,23 @@ layers in a list are named by their snake_case class name (conv2d, conv2d_1, ...
 `layer.name`, so weights load into a fresh copy of the model whatever its auto names. Each
 layer's own variables are "<path>/vars/0", "/vars/1", ... in Keras order (kernel, bias).
 
-Formats: `.weights.npz` (NumPy, loaded with allow_pickle=False) and `.weights.h5` (HDF5
-with Keras 3's group layout, through the optional h5py), so weights move between Keras 3
-and strided unchanged.
+Formats: `.weights.npz` (NumPy, never pickle) and `.weights.h5` (HDF5 with Keras 3's group
+layout, through the optional h5py), so weights move between Keras 3 and strided unchanged.
+Both are read as untrusted input (`safe_npz`, `safe_h5`: declared sizes checked before any
+allocation, nothing outside the file, numbers only) and every weight is checked before any is
+assigned; every failure is a `strided.errors.FileFormatError` naming the file.
 """
 
-import io
 import os
-import zipfile
 
 import numpy as np
 
 from strided._naming import to_snake_case
+from strided.errors import file_format_error
 from strided.layers.base import Layer
+from strided.saving.safe_h5 import read_tree
+from strided.saving.safe_npz import read_npz_safely
+from strided.saving.weight_checks import as_weight
 
 _INTERNAL = frozenset({
     "_trainable_weights", "_non_trainable_weights", "_losses", "_inbound_nodes", "_outbound_nodes",
@@ -90,8 +94,10 @@ def weight_arrays(model):
 def assign_weight_arrays(model, arrays, source, skip_mismatch=False):
     """Set `model`'s weights from `arrays` (a path -> array mapping read from `source`).
 
-    Raises ValueError naming `source` when a weight is missing, has another shape, or the
-    file holds weights this model does not have (unless `skip_mismatch`, which warns).
+    Raises FileFormatError (a ValueError) naming `source` when a weight is missing, has another
+    shape or a non-numeric type, or the file holds weights this model does not have (unless
+    `skip_mismatch`, which warns). Every weight is checked and converted before the first one
+    is assigned, so a failed load leaves the model as it was.
     """
     import warnings
 
@@ -116,21 +122,22 @@ def assign_weight_arrays(model, arrays, source, skip_mismatch=False):
                     f"the file has {value.shape} at '{key}'"
                 )
             else:
-                updates.append((variable, value))
+                updates.append((variable, value, key))
     extra = sorted(k for k in arrays if k not in used and not k.startswith("optimizer/"))
     if extra:
         problems.append(f"the file has weights this model does not have: {extra[:5]}"
                         + (" ..." if len(extra) > 5 else ""))
     if problems and not skip_mismatch:
-        raise ValueError(
-            f"Cannot load weights from '{source}' into model '{model.name}': "
+        raise file_format_error(
+            source, None, f"its weights do not fit model '{model.name}': "
             + "; ".join(problems[:5]) + ("; ..." if len(problems) > 5 else "")
             + ". Was the file saved from the same architecture?"
         )
+    ready = [(variable, as_weight(value, variable, source, f"weight '{key}'")) for variable, value, key in updates]
     if problems:
         warnings.warn(f"Skipped mismatched weights loading '{source}': " + "; ".join(problems), stacklevel=3)
-    for variable, value in updates:
-        variable.assign(value.astype(variable.dtype, copy=False))
+    for variable, value in ready:
+        variable.assign(value)
 
 
 # -------------------------------------------------------------------------- npz
@@ -140,16 +147,11 @@ def write_npz(handle, arrays):
 
 
 def read_npz(data, source):
-    """Arrays from npz bytes or a file object; never unpickles (allow_pickle=False)."""
-    try:
-        stream = io.BytesIO(data) if isinstance(data, bytes) else data
-        with np.load(stream, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise ValueError(
-            f"Cannot read the weights in '{source}': the data is damaged or not a NumPy .npz "
-            f"archive of plain arrays ({type(error).__name__}: {error})."
-        ) from None
+    """Arrays from npz bytes or an npz path, every header checked first (see safe_npz); never
+    unpickles. Text and booleans are read (weights are checked when assigned), objects never."""
+    if hasattr(data, "read"):
+        data = data.read()
+    return read_npz_safely(data, source, numeric=False)
 
 
 # --------------------------------------------------------------------------- h5
@@ -165,24 +167,9 @@ def write_h5(handle, model, arrays_by_path=None):
 
 
 def read_h5(filepath):
-    """{path: array} for every dataset of an HDF5 weights file (Keras 3 or strided)."""
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError("Reading .weights.h5 files needs h5py: pip install h5py") from None
-    arrays = {}
-    try:
-        with h5py.File(filepath, "r") as h5:
-            def visit(name, item):
-                if isinstance(item, h5py.Dataset):
-                    arrays[name] = np.array(item)
-            h5.visititems(visit)
-    except (OSError, KeyError, ValueError) as error:
-        raise ValueError(
-            f"Cannot read the weights file '{os.fspath(filepath)}': it is damaged or not an HDF5 "
-            f"file ({error})."
-        ) from None
-    return arrays
+    """{path: array} for every dataset of an HDF5 weights file (Keras 3 or strided), read by
+    `safe_h5.read_tree`: nothing outside the file, numbers only, sizes checked."""
+    return read_tree(os.fspath(filepath)).datasets()
 
 
 __all__ = ["layer_entries", "weight_arrays", "assign_weight_arrays", "write_npz", "read_npz",
