@@ -13,7 +13,7 @@ _TRACED_INFERENCE = True
 _TRACE_GENERATION = 0
 _NUM_THREADS = None  # None: one per usable core
 _FLUSH_DENORMAL = True
-_DATA_PARALLEL = True
+_DATA_PARALLEL = "auto"
 
 
 def floatx():
@@ -80,8 +80,8 @@ def traced_inference_enabled():
 def set_traced_inference(enabled):
     """Turn traced inference on (the default) or off; the numbers are the same either way.
 
-    Every call also drops the traces models have kept (`set_traced_inference(True)` after
-    changing a layer's attributes makes the next call trace afresh).
+    Every call also drops the traces models have kept (a model also drops its own when a
+    layer's attribute is rebound: see strided.models.traced_inference).
     """
     global _TRACED_INFERENCE, _TRACE_GENERATION
     _TRACED_INFERENCE = bool(enabled)
@@ -99,25 +99,38 @@ def flush_denormal():
 
 
 def set_flush_denormal(enabled):
-    """Flush subnormal floats to zero while training (the default), or not, as
-    `torch.set_flush_denormal`. Returns True when this machine supports it (x86-64 Linux)."""
+    """Record the setting; `strided.set_flush_denormal` (strided.runtime) also says whether
+    this machine supports it."""
     global _FLUSH_DENORMAL
     _FLUSH_DENORMAL = bool(enabled)
-    from strided import _subnormals
-
-    return _subnormals.supported()
 
 
 def data_parallel_enabled():
     """Whether fit() may train on one process per thread (see strided.models.data_parallel)."""
-    return _DATA_PARALLEL
+    return _DATA_PARALLEL is not False
+
+
+def data_parallel_requested():
+    """Whether the program asked for processes itself (`set_data_parallel(True)`), rather than
+    leaving strided to fork only where it is safe (the default, "auto")."""
+    return _DATA_PARALLEL is True
 
 
 def set_data_parallel(enabled):
-    """Let fit() train on several processes where that is the same training (the default), or
-    keep it on threads in this process only (False)."""
+    """Where fit() and predict() may run on one forked process per thread:
+    "auto" (the default): where that is the same training and forking this process is safe
+    (no other Python threads, no interactive kernel; otherwise strided says why, once, and
+    uses threads); True: wherever it is the same training (the program takes responsibility
+    for its own threads); False: never, always threads in this process."""
     global _DATA_PARALLEL
-    _DATA_PARALLEL = bool(enabled)
+    if enabled != "auto" and not isinstance(enabled, (bool, int)):
+        raise ValueError(f"set_data_parallel: expected 'auto', True or False. Received: {enabled!r}")
+    _DATA_PARALLEL = enabled if enabled == "auto" else bool(enabled)
+
+
+def data_parallel_setting():
+    """The setting as given: "auto", True or False (to restore it later)."""
+    return _DATA_PARALLEL
 
 
 def num_threads():

@@ -184,6 +184,7 @@ def test_a_patched_call_is_honoured(replays):
     model.predict(x, verbose=0)
     del layer.call
     assert seen == [(1, 28, 28, 1)] and replays == []
+    model.predict(x, verbose=0)  # the layer changed (its patch removed): traced afresh
     model.predict(x, verbose=0)
     assert len(replays) == 1
 
@@ -220,14 +221,85 @@ def test_turning_it_off(replays):
 
 
 def test_set_traced_inference_drops_the_traces_kept(replays):
-    """A trace does not see a layer's attributes changed after it; setting the switch again
-    makes the next call trace afresh."""
     model = Sequential([Input(shape=(4,)), layers.Dense(3, activation="relu")])
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     model.predict(x, verbose=0)
-    model.layers[0].activation = strided.activations.linear
     strided.set_traced_inference(True)
     got = model.predict(x, verbose=0)
-    assert (got < 0).any() and replays == []  # traced again, with the new activation
+    assert replays == []  # traced again
     np.testing.assert_array_equal(model.predict(x, verbose=0), got)
     assert len(replays) == 1
+
+
+# ------------------------------------------------------------ never stale (issue's repro first)
+def fashion_like():
+    set_random_seed(0)
+    return Sequential([
+        Input(shape=(8, 8, 2)),
+        layers.Conv2D(4, 3, activation="relu"),  # fused with the pooling
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(5, activation="relu"),
+        layers.Dense(3),
+    ])
+
+
+def predict_twice(model, x):
+    """Two predictions after a change: the first traces afresh, the second replays."""
+    first = model.predict(x, verbose=0)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), first)
+    return first
+
+
+X = np.random.default_rng(0).standard_normal((6, 8, 8, 2)).astype(np.float32)
+
+
+@pytest.mark.parametrize("index", [0, 3])  # the fused Conv2D, a plain Dense
+def test_an_activation_changed_after_a_first_predict_is_seen(index, replays):
+    model = fashion_like()
+    predict_twice(model, X)
+    model.layers[index].activation = strided.activations.linear
+    count = len(replays)
+    got = predict_twice(model, X)
+    assert len(replays) == count + 1  # the old trace was not replayed
+    np.testing.assert_array_equal(got, eager(model, X))
+    unfused = Sequential([Input(shape=(8, 8, 2)), *model.layers])
+    with mock.patch.object(_config, "_FUSION", False):
+        np.testing.assert_allclose(got, eager(unfused, X), rtol=1e-5, atol=1e-6)
+
+
+def test_trainable_changed_after_a_first_predict_traces_afresh(replays):
+    set_random_seed(0)
+    model = Sequential([Input(shape=(8, 8, 2)), layers.BatchNormalization(), layers.Flatten(), layers.Dense(3)])
+    predict_twice(model, X)
+    count = len(replays)
+    model.layers[0].trainable = False
+    got = predict_twice(model, X)
+    assert len(replays) == count + 1
+    np.testing.assert_array_equal(got, eager(model, X))
+
+
+def test_a_weight_replaced_by_a_new_variable_is_read(replays):
+    model = fashion_like()
+    predict_twice(model, X)
+    dense = model.layers[3]
+    dense.kernel = strided.Variable(np.full(dense.kernel.shape, 0.5, np.float32))
+    got = predict_twice(model, X)
+    np.testing.assert_array_equal(got, eager(model, X))
+    assert not np.array_equal(got, eager(fashion_like(), X))
+
+
+def test_layers_added_after_a_first_predict_run(replays):
+    model = fashion_like()
+    predict_twice(model, X)
+    model.add(layers.Dense(2))
+    got = predict_twice(model, X)
+    assert got.shape == (6, 2)
+    np.testing.assert_array_equal(got, eager(model, X))
+
+
+def test_unchanged_layers_keep_replaying(replays):
+    model = fashion_like()
+    for _ in range(4):
+        model.predict(X, verbose=0)
+    assert len(replays) == 3

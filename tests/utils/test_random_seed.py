@@ -47,3 +47,16 @@ def test_large_seed_is_accepted():
 def test_invalid_seed(bad):
     with pytest.raises(ValueError, match="non-negative int"):
         set_random_seed(bad)
+
+
+def test_get_state_and_set_state_restore_every_generator():
+    import json
+
+    from strided.utils.random import get_state, set_state
+
+    set_random_seed(5)
+    state = json.loads(json.dumps(get_state()))  # JSON-serialisable (BackupAndRestore)
+    first = draws()
+    set_random_seed(99)
+    set_state(state)
+    assert draws() == first

@@ -1,7 +1,12 @@
-"""Pieces of `strided train`: optimizer, validation split, augmentation, timing, thread limits."""
+"""Pieces of `strided train`: optimizer, validation split, augmentation, timing, thread limits,
+the backup that `--resume` continues from, and Ctrl-C stopping at the end of a step."""
 
 import contextlib
 import math
+import os
+import signal
+import sys
+import threading
 import time
 
 from strided._blas_threads import get_num_threads, set_num_threads
@@ -57,31 +62,82 @@ def make_augmenter(flip):
                               horizontal_flip=flip, fill_mode="constant", cval=0.0)
 
 
-def fit_model(model, train, validation, args, flip=True):
-    """model.fit with the command's options; returns (History, EpochTimer).
+def fit_model(model, train, validation, args, flip=True, backup=None):
+    """model.fit with the command's options; returns (History, EpochTimer, interrupted).
 
     With --augment the batches come from a seeded DataLoader that augments each batch;
     --early-stopping watches val_loss (loss without validation) and restores the best weights.
+    `backup` (a BackupAndRestore) saves the training state, and restores it when resuming.
+    Ctrl-C stops training at the end of the current step (`interrupted` is then True); a second
+    Ctrl-C stops at once.
     """
     from strided.callbacks import EarlyStopping
 
     timer = EpochTimer(len(train[0]))
-    callbacks = [timer]
+    callbacks = [timer] + ([backup] if backup is not None else [])
     if args.early_stopping:
         callbacks.append(EarlyStopping(monitor="loss" if validation is None else "val_loss",
                                        patience=args.early_stopping, restore_best_weights=True,
                                        verbose=1 if args.verbose else 0))
     options = {"epochs": args.epochs, "validation_data": validation, "callbacks": callbacks,
                "verbose": args.verbose}
-    if args.augment:
-        from strided.data import DataLoader
+    with stop_at_step_end_on_ctrl_c(model) as interruption:
+        if args.augment:
+            from strided.data import DataLoader
 
-        loader = DataLoader(*train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
-                            augment=make_augmenter(flip))
-        history = model.fit(loader, **options)
-    else:
-        history = model.fit(*train, batch_size=args.batch_size, shuffle=True, **options)
-    return history, timer
+            loader = DataLoader(*train, batch_size=args.batch_size, shuffle=True, seed=args.seed,
+                                augment=make_augmenter(flip))
+            options["callbacks"] = callbacks + [LoaderSeededByEpoch(loader, args.seed)]
+            history = model.fit(loader, **options)
+        else:
+            history = model.fit(*train, batch_size=args.batch_size, shuffle=True, **options)
+    return history, timer, interruption["interrupted"]
+
+
+@contextlib.contextmanager
+def stop_at_step_end_on_ctrl_c(model):
+    """For the block (fit), Ctrl-C (SIGINT) sets `model.stop_training`: training stops at the
+    end of the current step. A second Ctrl-C raises KeyboardInterrupt at once. The previous
+    handler is back afterwards (none is installed at import, nor outside the main thread).
+
+    Yields {"interrupted": bool}.
+    """
+    state = {"interrupted": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    owner = os.getpid()
+
+    def handler(signum, frame):
+        if os.getpid() != owner:
+            return  # a data-parallel helper (forked): its process 0 stops it
+        if state["interrupted"]:
+            raise KeyboardInterrupt
+        state["interrupted"] = True
+        model.stop_training = True
+        print("\nInterrupted: stopping at the end of this step (Ctrl-C again to stop at once)...",
+              file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class LoaderSeededByEpoch(Callback):
+    """Reseed a DataLoader's generator from (seed, epoch) as each epoch begins: its shuffling
+    and augmentation then depend on the epoch alone, so a run resumed in the middle of an epoch
+    (`--resume`) draws the batches the uninterrupted run drew."""
+
+    def __init__(self, loader, seed):
+        super().__init__()
+        self.loader, self.seed = loader, seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import numpy as np
+
+        self.loader.rng = np.random.default_rng([int(self.seed), int(epoch)])
 
 
 class EpochTimer(Callback):
@@ -142,4 +198,4 @@ def thread_limit(threads):
 
 
 __all__ = ["OPTIMIZER_NAMES", "make_optimizer", "learning_rate_of", "split_validation",
-           "make_augmenter", "fit_model", "EpochTimer", "thread_limit"]
+           "make_augmenter", "fit_model", "EpochTimer", "LoaderSeededByEpoch", "thread_limit", "stop_at_step_end_on_ctrl_c"]

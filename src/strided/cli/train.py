@@ -1,6 +1,7 @@
 """`strided train`: train a CNN on images; report test accuracy; save model, history and plots."""
 
 import datetime
+import shutil
 from pathlib import Path
 
 from strided.cli import _output
@@ -29,6 +30,13 @@ from strided.cli._models import (
     resolve_model,
 )
 from strided.cli._report import evaluate_model, results_table, save_plots
+from strided.cli._resume import (
+    BACKUP_DIR,
+    make_backup,
+    report_interruption,
+    resumed_options,
+    save_options,
+)
 from strided.cli._training import (
     OPTIMIZER_NAMES,
     fit_model,
@@ -47,6 +55,11 @@ Shows a progress bar per epoch, then a table: test loss, accuracy, per-class acc
 epoch and images/s. Writes into --out: model.keras, labels.txt, history.csv (one row per epoch),
 history.json, results.json and the plots training_curves.png, confusion_matrix.png and
 misclassified.png.
+
+The training state is backed up in --out/backup at the end of each epoch (and when stopped).
+Ctrl-C stops at the end of the current step, saves the model trained so far and exits with
+130; `strided train --resume --out DIR` then continues that run (or one that was killed) with
+its own options, and ends with the same weights as a run never interrupted.
 """
 
 EPILOG = """\
@@ -56,8 +69,8 @@ examples:
   strided train --model cifar-cnn --dataset cifar10 --augment --early-stopping 5
   strided train --model lenet5 --dataset photos/ --limit 500     (photos/<class>/<image>.png)
   strided train --model runs/mnist/model.keras --dataset mnist --epochs 1   (continue training)
+  strided train --resume --out runs/mnist      (continue a run stopped by Ctrl-C or killed)
 """
-
 
 def add_parser(subparsers):
     parser = subparsers.add_parser("train", help="train a CNN and report its test accuracy",
@@ -90,6 +103,11 @@ def add_parser(subparsers):
         help="use only the first N training and the first N test images (quick runs)")
     add("--verbose", type=int, choices=(0, 1, 2), default=1,
         help="0 silent, 1 progress bars, 2 one line per epoch")
+    add("--resume", action="store_true",
+        help="continue the run in --out that was stopped (Ctrl-C) or killed, with its own options; "
+             "it ends with the same weights as if it had not stopped")
+    add("--backup-every", type=positive_int, default=None, metavar="STEPS",
+        help="back up the training state every STEPS steps too (default: each epoch's end)")
     parser.set_defaults(run=run)
     return parser
 
@@ -127,6 +145,8 @@ def _prepare_model(args, spec, saved, dataset):
 def run(args):
     from strided.utils import set_random_seed
 
+    if args.resume:
+        args = resumed_options(args)
     # everything that can be checked cheaply is checked before any folder is made
     spec, saved, target_shape = named_model(args.model), None, None
     if spec is None:
@@ -137,6 +157,9 @@ def run(args):
     if args.optimizer is not None:
         make_optimizer(args.optimizer)
     out = _output.prepare_output_dir(args.out or default_out_dir())
+    if not args.resume:
+        save_options(out, args)
+    backup = make_backup(out, args)
     set_random_seed(args.seed)
     with thread_limit(args.threads):
         if args.dataset is None:
@@ -155,7 +178,13 @@ def run(args):
               f"{len(dataset.x_test):,} test images; {args.epochs} epoch(s), batch size "
               f"{args.batch_size}, {type(model.optimizer).__name__} "
               f"(learning rate {learning_rate_of(model.optimizer):g})", flush=True)
-        history, timer = fit_model(model, train, validation, args, flip=dataset.name != "mnist")
+        if args.resume:
+            print(f"Resuming the run in {out} from its backup", flush=True)
+        history, timer, interrupted = fit_model(model, train, validation, args,
+                                                flip=dataset.name != "mnist", backup=backup)
+        if interrupted:
+            return report_interruption(out, model, history, backup)
+        shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # the run is complete
         evaluation = evaluate_model(model, dataset.x_test, dataset.y_test, dataset.class_names,
                                     batch_size=max(args.batch_size, 128))
     timing = timer.summary()

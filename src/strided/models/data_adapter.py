@@ -19,7 +19,7 @@ import numpy as np
 
 from strided.autograd import Tensor
 from strided.layers.keras_tensor import flatten, map_structure
-from strided.utils.random import get_rng
+from strided.utils.random import epoch_permutation, get_rng
 
 
 def is_array_like(x):
@@ -122,14 +122,22 @@ class ArrayAdapter:
         for index in self.epoch_plan():
             yield self.take(index)
 
-    def epoch_plan(self):
-        """The rows of each of the epoch's batches (a slice or an index array), shuffled now."""
+    def epoch_plan(self, seed=None, epoch=0):
+        """The rows of each of the epoch's batches (a slice or an index array), shuffled now:
+        in an order keyed by (seed, epoch) when `seed` is given (the same order whenever asked:
+        fit's, see `models.epoch_steps`), else drawn from strided's shared generator."""
         n, size = self.num_samples, self.batch_size
         order = None
+
+        def permutation(count):
+            if seed is None:
+                return get_rng().permutation(count)
+            return epoch_permutation(seed, epoch, count)
+
         if self.shuffle == "batch":
-            starts = get_rng().permutation(math.ceil(n / size)) * size
+            starts = permutation(math.ceil(n / size)) * size
         elif self.shuffle:
-            order = get_rng().permutation(n)
+            order = permutation(n)
             starts = range(0, n, size)
         else:
             starts = range(0, n, size)
@@ -225,7 +233,14 @@ def make_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shu
     if x is None:
         raise ValueError(f"{method}() needs input data `x`. Received: x=None")
     if is_array_like(x):
-        return ArrayAdapter(x, y, sample_weight, batch_size, steps, shuffle, class_weight)
+        adapter = ArrayAdapter(x, y, sample_weight, batch_size, steps, shuffle, class_weight)
+        if adapter.num_samples == 0:
+            shapes = ", ".join(str(np.shape(a)) for a in flatten(adapter.x))
+            raise ValueError(
+                f"{method}(): the input data is empty: x has 0 samples (shape {shapes}). "
+                "Expected at least one sample."
+            )
+        return adapter
     if isinstance(x, str) or not (hasattr(x, "__iter__") or hasattr(x, "__getitem__")):
         raise TypeError(
             f"{method}(): unrecognized data type x={x!r:.80} (of type {type(x).__name__}). Expected "

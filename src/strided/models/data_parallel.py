@@ -25,9 +25,14 @@ per sample and average them over the batch (Keras' default reduction), no state 
 (channels-last, with gamma and beta), no `add_loss` or activity regularization terms, no
 `global_clipnorm`, no callback acting between batches but strided's own, the default
 `train_step`, Linux (fork); and where it pays: shares of MIN_SHARE samples, MIN_STEPS steps,
-at most MAX_SHARED_BYTES of shared memory. Dropout draws each share's masks from its own
-generator. `strided.set_data_parallel(False)` turns it off; `strided.set_num_threads(n)` sets
-the number of processes.
+at most MAX_SHARED_BYTES of shared memory. Dropout, noise and augmentation draw each sample's
+values from its own key (`strided.utils.keyed_random`): the same masks as on one process.
+`strided.set_data_parallel(False)` turns it off; `strided.set_num_threads(n)` sets the number
+of processes.
+
+Faults never hang fit: a helper's exception is raised by fit as itself (its type and message,
+with a note naming the helper), and a helper silent for `forked.helper_timeout()` seconds
+(stopped, deadlocked) is killed and named in a `forked.HelperTimeoutError`.
 """
 
 import contextlib
@@ -41,6 +46,7 @@ from strided.autograd import Tensor
 from strided.kernels import collective
 from strided.layers.normalization import BatchNormalization
 from strided.models import data_adapter, forked
+from strided.models.epoch_steps import array_positions, keyed
 
 MIN_SHARE = 8   # samples per process and step, at least (smaller shares: threads)
 MIN_STEPS = 8   # steps left in the epoch, at least (a fork costs a few milliseconds)
@@ -74,9 +80,7 @@ def _processes_for(model, train, callback_list):
     if (processes < 2 or train.steps < MIN_STEPS + 1
             or not isinstance(train.x, np.ndarray) or not isinstance(train.y, np.ndarray)):
         return 1
-    from strided.models.training import Trainer
-
-    if type(model).train_step is not Trainer.train_step or type(model).compute_loss is not Trainer.compute_loss:
+    if not forked.uses_trainer_steps(model, "train_step", "compute_loss"):
         return 1
     if getattr(model.optimizer, "global_clipnorm", None) is not None:  # needs every gradient at once
         return 1
@@ -85,33 +89,52 @@ def _processes_for(model, train, callback_list):
     return processes
 
 
-def train_epoch(model, train, callback_list, processes):
-    """One epoch of `fit` on `processes` processes; returns the last step's logs.
+def train_epoch(model, train, callback_list, processes, epoch=0, first_step=0):
+    """One epoch of `fit` (from step `first_step`: a resumed run) on `processes` processes;
+    returns the last step's logs.
 
     The first step runs here alone when the model, its optimizer or its metrics are not built
     yet (they are then built once, in this process); so does every step when that step shows
     the model to be one whose training the shares would change (`_shares_are_exact`).
     """
-    plan = train.epoch_plan()
-    logs, step = {}, 0
-    if not _ready(model):
-        logs = model._train_epoch(callback_list, [train.take(plan[0])])
-        step = 1
+    seed = model._training_seed
+    plan = train.epoch_plan(seed=seed, epoch=epoch)
+    logs, step = {}, first_step
+
+    def here(steps):  # in this process alone
+        return ((s, array_positions(train, s, train.batch_length(plan[s])), train.take(plan[s])) for s in steps)
+
+    if not _ready(model) and model.optimizer.built:
+        _build_metrics(model, train)  # a resumed run (BackupAndRestore built the optimizer)
+    if not _ready(model) and step < len(plan):
+        logs = model._train_epoch(callback_list, here([step]), epoch)
+        step += 1
     if model.stop_training:
         return logs
     probe = None  # the first sample's predictions: the outputs' shape and dtype, and a loss probe
-    if (_shares_are_exact(model) and len(plan) - step >= MIN_STEPS
+    # (the epoch's length decides, not the steps left: a resumed epoch trains as the whole did)
+    if (_shares_are_exact(model) and step < len(plan)
             and _shared_bytes(model, processes) <= MAX_SHARED_BYTES):
         probe = _first_predictions(model, train)
     if probe is None or not _losses_per_sample(model, train, probe):
         _last_epoch["processes"] = 1
-        return model._train_epoch(callback_list, (train.take(index) for index in plan[step:]), step) or logs
-    return _Epoch(model, train, plan[step:], step, processes, probe).run(callback_list) or logs
+        return model._train_epoch(callback_list, here(range(step, len(plan))), epoch) or logs
+    return _Epoch(model, train, plan[step:], step, processes, probe, epoch).run(callback_list) or logs
 
 
 def _ready(model):
     state = model._compile_state
     return bool(state is not None and state.built and model.optimizer.built)
+
+
+def _build_metrics(model, train):
+    """Build the compiled losses and metrics from the first sample's predictions, as the first
+    step of an uninterrupted run built them: a resumed epoch then trains every step on the
+    processes, as that run did (a step alone here would round differently)."""
+    probe = _first_predictions(model, train)
+    if probe is not None:
+        with contextlib.suppress(Exception):
+            model._prepare_state(train.y[:1], probe)
 
 
 def _shares_are_exact(model):
@@ -203,10 +226,11 @@ class _Epoch:
     (step s writes slot s % 2): process 0 reads step s's while a helper computes step s + 1.
     """
 
-    def __init__(self, model, train, plan, first_step, processes, probe):
+    def __init__(self, model, train, plan, first_step, processes, probe, epoch):
         import multiprocessing
 
         self.model, self.train, self.plan, self.first_step = model, train, plan, first_step
+        self.epoch, self.seed = epoch, model._training_seed
         self.processes = processes
         self.variables = model._step_variables()
         self.optimizer = model.optimizer
@@ -279,7 +303,7 @@ class _Epoch:
         slot = step % 2
         n = self.train.batch_length(index)
         shares = _shares(n, self.processes)
-        y_pred = self._step(0, index, shares, slot)
+        y_pred = self._step(0, step, index, shares)
         total = sum((b - a) / n * self.losses[slot, p] for p, (a, b) in enumerate(shares))
         predictions = [y_pred] + [self.predictions[slot, p, : b - a] for p, (a, b) in enumerate(shares) if p]
         weights = self.train.sample_weight
@@ -290,23 +314,28 @@ class _Epoch:
         return state.results()
 
     def _wait(self, p):
-        """Acquire helper p's `ready`; raise its error, or if it died."""
+        """Acquire helper p's `ready`; raise its error, or if it died or does not answer
+        (`forked.helper_timeout()`)."""
         pid = self.pids[p - 1]
-        if not forked.acquire(self.ready[p], lambda: forked.child_alive(pid)):
+        got = forked.acquire(self.ready[p], lambda: forked.child_alive(pid))
+        if got is None:
             self.pids[p - 1] = None
-            message = forked.error_of(self.errors[p]) or "it ended unexpectedly"
-            raise RuntimeError(f"data-parallel training: helper process {p} failed:\n{message}")
-        message = forked.error_of(self.errors[p])
-        if message:
-            raise RuntimeError(f"data-parallel training: helper process {p} failed:\n{message}")
+            raise forked.stalled("data-parallel training", p, pid)
+        error = forked.helper_error(self.errors[p], f"data-parallel helper process {p} (pid {pid})")
+        if error is not None:
+            raise error
+        if not got:
+            self.pids[p - 1] = None
+            raise RuntimeError(f"data-parallel training: helper process {p} (pid {pid}) ended "
+                               "unexpectedly (killed?) without reporting an error.")
 
     def _end_helpers(self):
         self.verdict[0] = _STOP  # a helper waiting for a `go` (now or at its next exchange) stops
         for p in range(1, self.processes):
             self.go[p].release()
         for pid in self.pids:
-            if pid is not None:
-                forked.reap(pid)
+            if pid is not None:  # one that does not end in time is killed
+                forked.end(pid, forked.helper_timeout())
 
     # ------------------------------------------------------------------ every process
     def _exchange(self, p):
@@ -319,16 +348,19 @@ class _Epoch:
                 self.go[helper].release()
             return
         self.ready[p].release()
-        if not forked.acquire(self.go[p], lambda: os.getppid() == self.parent) or self.verdict[0] == _STOP:
+        # (waiting twice as long as process 0 does for a helper: process 0 reports first)
+        parent_alive = lambda: os.getppid() == self.parent  # noqa: E731
+        if not forked.acquire(self.go[p], parent_alive, 2 * forked.helper_timeout()) or self.verdict[0] == _STOP:
             raise _Stopped
 
-    def _step(self, p, index, shares, slot):
-        """Process p's part of a step (see the class): its loss and predictions into `slot`
-        (a helper's) for process 0's logs; returns its predictions."""
+    def _step(self, p, step, index, shares):
+        """Process p's part of step `step` of the plan (see the class): its loss and predictions
+        into slot step % 2 (a helper's) for process 0's logs; returns its predictions."""
+        slot = step % 2
         start, stop = shares[p]
         loss, y_pred, own = 0.0, None, {}
         if stop > start:
-            loss, y_pred, grads = self._share_gradients(index, shares, p)
+            loss, y_pred, grads = self._share_gradients(step, index, shares, p)
             if p:
                 self.predictions[slot, p, : stop - start] = y_pred
             for i, grad in enumerate(grads):
@@ -344,14 +376,18 @@ class _Epoch:
         self._exchange(p)
         return y_pred
 
-    def _share_gradients(self, index, shares, p):
-        """Forward and backward on process p's rows of the batch `index`.
+    def _share_gradients(self, step, index, shares, p):
+        """Forward and backward on process p's rows of the batch `index`, step `step` of the
+        plan (random draws keyed by the rows' places in the epoch: the same as on one process).
         Returns (loss as a float, predictions as an array, the gradients)."""
         start, stop = shares[p]
         x, y, weights = self.train.take(_rows(index, start, stop))
         model = self.model
+        step += self.first_step
+        positions = array_positions(self.train, step, self.train.batch_length(index))[start:stop]
         group = _Group(self, p) if all(b > a for a, b in shares) else None  # else process 0 alone
-        with collective.joined(group) if group else contextlib.nullcontext():
+        with (collective.joined(group) if group else contextlib.nullcontext(),
+              keyed(self.seed, self.epoch, step, positions)):
             y_pred = model(x, training=True)
             loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=weights)
             for variable in self.variables:
@@ -376,8 +412,8 @@ class _Epoch:
         for i, variable in enumerate(self.variables):
             if self.owners[i] != p or (mine and own.get(i) is None):
                 continue
-            parts = [own[i]] if mine else []
-            parts += [self.grads[i][q] for q, (a, b) in enumerate(shares) if q != p and b > a]
+            # in process order, whoever owns the weight: the same sum in every run
+            parts = [own[i] if q == p else self.grads[i][q] for q, (a, b) in enumerate(shares) if b > a]
             total = parts[0].copy()
             for part in parts[1:]:
                 total += part
@@ -403,7 +439,7 @@ class _Epoch:
                 for step, index in enumerate(self.plan):
                     shares = _shares(self.train.batch_length(index), self.processes)
                     with flushing():
-                        self._step(p, index, shares, step % 2)
+                        self._step(p, step, index, shares)
             finally:  # also when stopped: process 0's stop can overtake the last step's `go`
                 self.private[p] = forked.private_bytes()
         except _Stopped:

@@ -10,37 +10,110 @@ and a copy of the caller's model, data and settings.
 Here: whether forking is possible and wanted (`usable`), arrays in shared memory (`Shared`),
 forking a helper that reports its exception (`fork_helper`), waiting for a partner without
 sleeping through its signal (`acquire`), and what a helper changes in itself after the fork.
+
+Faults never hang the caller (`models.helper_faults`): every wait ends after
+`helper_timeout()` seconds without an answer, and a helper's exception reaches the caller as
+itself.
 """
 
 import math
 import mmap
 import os
 import sys
+import threading
 import time
-import traceback
 import warnings
 
 import numpy as np
 
 from strided import _config
+from strided.callbacks.backup_and_restore import BackupAndRestore
 from strided.callbacks.callback import Callback
 from strided.callbacks.history import History
 from strided.callbacks.model_checkpoint import ModelCheckpoint
 from strided.callbacks.progbar_logger import ProgbarLogger
 from strided.callbacks.terminate_on_nan import TerminateOnNaN
+from strided.models.helper_faults import (  # noqa: F401  (forked.* is where callers find them)
+    DEFAULT_TIMEOUT,
+    ERROR_BYTES,
+    HelperTimeoutError,
+    _timeout,
+    child_alive,
+    end,
+    error_of,
+    exit_status,
+    helper_error,
+    helper_timeout,
+    kill,
+    reap,
+    set_helper_timeout,
+    stalled,
+    write_error,
+)
 from strided.utils import random as strided_random
 
 WAIT = 1.0  # seconds between checks that the partner process is still alive
 SPIN = 0.001  # seconds a process polls for its partner's signal before it sleeps (`acquire`)
-ERROR_BYTES = 4096  # room for a helper's traceback
-# strided's callbacks whose batch hooks only read the model or set `stop_training`
-_READ_ONLY_BETWEEN_BATCHES = (History, ProgbarLogger, ModelCheckpoint, TerminateOnNaN)
+# strided's callbacks whose batch hooks only read the model (and write files) or set `stop_training`
+_READ_ONLY_BETWEEN_BATCHES = (History, ProgbarLogger, ModelCheckpoint, TerminateOnNaN, BackupAndRestore)
 
 
 def usable():
-    """Whether this process may fork helpers: Linux (fork with its threads' state known) and
-    `strided.set_data_parallel` not turned off."""
-    return _config.data_parallel_enabled() and hasattr(os, "fork") and sys.platform.startswith("linux")
+    """Whether this process may fork helpers: Linux, `strided.set_data_parallel` not turned off,
+    and, unless the program asked for processes itself (`set_data_parallel(True)`), nothing in
+    the process that a fork could break (`fork_hazard`): otherwise strided says why, once, and
+    trains on threads."""
+    if not (_config.data_parallel_enabled() and hasattr(os, "fork")
+            and sys.platform.startswith("linux")):
+        return False
+    if _config.data_parallel_requested():
+        return True
+    hazard = fork_hazard()
+    if hazard is not None:
+        if hazard not in _warned:
+            _warned.add(hazard)
+            warnings.warn(f"strided trains and predicts on threads here, not on forked processes: "
+                          f"{hazard}. strided.set_data_parallel(True) forks all the same, "
+                          "strided.set_data_parallel(False) keeps threads without this note.",
+                          RuntimeWarning, stacklevel=_caller_outside_strided())
+        return False
+    return True
+
+
+_warned = set()
+
+
+def _caller_outside_strided():
+    """The warnings stack level of the first frame outside strided (the user's fit call)."""
+    frame, level = sys._getframe(1), 1
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def uses_trainer_steps(model, *names):
+    """Whether the model's class keeps the trainer's own methods `names` (train_step,
+    compute_loss, ...) instead of overriding them; by qualified name, because
+    `strided.models.training` imports the data-parallel modules (no import back)."""
+    return all(getattr(type(model), name).__qualname__ == f"Trainer.{name}" for name in names)
+
+
+def fork_hazard():
+    """Why forking this process is unsafe, or None: an interactive kernel (Jupyter, IPython),
+    whose own threads and sockets a forked copy would share, or a running non-daemon Python
+    thread other than the main one and strided's kernel threads: the program's own worker,
+    which may hold a lock a forked copy would wait on forever. Daemon threads (libraries'
+    background threads, such as tqdm's monitor) are not counted."""
+    ipython = sys.modules.get("IPython")
+    if ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None:
+        return "this is an interactive (IPython/Jupyter) session"
+    others = sorted(thread.name for thread in threading.enumerate()
+                    if thread is not threading.main_thread() and thread.name != "strided"
+                    and not thread.daemon and thread.is_alive())
+    if others:
+        return f"other threads are running in this process ({', '.join(others[:3])})"
+    return None
 
 
 def read_only_between_batches(callbacks, hooks):
@@ -76,9 +149,7 @@ def fork_helper(run, errors, stopped=()):
     ERROR_BYTES in shared memory, and the helper exits with status 1; exceptions of the types
     `stopped` end it quietly.
     """
-    with warnings.catch_warnings():  # Python 3.12+ warns of forking with threads: strided's wait
-        warnings.simplefilter("ignore", DeprecationWarning)  # on locks, OpenBLAS's have fork handlers
-        pid = os.fork()
+    pid = os.fork()  # only strided's kernel threads run (`fork_hazard`); they have fork handlers
     if pid:
         return pid
     code = 0
@@ -93,19 +164,9 @@ def fork_helper(run, errors, stopped=()):
         os._exit(code)
 
 
-def write_error(errors):
-    """The traceback of the exception being handled, into `errors` (see `fork_helper`)."""
-    message = traceback.format_exc().encode("utf-8", "replace")[-(ERROR_BYTES - 1):]
-    errors[: len(message)] = np.frombuffer(message, np.uint8)
-
-
-def error_of(errors):
-    """The traceback text a helper wrote into `errors`, or ''."""
-    return bytes(errors).rstrip(b"\0").decode("utf-8", "replace")
-
-
-def acquire(semaphore, partner_alive):
-    """Acquire `semaphore`; False if `partner_alive()` (checked every WAIT seconds) turns false.
+def acquire(semaphore, partner_alive, timeout=None):
+    """Acquire `semaphore`: True; False if `partner_alive()` (checked every WAIT seconds) turns
+    false; None after `timeout` seconds (default `helper_timeout()`) without either.
 
     It spins first, up to SPIN seconds: a process that sleeps while it waits takes 30-40 us to be
     woken on a virtual machine, every step. Measured on the 2-core Xeon, Fashion-MNIST at batch
@@ -115,27 +176,13 @@ def acquire(semaphore, partner_alive):
     while time.perf_counter() < deadline:
         if semaphore.acquire(False):
             return True
-    while not semaphore.acquire(timeout=WAIT):
+    give_up = time.monotonic() + (helper_timeout() if timeout is None else timeout)
+    while not semaphore.acquire(timeout=min(WAIT, max(give_up - time.monotonic(), 0.001))):
         if not partner_alive():
             return False
+        if time.monotonic() >= give_up:
+            return None
     return True
-
-
-def child_alive(pid):
-    """Whether the forked child `pid` is still running (for `acquire`)."""
-    try:
-        return not os.waitpid(pid, os.WNOHANG)[0]
-    except ChildProcessError:  # already reaped (SIGCHLD ignored by the program)
-        return False
-
-
-def reap(pid):
-    """Wait for the forked child `pid` to end; its exit status, or 0 if the system reaped it
-    already (a program that ignores SIGCHLD): then its `errors` tell whether it failed."""
-    try:
-        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    except ChildProcessError:
-        return 0
 
 
 def own_random_streams(model, p):

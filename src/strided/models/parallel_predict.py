@@ -8,9 +8,15 @@ its own batches as they come, for the helpers' once they are done. Measured on t
 the Fashion-MNIST CNN predicts 10,000 images (batch 1000) in 650 ms on two threads, in 515-526 ms
 on two processes (with one-thread chunks, `kernels.parallel`).
 
+A helper that raises makes predict() raise the same exception (`forked.helper_error`); one
+that predicts no batch for `forked.helper_timeout()` seconds (stopped, deadlocked) is killed
+and named in a `forked.HelperTimeoutError`.
+
 Used for in-memory arrays with at least MIN_BATCHES batches per process, the default
 `predict_step`, and no callback acting between batches but strided's own (the progress bar).
 """
+
+import time
 
 import numpy as np
 
@@ -40,13 +46,32 @@ def _processes_for(model, adapter, callback_list):
     processes = min(_config.num_threads(), adapter.steps // MIN_BATCHES)
     if processes < 2:
         return 1
-    from strided.models.training import Trainer
-
-    if type(model).predict_step is not Trainer.predict_step:
+    if not forked.uses_trainer_steps(model, "predict_step"):
         return 1
     if not forked.read_only_between_batches(getattr(callback_list, "callbacks", []), _PREDICT_HOOKS):
         return 1
     return processes
+
+
+def _wait_for(p, pid, done, errors):
+    """Wait for helper p to end; raise its error, or a `forked.HelperTimeoutError` when it has
+    predicted no batch for `forked.helper_timeout()` seconds (stopped or deadlocked)."""
+    last, since = int(done[p]), time.monotonic()
+    while True:
+        status = forked.exit_status(pid)
+        if status is not None:
+            break
+        time.sleep(0.002)
+        if int(done[p]) != last:
+            last, since = int(done[p]), time.monotonic()
+        elif time.monotonic() - since > forked.helper_timeout():
+            raise forked.stalled("predict()", p, pid)
+    error = forked.helper_error(errors[p], f"predict() helper process {p} (pid {pid})")
+    if error is not None:
+        raise error
+    if status:
+        raise RuntimeError(f"predict(): helper process {p} (pid {pid}) ended with exit status {status} "
+                           "without reporting an error (killed?).")
 
 
 def predict(model, adapter, callback_list, processes):
@@ -55,17 +80,18 @@ def predict(model, adapter, callback_list, processes):
     starts = np.concatenate([[0], np.cumsum([adapter.batch_length(index) for index in plan])])
     probe = model.predict_step((data_adapter.rows_of(adapter.x, 0, 1),))  # the outputs' nesting, shapes, dtypes
     shared = forked.Shared([((int(starts[-1]), *leaf.shape[1:]), leaf.dtype) for leaf in flatten(data_adapter.to_arrays(probe))]
-                           + [((processes, forked.ERROR_BYTES), np.uint8)])
-    *outputs, errors = shared.arrays
+                           + [((processes, forked.ERROR_BYTES), np.uint8), ((processes,), np.int64)])
+    *outputs, errors, done = shared.arrays
     runs = np.array_split(np.arange(len(plan)), processes)  # contiguous; the first is ours
 
-    def predict_run(steps, report):
+    def predict_run(p, steps, report):
         for step in steps:
             if report:
                 callback_list.on_predict_batch_begin(step)
             batch = model.predict_step((adapter.take(plan[step])[0],))
             for output, leaf in zip(outputs, flatten(data_adapter.to_arrays(batch))):
                 output[starts[step]:starts[step + 1]] = leaf
+            done[p] += 1  # progress, for the caller's timeout
             if report:
                 callback_list.on_predict_batch_end(step, {"outputs": batch})
 
@@ -73,15 +99,14 @@ def predict(model, adapter, callback_list, processes):
         pids = []
         try:
             for p in range(1, processes):
-                pids.append(forked.fork_helper(lambda p=p: predict_run(runs[p], False), errors[p]))
-            predict_run(runs[0], True)
+                pids.append(forked.fork_helper(lambda p=p: predict_run(p, runs[p], False), errors[p]))
+            predict_run(0, runs[0], True)
+            for p, pid in enumerate(pids, start=1):
+                _wait_for(p, pid, done, errors)
+                pids[p - 1] = None
         finally:
-            statuses = [forked.reap(pid) for pid in pids]
-    for p, status in enumerate(statuses, start=1):
-        message = forked.error_of(errors[p])
-        if status != 0 or message:
-            message = message or f"exit status {status}"
-            raise RuntimeError(f"predict(): helper process {p} failed:\n{message}")
+            for pid in pids:  # after an error here: the helpers are not needed any more
+                forked.kill(pid)
     for step in np.concatenate(runs[1:]).astype(int):
         callback_list.on_predict_batch_begin(step)
         callback_list.on_predict_batch_end(step, {"outputs": [o[starts[step]:starts[step + 1]] for o in outputs]})

@@ -13,6 +13,7 @@ import numpy as np
 from strided import _config
 from strided.autograd import Function, Tensor
 from strided.ops._base import as_tensor
+from strided.utils import random as strided_random
 
 
 class Dropout(Function):
@@ -30,9 +31,14 @@ class Dropout(Function):
 
 def _generator(seed):
     """A NumPy Generator for `seed`: an int (same mask every call), a Generator (advances on
-    each call), or None: a fresh Generator seeded from NumPy's global state, so that
-    `np.random.seed(...)` (and hence a global set-seed utility) makes runs reproducible."""
+    each call), or None: inside a training step of fit, the step's generator (each sample's
+    mask keyed by the run's seed, the epoch and the sample: `strided.utils.keyed_random`),
+    else a fresh Generator seeded from NumPy's global state, so that `np.random.seed(...)`
+    (and hence a global set-seed utility) makes runs reproducible."""
     if seed is None:
+        step = strided_random.step_rng()
+        if step is not None:
+            return step
         return np.random.default_rng(np.random.randint(0, 2**63 - 1, dtype=np.int64))
     if isinstance(seed, np.random.Generator):
         return seed
@@ -72,7 +78,10 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
             (use the input's size). SpatialDropout2D on (N, H, W, C) uses (N, 1, 1, C), so
             whole feature maps are dropped together.
         seed: None, an int (the same mask on every call: deterministic) or a
-            `numpy.random.Generator` (a new mask each call, reproducible from its seed).
+            `numpy.random.Generator` (a new mask each call, reproducible from its seed). The
+            masks are drawn with the generator's `random(shape)`: the generator of a training
+            step of fit (`strided.utils.keyed_random`) makes each sample's mask from its own
+            stream, the same whichever process computes it.
         training: when False the input is returned unchanged (inference).
 
     Returns:
@@ -96,7 +105,10 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
         mask = np.zeros(shape, dtype=x.dtype)
     else:
         keep = 1.0 - float(rate)
-        kept = generator.random(shape, dtype=np.float32) < keep
+        if hasattr(generator, "keep_mask"):  # a training step's keyed generator: its own way
+            kept = generator.keep_mask(shape, keep)
+        else:
+            kept = generator.random(shape, dtype=np.float32) < keep
         mask = np.multiply(kept, 1 / keep, dtype=x.dtype)  # 9x faster than kept.astype(...) * scale
     return Dropout.apply(x, mask=mask)
 
