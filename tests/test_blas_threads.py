@@ -1,4 +1,4 @@
-"""strided shortens OpenBLAS's busy-wait at import, whichever of NumPy and strided comes first."""
+"""OpenBLAS's idle-thread wait: short only inside `strided.runtime.speed_settings()`, never at import."""
 
 import os
 import subprocess
@@ -11,6 +11,7 @@ PROBE = (
     "library = _loaded_openblas(); "
     "print(library.openblas_thread_timeout() if library else 'none', os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
 )
+INSIDE = "import strided\nwith strided.runtime.speed_settings():\n    " + PROBE.replace("; ", "\n    ")
 
 
 def run(code, **env):
@@ -27,19 +28,28 @@ def needs_openblas():
         pytest.skip("NumPy here does not use OpenBLAS")  # e.g. macOS Accelerate: nothing to do
 
 
-def test_strided_first_sets_the_wait_for_numpys_openblas_and_leaves_no_variable():
-    assert run("import strided; " + PROBE) == ["16", "None"]
+def test_import_leaves_openblas_as_it_was():
+    assert run("import strided; " + PROBE) == run("import numpy; " + PROBE)
 
 
-def test_numpy_first_the_running_openblas_rereads_it():
-    code = "import numpy as np; a = np.ones((300, 300)); a @ a; import strided; assert (a @ a)[0, 0] == 300; "
-    assert run(code + PROBE) == ["16", "None"]
+def test_speed_settings_shorten_the_wait_and_leave_no_variable():
+    assert run(INSIDE) == ["16", "None"]
+
+
+def test_the_wait_is_openblass_default_after_the_block():
+    code = "import strided\nwith strided.runtime.speed_settings():\n    pass\n" + PROBE
+    assert run(code) == ["28", "None"]
+
+
+def test_threads_started_before_get_the_short_wait_too():
+    code = "import numpy as np\na = np.ones((300, 300))\na @ a\n" + INSIDE + "\n    assert (a @ a)[0, 0] == 300"
+    assert run(code) == ["16", "None"]
 
 
 def test_the_users_own_setting_wins():
-    assert run("import strided; " + PROBE, OPENBLAS_THREAD_TIMEOUT="20") == ["20", "20"]
+    assert run(INSIDE, OPENBLAS_THREAD_TIMEOUT="20") == ["20", "20"]
 
 
 def test_strided_blas_spin_turns_it_off():
-    timeout, _ = run("import strided; " + PROBE, STRIDED_BLAS_SPIN="1")
+    timeout, _ = run(INSIDE, STRIDED_BLAS_SPIN="1")
     assert timeout != "16"

@@ -7,7 +7,7 @@ import pytest
 
 import strided
 from strided import _blas_threads, _config
-from strided.kernels import conv, parallel
+from strided.kernels import parallel
 
 
 @pytest.fixture
@@ -61,13 +61,27 @@ def test_single_threaded_restores_the_count(threads):
     assert get() == 2
 
 
-@pytest.mark.parametrize("n, step, workers", [(10, 3, 2), (64, 40, 2), (5, 100, 2), (7, 1, 3), (1, 4, 2)])
-def test_even_chunks_cover_every_image_once(n, step, workers):
-    chunks = parallel._even_chunks(n, step, workers)
-    covered = [i for start, stop in chunks for i in range(start, stop)]
-    assert covered == list(range(n))
-    assert max(stop - start for start, stop in chunks) <= step
-    assert len(chunks) % workers == 0 or len(chunks) == n
+@pytest.mark.parametrize("n, step, smallest, expected", [
+    (10, 4, 1, [(0, 2), (2, 5), (5, 7), (7, 10)]),  # 3 chunks of at most 4, made 4 for 4 threads
+    (64, 40, 1, [(0, 16), (16, 32), (32, 48), (48, 64)]),
+    (5, 100, 1, [(0, 1), (1, 2), (2, 3), (3, 5)]),
+    (7, 1, 1, [(i, i + 1) for i in range(7)]),  # at most `step` long comes first
+    (1, 4, 1, [(0, 1)]),
+    (200, 1000, 64, [(0, 100), (100, 200)]),  # not shorter than `smallest`: 2, even
+    (0, 5, 1, [(0, 0)]),
+])
+def test_chunk_bounds(n, step, smallest, expected):
+    chunks = parallel.chunk_bounds(n, step, smallest)
+    assert chunks == expected
+    assert [i for start, stop in chunks for i in range(start, stop)] == list(range(n))
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_chunks_do_not_depend_on_the_thread_count(workers, threads):
+    threads(workers)
+    seen = []
+    parallel.for_each_chunk(lambda start, stop, scratch: seen.append((start, stop)), 50, 7)
+    assert sorted(seen) == parallel.chunk_bounds(50, 7)
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
@@ -86,25 +100,33 @@ def test_for_each_chunk_runs_every_chunk_and_adds_the_sums(workers, threads):
     assert sums["total"][0] == sum(range(50))
 
 
-def test_conv_gives_the_same_numbers_on_one_and_on_two_threads(threads):
+@pytest.mark.parametrize("batch", [1, 9, 64])
+def test_conv_gives_bit_identical_numbers_on_one_two_and_three_threads(batch, threads):
+    """Forward, dX, dK and db of a convolution with a fused ReLU, and the max pooling after it:
+    the same bits whatever the thread count (chunks of a fixed number of images, sums added in
+    chunk order)."""
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((9, 12, 12, 5)).astype(np.float32)
+    x = rng.standard_normal((batch, 12, 12, 5)).astype(np.float32)
     kernel = rng.standard_normal((3, 3, 5, 7)).astype(np.float32)
     bias = rng.standard_normal(7).astype(np.float32)
+    upstream = rng.standard_normal((batch, 6, 6, 7)).astype(np.float32)
     results = []
-    for count in (1, 2):
+    for count in (1, 2, 3):
         threads(count)
-        y, cols = conv.conv2d_forward(x, kernel, (1, 1), ((1, 1), (1, 1)), bias=bias, relu=True)
-        grads = conv.conv2d_backward(np.ones_like(y), cols, x.shape, kernel, (1, 1), ((1, 1), (1, 1)),
-                                     need_dbias=True, relu_output=y)
-        results.append((y, *grads))
-    for one, two in zip(*results):
-        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
+        tensors = [strided.Tensor(a, requires_grad=True) for a in (x, kernel, bias)]
+        y = strided.ops.conv_bias_activation(*tensors, "relu", padding="same")
+        pooled = strided.ops.max_pool(y, 2)
+        (pooled * upstream).sum().backward()
+        results.append((y.data, pooled.data, *(t.grad for t in tensors)))
+    for one, other in zip(results[0], results[1]):
+        assert np.array_equal(one, other)
+    for one, other in zip(results[0], results[2]):
+        assert np.array_equal(one, other)
 
 
 def test_small_work_is_not_split():
-    assert parallel._even_chunks(100, 1000, 2, smallest=64) == [(0, 100)]
-    assert parallel._even_chunks(200, 1000, 2, smallest=64) == [(0, 100), (100, 200)]
+    assert parallel.chunk_bounds(100, 1000, smallest=64) == [(0, 100)]
+    assert parallel.chunk_bounds(200, 1000, smallest=64) == [(0, 100), (100, 200)]
 
 
 def test_nested_and_concurrent_calls_run_and_give_the_right_sums(threads):
@@ -119,7 +141,8 @@ def test_nested_and_concurrent_calls_run_and_give_the_right_sums(threads):
 
     with concurrent.futures.ThreadPoolExecutor(3) as pool:  # three callers at once
         results = list(pool.map(lambda _: parallel.for_each_chunk(outer, 10, 2)["n"][0], range(3)))
-    assert results == [200, 200, 200]  # 5 outer chunks, each adding the 40 inner items
+    outer_chunks = len(parallel.chunk_bounds(10, 2))
+    assert results == [40 * outer_chunks] * 3  # each outer chunk adds the 40 inner items
 
 
 def test_a_workers_exception_reaches_the_caller(threads):
@@ -192,19 +215,22 @@ def test_sums_are_added_in_chunk_order_whatever_the_timing(threads):
         scratch.add("total", values[start:stop].sum(keepdims=True))
 
     expected = np.zeros(1, np.float32)
-    for start, stop in parallel._even_chunks(64, 4, 2):
+    for start, stop in parallel.chunk_bounds(64, 4):
         expected = expected + values[start:stop].sum(keepdims=True) if start else values[start:stop].sum(keepdims=True)
     for _ in range(3):
         np.testing.assert_array_equal(parallel.for_each_chunk(work, 64, 4)["total"], expected)
 
 
-def test_a_single_image_runs_with_openblas_single_threaded(threads):
-    """One image's GEMMs are too small to pay for waking OpenBLAS's threads (kernels.parallel)."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_chunk_runs_with_openblas_single_threaded(workers, threads):
+    """A chunk's GEMMs run on one BLAS thread, as they do on the helper threads: the same
+    kernels, hence the same bits, whatever the thread count."""
     threads(2)
+    _config.set_num_threads(workers)
     get, _ = _blas_threads._thread_functions()
     counts = []
     parallel.for_each_chunk(lambda start, stop, scratch: counts.append(get()), 1, 4)
-    assert counts == [1] and get() == 2
+    assert counts == [1] and get() == 2  # OpenBLAS's count restored afterwards
 
 
 def test_small_optimizer_updates_stay_on_the_calling_thread(threads):
@@ -228,3 +254,37 @@ def test_small_optimizer_updates_stay_on_the_calling_thread(threads):
     large = [(np.ones(blocks.SHARED, np.float32), np.zeros(blocks.SHARED, np.float32), {})]
     blocks.update_in_blocks(update_step, large, 0.5)
     assert len(seen) == 2 and (large[0][1] == -0.5).all()
+
+
+def _seeded_fit(threads_count):
+    """A seeded fit of a CNN with batch norm and dropout, on threads only (no processes)."""
+    from strided import layers
+
+    strided.set_num_threads(threads_count)
+    strided.utils.set_random_seed(0)
+    model = strided.Sequential([
+        layers.Input((12, 12, 3)),
+        layers.Conv2D(8, 3, activation="relu"), layers.MaxPooling2D(2),  # fused
+        layers.Conv2D(8, 3, padding="same"), layers.BatchNormalization(), layers.ReLU(),  # BN+ReLU fused
+        layers.Flatten(), layers.Dropout(0.3), layers.Dense(5, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(1)
+    x, y = rng.random((96, 12, 12, 3), np.float32), rng.integers(0, 5, 96)
+    history = model.fit(x, y, epochs=2, batch_size=48, verbose=0)
+    return model.get_weights(), model.predict(x[:40], verbose=0), history.history
+
+
+def test_a_seeded_fit_gives_bit_identical_weights_on_one_and_two_threads(threads):
+    before = _config.data_parallel_setting()
+    strided.set_data_parallel(False)
+    try:
+        one, two = _seeded_fit(1), _seeded_fit(2)
+    finally:
+        strided.set_data_parallel(before)
+    weights_one, predictions_one, history_one = one
+    weights_two, predictions_two, history_two = two
+    assert len(weights_one) == len(weights_two) == 10  # BN's moving statistics included
+    assert all(np.array_equal(a, b) for a, b in zip(weights_one, weights_two))
+    assert np.array_equal(predictions_one, predictions_two)
+    assert history_one == history_two

@@ -16,17 +16,13 @@ Keras tutorial code runs with only the import changed:
     model.fit(x_train, y_train, epochs=5)
 
 This file only re-exports; each name lives in the module listed in STYLE.md's architecture.
+Importing it changes nothing in the process: the settings that speed strided up are applied
+only while strided trains (see `strided.runtime`).
 """
 
 import importlib
 
-from strided._allocator import keep_freed_memory
-from strided._blas_threads import get_num_threads, set_num_threads, sleep_idle_blas_threads
-
-keep_freed_memory()  # reuse freed arrays across training steps (see strided/_allocator.py)
-sleep_idle_blas_threads()  # no spinning BLAS threads between GEMMs (see strided/_blas_threads.py)
-
-from strided import (  # noqa: E402
+from strided import (
     activations,
     callbacks,
     initializers,
@@ -37,6 +33,7 @@ from strided import (  # noqa: E402
     ops,
     optimizers,
     regularizers,
+    runtime,
     signal,
     utils,
 )
@@ -44,26 +41,26 @@ from strided._config import (
     data_parallel_enabled,
     epsilon,
     floatx,
-    flush_denormal,
     fusion_enabled,
     image_data_format,
     set_data_parallel,
     set_epsilon,
     set_floatx,
-    set_flush_denormal,
     set_fusion,
     set_image_data_format,
     set_traced_inference,
     traced_inference_enabled,
 )
+from strided._version import __version__  # noqa: F401  (strided.__version__, as every package)
 from strided.autograd import Tensor, Variable, enable_grad, gradcheck, no_grad
+from strided.kernels.dispatch import get_kernels, kernels_used, set_kernels
 from strided.layers import Input, InputLayer, Layer
 from strided.models import Model, Sequential, load_model
-
-__version__ = "0.1.0"
+from strided.runtime import flush_denormal, get_num_threads, set_flush_denormal, set_num_threads
 
 # Heavier or optional parts load on first use: `strided.datasets`, `strided.viz`, ...
-_LAZY = ("applications", "data", "datasets", "preprocessing", "saving", "testing", "viz")
+_LAZY = ("applications", "data", "datasets", "preprocessing", "saving", "testing", "viz",
+         "backend", "config", "keras", "random")  # keras.backend/config/random; tf.keras
 
 
 def __getattr__(name):
@@ -77,9 +74,9 @@ def __getattr__(name):
 __all__ = [
     "Input", "InputLayer", "Layer", "Model", "Sequential", "Tensor", "Variable", "load_model",
     "no_grad", "enable_grad", "gradcheck", "activations", "callbacks", "initializers", "layers",
-    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "signal", "utils",
+    "losses", "metrics", "models", "ops", "optimizers", "regularizers", "runtime", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
     "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "flush_denormal", "set_flush_denormal",
     "data_parallel_enabled", "set_data_parallel",
-    "get_num_threads", "set_num_threads", *_LAZY,
+    "get_num_threads", "set_num_threads", "get_kernels", "set_kernels", "kernels_used", *_LAZY,
 ]

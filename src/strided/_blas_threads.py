@@ -1,58 +1,55 @@
-"""Let OpenBLAS's idle threads go to sleep soon instead of spinning between matrix products.
+"""OpenBLAS's settings that strided changes while it runs: the idle threads' wait, the thread count.
 
 After a multi-threaded GEMM, OpenBLAS keeps its worker threads busy-waiting for the next one,
 by default for 2^28 CPU cycles (about 0.1 s). A strided training step runs NumPy's
 single-threaded passes (im2col copies, pooling, ReLU masks, gradient routing) between its
-GEMMs, so the workers spin through all of them, taking a core those passes could use. With
-one other busy process on this 2-core machine, a Fashion-MNIST CNN step at batch 64 took
-43-46 ms with spinning workers and 21 ms with a wait of 2^16 cycles (about 25 us); ResNet-18
-at batch 32 took 150-190 ms against 94-98 ms. On idle cores the two differ by less than the
-run-to-run noise (ResNet-18: 64-71 ms either way), and some runs with spinning workers were
-1.5x slower for no visible reason.
+GEMMs, so the workers spin through all of them, taking a core those passes could use (see
+docs/speed.md). `short_blas_wait()` makes idle workers sleep after 2^16 cycles instead, and
+`default_blas_wait()` puts OpenBLAS's default back; `strided.runtime.speed_settings()` pairs
+them around `fit`. Nothing happens at import.
 
 OpenBLAS reads the wait from the environment variable OPENBLAS_THREAD_TIMEOUT (log2 of the
-cycles, 4 to 30) when it starts its threads. So:
+cycles, 4 to 30) when it starts its threads. So each of the two sets the variable, asks
+OpenBLAS to re-read its environment (`openblas_read_env`), removes the variable again and stops
+the workers (`blas_thread_shutdown_`): the next multi-threaded call starts them with the new
+wait. A user's own OPENBLAS_THREAD_TIMEOUT is left alone, and STRIDED_BLAS_SPIN=1 turns this
+off. Other BLAS libraries (MKL, Accelerate) are not touched.
 
-* NumPy not imported yet: set the variable for the moment NumPy loads OpenBLAS, then remove it.
-* NumPy already imported: set it, ask OpenBLAS to re-read its environment
-  (`openblas_read_env`) and to stop its threads (`blas_thread_shutdown_`); the next
-  multi-threaded call starts them again with the new timeout.
-
-A user's own OPENBLAS_THREAD_TIMEOUT is left alone, and STRIDED_BLAS_SPIN=1 turns this off.
-Other BLAS libraries (MKL, Accelerate) are not touched.
-
-This file also holds `set_num_threads` (strided's and OpenBLAS's thread count, as torch's) and
-`single_threaded`, which `kernels.parallel` uses while its own threads share a batch.
+This file also holds `set_num_threads` (strided's and OpenBLAS's thread count, as torch's: an
+explicit, process-wide call) and `single_threaded`, which `kernels.parallel` uses while its own
+threads share a batch (restored after each region).
 """
 
 import contextlib
 import ctypes
 import os
-import sys
 
 from strided import _config
 
 _VARIABLE = "OPENBLAS_THREAD_TIMEOUT"
-_WAIT = "16"  # 2^16 cycles: enough for back-to-back GEMMs, short next to a NumPy pass
+_SHORT_WAIT = "16"  # 2^16 cycles: enough for back-to-back GEMMs, short next to a NumPy pass
+_DEFAULT_WAIT = "28"  # OpenBLAS's THREAD_TIMEOUT when built without one
 
 
-def sleep_idle_blas_threads():
-    """Apply the short wait; returns True when OpenBLAS was reached (now or at NumPy's import)."""
+def short_blas_wait():
+    """Let OpenBLAS's idle threads sleep soon; returns True when OpenBLAS was reached."""
+    return _apply_wait(_SHORT_WAIT)
+
+
+def default_blas_wait():
+    """Put OpenBLAS's default wait back (after `short_blas_wait`)."""
+    return _apply_wait(_DEFAULT_WAIT)
+
+
+def _apply_wait(wait):
     if os.environ.get("STRIDED_BLAS_SPIN") == "1" or _VARIABLE in os.environ:
         return False
-    if "numpy" not in sys.modules:
-        os.environ[_VARIABLE] = _WAIT
-        try:
-            import numpy  # noqa: F401  (loads OpenBLAS, which reads the variable now)
-        finally:
-            del os.environ[_VARIABLE]
-        return True
     library = _openblas()
     if library is None:
         return False
-    os.environ[_VARIABLE] = _WAIT
+    os.environ[_VARIABLE] = wait
     try:
-        library.openblas_read_env()
+        library.openblas_read_env()  # kept inside OpenBLAS until its threads next start
     finally:
         del os.environ[_VARIABLE]
     library.blas_thread_shutdown_()

@@ -5,9 +5,9 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from strided.kernels import conv as K
 from strided.kernels import parallel
-from strided.kernels.im2col import (
+from strided.kernels.fast import conv as K
+from strided.kernels.fast.im2col import (
     col2im,
     crop_spatial,
     fill_im2col,
@@ -18,7 +18,7 @@ from strided.kernels.im2col import (
     padded_shape,
     resolve_padding,
 )
-from strided.kernels.input_gradient import (
+from strided.kernels.fast.input_gradient import (
     add_input_gradient,
     correlation_applies,
     flipped_kernel,

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strided.kernels import elementwise
-from strided.kernels.elementwise import (
+from strided.kernels.fast import elementwise
+from strided.kernels.fast.elementwise import (
     SMALL,
     WIDE,
     ChannelVector,

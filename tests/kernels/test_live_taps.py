@@ -10,9 +10,9 @@ from torch_oracle import compare_with_torch, to_nchw, to_nhwc
 
 from strided import ops
 from strided.autograd import gradcheck
-from strided.kernels import conv as K
-from strided.kernels.im2col import conv_output_hw
-from strided.kernels.live_taps import live_crop
+from strided.kernels.fast import conv as K
+from strided.kernels.fast.im2col import conv_output_hw
+from strided.kernels.fast.live_taps import live_crop
 
 
 def brute_force_live(size, taps, stride, dilation, before, out_size):

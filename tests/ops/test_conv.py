@@ -12,8 +12,8 @@ from torch_oracle import compare_with_torch, to_nchw, to_nhwc
 
 from strided import ops
 from strided.autograd import Tensor, gradcheck
-from strided.kernels import input_gradient
-from strided.kernels.im2col import resolve_padding
+from strided.kernels.fast import input_gradient
+from strided.kernels.fast.im2col import resolve_padding
 
 
 def naive_conv2d(x, kernel, stride, pads, dilation):

@@ -12,8 +12,9 @@ from torch_oracle import compare_with_torch, to_nchw, to_nhwc
 
 from strided import no_grad, ops
 from strided.autograd import Tensor, gradcheck
-from strided.kernels import conv_pool, parallel
-from strided.kernels.im2col import resolve_padding
+from strided.kernels import parallel
+from strided.kernels.fast import conv_pool
+from strided.kernels.fast.im2col import resolve_padding
 
 
 def torch_block(x, w, b, stride, pads, dilation, pool):

@@ -43,8 +43,6 @@ class Function:
         if record:
             function.inputs = tensors
             result._creator = function
-            for tensor in tensors:
-                tensor._consumers += 1
         recording = trace.active()
         if recording is not None:
             recording.record(cls, params, tensors, result)

@@ -55,7 +55,6 @@ class Tensor:
         self.name = name
         self._creator = None
         self._freed = False  # True once backward() has released the op that made this tensor
-        self._consumers = 0  # how many recorded ops took this tensor as an input
 
     # ----------------------------------------------------------------- array facts
     @property

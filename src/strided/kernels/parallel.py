@@ -1,4 +1,4 @@
-"""Run a kernel's per-chunk work on several threads, a share of the batch each.
+"""Run a kernel's per-chunk work on several threads, whole chunks of images each.
 
 NumPy runs one elementwise pass on one core, and OpenBLAS threads only the matrix products.
 A chunked kernel can instead give each thread whole chunks of images: im2col, GEMM, pooling
@@ -7,10 +7,19 @@ and gradient routing of different chunks then run side by side, each GEMM single
 Used by the convolutions (kernels.conv, kernels.conv_pool), max pooling, batch norm, ReLU
 and the optimizers' updates; `strided.set_num_threads(n)` sets how many threads.
 
+Same answer on any number of threads: where the chunks start and end depends only on the
+batch and the size of one image's work (`chunk_bounds`), never on the thread count; each
+chunk's sums (a convolution's dK and db, batch norm's statistics) are kept apart and added
+in chunk order; and every GEMM inside a chunk runs on one BLAS thread, whichever thread runs
+the chunk. So a run on 1, 2 or 8 threads gives bit-identical results (tests/test_threads.py).
+
 Rules that keep it safe: one threaded region at a time (a call made meanwhile runs on its
-own thread), sums added in chunk order (reproducible), every thread in the floating-point mode
-of the caller (subnormals flushed or not, strided._subnormals), a worker's exception raised in
-the caller only after every thread has stopped, and fresh helper threads in a forked child.
+own thread), every thread in the floating-point mode of the caller (subnormals flushed or
+not, strided._subnormals), a worker's exception raised in the caller only after every thread
+has stopped, and fresh helper threads in a forked child.
+
+The sizes below trade cache locality against hand-offs of Python's GIL between threads (each
+chunk costs a few); docs/speed.md has the measurements behind them.
 """
 
 import contextlib
@@ -23,31 +32,19 @@ import numpy as np
 from strided import _blas_threads, _config, _subnormals
 
 # Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 2 MB while
-# training, 4 MB for inference. Smaller chunks stay in the L2 cache, but each costs its threads
-# a few hand-offs of Python's GIL; on a 2-core virtual machine whose sleeping cores take
-# 30-40 us to wake, the CIFAR network's batch norm and pooling passes took 28 ms a step in
-# chunks of 512 KB and 23 ms in chunks of 2 MB (they were slower on two threads than on one).
+# training, twice that for inference.
 CHUNK_FLOATS = 1 << 19
-
-# A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 8 MB.
-# Its per-thread buffers outgrow the L2 cache, but every chunk costs its threads a few hand-offs
-# of Python's GIL, and where a sleeping core takes 30-40 us to wake (measured on a 2-core
-# virtual machine), fewer, larger chunks win: the lessons' MNIST CNN trained 15% faster and the
-# Fashion-MNIST one 10% faster than with chunks of 512 KB of outputs, the CIFAR network the same
-# (its 32x32 layers' im2col rows alone are 1.2 MB an image, so their chunks stay small).
+# A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 8 MB
+# while training, 2 MB for inference (no gradients to keep; L2-sized chunks win there).
 WORKING_SET_FLOATS = 1 << 21
-# On one thread (each process of data-parallel training) no hand-offs are to be saved, and
-# chunks that stay in a core's L2 cache win: 2 MB. Measured for the Fashion-MNIST CNN's two
-# blocks, forward and backward, 32 images on one thread of the 2-core Xeon: 10.7 ms in chunks of
-# 8 MB, 9.9 in chunks of 2 MB, 10.3 in chunks of 1 MB (the first layer's passes gain, the second
-# layer's dX GEMMs lose below 2 MB).
-ONE_THREAD_WORKING_SET_FLOATS = 1 << 19
-# And inference on one thread in chunks of 512 KB (an L2-sized share of its passes): 5,000
-# Fashion-MNIST images predicted in 465-500 ms instead of 564-571 ms with 4 MB chunks (MNIST's
-# CNN 303-310 against 375-424 ms with 0.5 MB or less, 323 with 4 MB).
-ONE_THREAD_INFERENCE_FLOATS = 1 << 17
+INFERENCE_WORKING_SET_FLOATS = 1 << 19
+# The number of chunks is rounded up to a multiple of this (when chunks stay at least
+# `smallest` long), so that 1, 2 or 4 threads share them evenly. A constant, not the thread
+# count: the chunk bounds, hence the sums' rounding, must not depend on the machine.
+CHUNK_COUNT_MULTIPLE = 4
 
 _helpers = []  # the helper threads (`_Helper`), started when a region first needs them
+_fork_hook = []  # [True] once `_forget_pool_after_fork` is registered with os.register_at_fork
 _lock = threading.Lock()
 # One threaded region at a time: a for_each_chunk called meanwhile (from another thread of the
 # program, or from inside a chunk's work) runs its chunks on its own thread.
@@ -62,46 +59,55 @@ def chunk_size(outputs_per_image, training=True):
 
 def images_per_chunk(floats_per_image, training=True):
     """Images per chunk of a convolution whose work on one image touches `floats_per_image`
-    floats: as many as keep the chunk near WORKING_SET_FLOATS (twice that for inference), or
-    on one thread near ONE_THREAD_WORKING_SET_FLOATS (ONE_THREAD_INFERENCE_FLOATS)."""
-    if _config.num_threads() > 1:
-        budget = WORKING_SET_FLOATS if training else 2 * WORKING_SET_FLOATS
-    else:
-        budget = ONE_THREAD_WORKING_SET_FLOATS if training else ONE_THREAD_INFERENCE_FLOATS
+    floats: as many as keep the chunk near WORKING_SET_FLOATS (INFERENCE_WORKING_SET_FLOATS
+    for inference), whatever the thread count."""
+    budget = WORKING_SET_FLOATS if training else INFERENCE_WORKING_SET_FLOATS
     return max(1, budget // floats_per_image)
 
 
-def for_each_chunk(work, n, step, smallest=1):
-    """Call work(start, stop, scratch) for the chunks [start, stop) of range(n), `step` long.
+def chunk_bounds(n, step, smallest=1):
+    """[(start, stop)] covering range(n): at most `step` long (unless that would make them
+    shorter than `smallest`), as even as possible, and as many as a multiple of
+    CHUNK_COUNT_MULTIPLE where chunks of `smallest` or more allow it. Depends on nothing else
+    (not the thread count), so the sums added chunk by chunk round the same on every machine.
 
-    Work of fewer than `workers * smallest` items is not split (a thread's start costs more).
+    >>> chunk_bounds(10, 4)
+    [(0, 2), (2, 5), (5, 7), (7, 10)]
+    """
+    if n <= 0:
+        return [(0, n)]  # one empty chunk: the work still sees the (empty) batch once
+    count = -(-n // step)
+    rounded = -(-count // CHUNK_COUNT_MULTIPLE) * CHUNK_COUNT_MULTIPLE
+    longest = n // max(smallest, 1)  # the most chunks of at least `smallest`
+    if longest < rounded:
+        rounded = longest - longest % 2 if longest >= 2 else longest  # even: 2 threads share it
+    count = max(count, rounded, 1)
+    bounds = [n * i // count for i in range(count + 1)]  # lengths differ by at most one
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def for_each_chunk(work, n, step, smallest=1):
+    """Call work(start, stop, scratch) for the chunks `chunk_bounds(n, step, smallest)`.
+
     The threads take the next chunk as they become free (one that starts late takes fewer).
     Each has its own `Scratch` for the whole call: buffers to reuse, and `add` for sums. The
-    sums are kept per chunk and added in chunk order, so they do not depend on the number
-    of threads or on which thread ran what: runs stay bit-for-bit reproducible.
+    sums are kept per chunk and added in chunk order, and the chunks do not depend on the
+    number of threads: the result is bit-for-bit the same on any number of threads.
     Returns {name: sum over the chunks}.
     """
-    workers = min(_config.num_threads(), n)
-    if workers <= 1 and n <= step:  # one chunk, on this thread: no bookkeeping
-        # With more threads allowed, this is a single image: its GEMMs are too small to pay for
-        # waking OpenBLAS's sleeping threads (measured for one 28x28 image through the lessons'
-        # CNNs on a 2-core virtual machine: 0.21 ms single-threaded, 0.26-0.30 ms with them).
-        scratch = Scratch()
-        with _single_blas_thread():
-            work(0, n, scratch)
-        return scratch.sums
-    if not _blas_threads.can_set_threads():
-        workers = 1
-    chunks = _even_chunks(n, step, workers, smallest)
+    chunks = chunk_bounds(n, step, smallest)
     sums = [{} for _ in chunks]
-    workers = min(workers, len(chunks))
+    workers = min(_config.num_threads(), len(chunks))
+    if not _blas_threads.can_set_threads():
+        workers = 1  # OpenBLAS not reachable: no single-threaded GEMMs side by side
     if workers > 1 and _region.acquire(blocking=False):
         try:
             _run_shared(work, chunks, sums, workers)
         finally:
             _region.release()
     else:
-        _run_chunks(work, chunks, sums, iter(range(len(chunks))))
+        with _single_blas_thread():  # a chunk's GEMMs on one BLAS thread, as on the helpers
+            _run_chunks(work, chunks, sums, iter(range(len(chunks))))
     totals = {}
     for part in sums:  # in chunk order
         for name, value in part.items():
@@ -132,7 +138,7 @@ def map_rows(fn, out, *inputs):
 
 def _single_blas_thread():
     """`_blas_threads.single_threaded()` when OpenBLAS is reachable, else nothing."""
-    if _config.num_threads() > 1 and _blas_threads.can_set_threads():
+    if _blas_threads.can_set_threads():
         return _blas_threads.single_threaded()
     return contextlib.nullcontext()
 
@@ -160,18 +166,6 @@ def _run_shared(work, chunks, sums, workers):
         for error in errors:
             if error is not None:
                 raise error  # a helper's exception, raised here
-
-
-def _even_chunks(n, step, workers, smallest=1):
-    """[(start, stop)]: at most `step` long, as even as possible, a multiple of `workers` many
-    (or fewer when that would make them shorter than `smallest`)."""
-    count = -(-n // step)
-    if count < workers:
-        count = max(count, min(workers, n // smallest))
-    else:
-        count = -(-count // workers) * workers
-    size = -(-n // count)
-    return [(start, min(start + size, n)) for start in range(0, n, size)]
 
 
 class Scratch:
@@ -247,6 +241,9 @@ class _Helper:
 def _started_helpers(count):
     """The first `count` helper threads, started now if they are not yet."""
     with _lock:
+        if not _helpers and hasattr(os, "register_at_fork") and not _fork_hook:
+            os.register_at_fork(after_in_child=_forget_pool_after_fork)  # once, not at import
+            _fork_hook.append(True)
         while len(_helpers) < count:
             _helpers.append(_Helper())
         return _helpers[:count]
@@ -258,6 +255,3 @@ def _forget_pool_after_fork():
     _helpers = []
     _lock, _region = threading.Lock(), threading.Lock()
 
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool_after_fork)

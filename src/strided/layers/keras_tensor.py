@@ -65,11 +65,17 @@ class KerasTensor:
     __hash__ = object.__hash__
     __array_ufunc__ = None  # `ndarray + KerasTensor` defers to KerasTensor.__radd__
 
-    # Arithmetic records a TensorOperation layer in the graph (Keras 3 allows `inputs / 255.0`).
-    def _operation(self, op, other=None, reverse=False):
-        from strided.layers.tensor_operation import apply_operation
+    # Arithmetic records a TensorOperation layer in the graph (Keras 3 allows `inputs / 255.0`):
+    # `layers.tensor_operation` installs the function that does it (`set_operation_handler`),
+    # as the layer it adds sits above this file.
+    _apply_operation = None
 
-        return apply_operation(op, self, other, reverse)
+    def _operation(self, op, other=None, reverse=False):
+        if KerasTensor._apply_operation is None:
+            raise TypeError(
+                f"Arithmetic on KerasTensor '{self.name}' needs strided.layers (import strided.layers)."
+            )
+        return KerasTensor._apply_operation(op, self, other, reverse)
 
     def __add__(self, other):
         return self._operation("add", other)
@@ -103,6 +109,11 @@ class KerasTensor:
 
     def __neg__(self):
         return self._operation("negative")
+
+
+def set_operation_handler(function):
+    """Make `KerasTensor` arithmetic call `function(op, tensor, other, reverse)`."""
+    KerasTensor._apply_operation = staticmethod(function)
 
 
 class Node:

@@ -9,6 +9,7 @@ import numpy as np
 
 from strided import ops
 from strided.layers.base import Layer
+from strided.layers.keras_tensor import KerasTensor, set_operation_handler
 from strided.layers.naming import auto_name
 
 _FUNCTIONS = {
@@ -58,8 +59,6 @@ class TensorOperation(Layer):
 
 def apply_operation(op, tensor, other=None, reverse=False):
     """The KerasTensor for `tensor <op> other` (other: a KerasTensor, a number or an array)."""
-    from strided.layers.keras_tensor import KerasTensor
-
     if op == "negative":
         return TensorOperation("negative")(tensor)
     if isinstance(other, KerasTensor):
@@ -69,5 +68,7 @@ def apply_operation(op, tensor, other=None, reverse=False):
         return TensorOperation(op, operand=np.asarray(other).tolist(), reverse=reverse)(tensor)
     return NotImplemented
 
+
+set_operation_handler(apply_operation)
 
 __all__ = ["TensorOperation", "apply_operation"]

@@ -47,6 +47,9 @@ class Functional(Model):
                    trainable=config.get("trainable", True))
 
 
+Model._functional_class = Functional  # what `Model(inputs, outputs)` makes (see Model.__new__)
+
+
 def graph_config(model):
     """JSON-ready description of `model`'s graph: layers, their calls, inputs and outputs."""
     graph = model._graph

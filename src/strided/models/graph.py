@@ -14,7 +14,7 @@ from strided.layers.input_layer import InputLayer
 from strided.layers.keras_tensor import KerasTensor, flatten, map_structure, pack_like
 from strided.models import fusion
 from strided.models.input_shapes import adjust_input
-from strided.models.traced_inference import TracedInference
+from strided.models.traced_inference import LayerAttributes, TracedInference
 
 
 class Graph:
@@ -33,6 +33,7 @@ class Graph:
         self.layers = self._ordered_layers()
         self._pairs = {}  # fusion on/off -> fused layer pairs (see `_fused_pairs`)
         self._traced = TracedInference(self.nodes)
+        self._attributes = LayerAttributes([node.layer for node in self.nodes])
 
     # ------------------------------------------------------------------- discovery
     def _nodes_in_order(self):
@@ -119,6 +120,8 @@ class Graph:
         (`strided.models.traced_inference`): the same numbers, much less Python per layer.
         """
         tensors = self._match_inputs(inputs)
+        if self._attributes.changed():  # a layer's attribute rebound since the last run: the
+            self._pairs, self._traced = {}, TracedInference(self.nodes)  # fusions and traces go
         if self._traced.applies() and all(isinstance(t, Tensor) for t in tensors):
             outputs = self._traced.run(tensors, lambda: self._run_layers(tensors))
         else:
@@ -129,6 +132,12 @@ class Graph:
 
     def _run_layers(self, tensors):
         """The flat outputs, each node's layer called in turn (fused pairs as one op)."""
+        try:
+            return self._call_layers(tensors)
+        finally:  # what the layers set on themselves (building, say) is not a change to react to
+            self._attributes.remember()
+
+    def _call_layers(self, tensors):
         values = {id(tensor): value for tensor, value in zip(self.input_tensors, tensors)}
         pairs = self._fused_pairs()
         skipped = {id(first) for first, _ in pairs.values()}

@@ -50,11 +50,13 @@ class Model(Trainer, Layer):
         "_loss_tracker", "stop_training", "compiled_loss", "compiled_metrics", "loss",
     }
 
-    def __new__(cls, *args, **kwargs):
-        if cls is Model and _is_functional_call(args, kwargs):
-            from strided.models.functional import Functional
+    # `Model(inputs, outputs)` makes a Functional, as in Keras. models/functional.py, which
+    # subclasses Model, names that class here when it is imported (strided.models imports it).
+    _functional_class = None
 
-            return object.__new__(Functional)
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _is_functional_call(args, kwargs) and Model._functional_class is not None:
+            return object.__new__(Model._functional_class)
         return object.__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -269,6 +271,30 @@ class Model(Trainer, Layer):
         from strided.saving import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def export(self, filepath, format="onnx", verbose=True, input_signature=None, **kwargs):
+        """Export the model for inference, as Keras 3's `model.export`; strided writes
+        format="onnx" (opset 17, batch size free; `strided.onnx.export` has the details).
+
+        input_signature: the input's shape, for a model that does not know it: a shape with
+            the batch axis (None, H, W, C) or an object with a `.shape` (Keras' InputSpec).
+        """
+        if format != "onnx":
+            raise ValueError(
+                f"Model.export: strided exports format='onnx' only. Received: format={format!r}"
+            )
+        from strided.onnx import export
+
+        input_shape = None
+        if input_signature is not None:
+            spec = input_signature[0] if isinstance(input_signature, (list, tuple)) and not all(
+                isinstance(n, (int, type(None))) for n in input_signature) else input_signature
+            input_shape = tuple(getattr(spec, "shape", spec))[1:]
+        path = export(self, filepath, input_shape=input_shape, **kwargs)
+        if verbose:
+            print(f"Saved '{self.name}' for inference to '{path}' (ONNX): input 'input', "
+                  "output 'output', any batch size.")
+        return path
 
 
 def _batch_size_of(input_shape):

@@ -11,7 +11,10 @@
 When the input shape is known (an `Input`, or `input_shape=` on the first layer) the stack
 is built at once as a functional graph, so `model.inputs`, `layer.output` and `summary()`
 work before any data is seen, and `Model(model.inputs, [l.output for l in model.layers])`
-cuts feature-map models out of it. Without an input shape it builds on the first data.
+cuts feature-map models out of it. Without an input shape it builds on the first data;
+as in Keras, that first shape does not freeze the model: a later call on images of another
+size runs the layers one after the other (`Sequential([layers.Resizing(180, 180)])` takes
+any image size), and only a layer whose weights need the old shape objects.
 """
 
 from strided.layers.base import Layer
@@ -40,6 +43,7 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self._layers = []
         self._chain = []  # symbolic output of each connected non-input layer
+        self._input_from_build = False  # True when build() (not the user) made the InputLayer
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
@@ -148,6 +152,7 @@ class Sequential(Model):
                     "(None, 28, 28, 1), or give the first layer input_shape=."
                 )
             self._layers.insert(0, InputLayer(batch_shape=tuple(input_shape)))
+            self._input_from_build = True
         if len(self._layers) > 1:
             self._connect()
         self.built = True
@@ -155,12 +160,34 @@ class Sequential(Model):
             self._build_shapes = self._layers[0].batch_shape
 
     def call(self, inputs, training=None, mask=None):
-        if self._graph is not None:
+        if self._graph is not None and not self._runs_eagerly_for(inputs):
             return self._graph.run(inputs)
         x = inputs
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def _runs_eagerly_for(self, inputs):
+        """True for a model built from its first data when `inputs` have another shape."""
+        if not self._input_from_build or not hasattr(inputs, "shape"):
+            return False
+        expected = self._layers[0].batch_shape
+        shape = tuple(inputs.shape)
+        return len(shape) != len(expected) or any(
+            want is not None and want != got for want, got in zip(expected[1:], shape[1:]))
+
+    def compute_output_shape(self, input_shape):
+        if self._input_from_build and isinstance(input_shape, tuple):
+            shape = input_shape
+            for layer in self.layers:
+                shape = layer.compute_output_shape(shape)
+            return shape
+        return super().compute_output_shape(input_shape)
+
+    def _check_inputs(self, adapter, method):
+        if self._input_from_build:  # the shape of the first data is not a contract (Keras)
+            return
+        super()._check_inputs(adapter, method)
 
     def get_config(self):
         config = {

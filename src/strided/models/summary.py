@@ -73,14 +73,21 @@ def _shape_leaves(shape):
     return [leaf for item in values for leaf in _shape_leaves(item)]
 
 
+def _is_sequential(model):
+    """Whether `model` is a Sequential (or a subclass), found by class name as Keras' summary
+    does: this file sits below models/sequential.py, which imports Model."""
+    return any(
+        cls.__name__ == "Sequential" and cls.__module__ == "strided.models.sequential"
+        for cls in type(model).__mro__
+    )
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=None, expand_nested=False,
                   show_trainable=False, layer_range=None):
     """Render `model`'s summary and print it (or pass the whole text to `print_fn`)."""
     graph = getattr(model, "_graph", None)
-    from strided.models.sequential import Sequential
-
     model_nodes = None
-    if isinstance(model, Sequential) or graph is None:
+    if _is_sequential(model) or graph is None:
         sequential_like, layers = True, model.layers
         if graph is not None:
             model_nodes = {id(n) for n in graph.all_nodes}
@@ -145,6 +152,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     optimizer_arrays = []
     if getattr(model, "compiled", False) and optimizer is not None and getattr(optimizer, "built", False):
         optimizer_arrays = [np.asarray(v) for v in optimizer.variables]
+        optimizer_arrays += _learning_rate_variable(optimizer)
     optimizer_count = sum(a.size for a in optimizer_arrays)
     optimizer_size = sum(a.nbytes for a in optimizer_arrays)
     total_count = trainable_count + frozen_count + optimizer_count
@@ -257,6 +265,14 @@ def _wrap(text, width):
         current = word if len(word) <= width else word[: width - 1] + "…"
     lines.append(current)
     return lines
+
+
+def _learning_rate_variable(optimizer):
+    """Keras keeps a float learning rate in a float32 variable (not a schedule) and counts it
+    among the "Optimizer params"; strided keeps a Python float, so it is counted here."""
+    if isinstance(getattr(optimizer, "_learning_rate", None), (int, float)):
+        return [np.zeros((), dtype=np.float32)]
+    return []
 
 
 __all__ = ["print_summary", "count_params", "weight_memory_size", "readable_memory_size"]

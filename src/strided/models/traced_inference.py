@@ -17,12 +17,16 @@ used only when nothing could tell the difference:
 - every layer is called with its inputs alone (and `training=False` at most).
 `strided.set_traced_inference(False)` turns it off.
 
-Like a `tf.function`, a trace does not see Python-side changes made after its first call at a
-shape: replacing a layer's attribute (`layer.activation = ...`) or a weight object (rather
-than its values, which `set_weights`, `load_weights` and the optimizers all change in place).
-After such surgery, call `strided.set_traced_inference(True)`: it drops every trace kept.
+A trace is never stale: each call first checks, by identity, every attribute of the model's
+layers (`LayerAttributes`, a few microseconds): when one was rebound since the last run
+(`layer.activation = ...`, `layer.trainable = False`, a weight replaced by a new Variable),
+the traces are dropped, and the graph's fused pairs with them (`models.graph`). Adding layers
+makes a new graph. Values changed in place (`set_weights`, `load_weights`, the optimizers,
+`variable.assign`) need no check: a replay reads the weights' current arrays.
+`strided.set_traced_inference(True)` also drops every trace kept.
 """
 
+import operator
 import threading
 
 from strided import _config, activations
@@ -79,6 +83,29 @@ class TracedInference:
             return outputs
         finally:
             self._lock.release()
+
+
+class LayerAttributes:
+    """Notices when an attribute of any of `layers` is rebound (compared by identity).
+
+    `changed()` says whether anything was rebound since the last `remember()` (or since
+    this was made); a run of the layers themselves calls `remember()` after it, so that what
+    layers set while building or calling is not taken for the user's change.
+    """
+
+    def __init__(self, layers):
+        self.layers = list(layers)
+        self.remember()
+
+    def _values(self):
+        return [value for layer in self.layers for value in vars(layer).values()]
+
+    def remember(self):
+        self.values = self._values()
+
+    def changed(self):
+        values = self._values()
+        return len(values) != len(self.values) or not all(map(operator.is_, values, self.values))
 
 
 def _traceable_node(node):

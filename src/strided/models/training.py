@@ -14,12 +14,16 @@ bar (strided.callbacks), running metrics (compile_utils.py) and Keras' return va
 
 import numpy as np
 
+from strided import runtime
 from strided._subnormals import flushing
 from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
+from strided.metrics.base import Metric
 from strided.models import data_adapter, data_parallel, parallel_predict
 from strided.models.compile_utils import CompileState
+from strided.models.epoch_steps import epoch_steps, keyed
 from strided.models.input_shapes import describe_shape_mismatch
+from strided.utils import random as strided_random
 
 
 class Trainer:
@@ -73,8 +77,34 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The running Metric objects: the loss tracker first, then the compiled metrics."""
-        return self._compile_state.all_metrics() if self._compile_state else []
+        """The running Metric objects: the loss tracker first, then the compiled metrics, then
+        the metrics the model and its layers hold as attributes (a subclassed model's own
+        trackers, as Keras lists them)."""
+        compiled = self._compile_state.all_metrics() if self._compile_state else []
+        return compiled + self._tracked_metrics()
+
+    def _tracked_metrics(self):
+        """Metric objects held as attributes (or in lists/tuples) of the model and its layers;
+        found once per epoch or evaluation (`reset_metrics`), not at every step."""
+        found = self.__dict__.get("_tracked_metric_cache")
+        if found is None:
+            found, seen = [], set()
+            for layer in self._flatten_layers():
+                for value in vars(layer).values():
+                    for item in value if isinstance(value, (list, tuple)) else (value,):
+                        if isinstance(item, Metric) and id(item) not in seen:
+                            seen.add(id(item))
+                            found.append(item)
+            self.__dict__["_tracked_metric_cache"] = found
+        return found
+
+    def get_metrics_result(self):
+        """The logs of the running metrics: the compiled ones (Keras 3's order), then the
+        model's own trackers, by name (Keras' `Model.get_metrics_result`)."""
+        logs = self._compile_state.results() if self._compile_state else {}
+        for metric in self._tracked_metrics():
+            logs[metric.name] = float(metric.result())
+        return logs
 
     @property
     def metrics_names(self):
@@ -83,6 +113,9 @@ class Trainer:
     def reset_metrics(self):
         if self._compile_state is not None:
             self._compile_state.reset()
+        self.__dict__["_tracked_metric_cache"] = None  # layers may have changed since
+        for metric in self._tracked_metrics():
+            metric.reset_state()
 
     # -------------------------------------------------------------- the steps
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
@@ -102,18 +135,19 @@ class Trainer:
     _step_structure = None
 
     def _cache_step_structure(self):
-        variables = self.trainable_weights
-        regularized = [(v, v.regularizer) for v in variables if getattr(v, "regularizer", None)]
-        self._step_structure = (variables, self._flatten_layers(), regularized)
+        """Gather the structure for the coming steps; a model not built yet (a subclassed one
+        before its first call) has no weights to gather: its steps then read them directly
+        until the first step has built it (`_train_epoch`)."""
+        self._step_structure = _StepStructure(self) if self.built else None
 
     def _step_variables(self):
-        return self.trainable_weights if self._step_structure is None else self._step_structure[0]
+        return self.trainable_weights if self._step_structure is None else self._step_structure.variables
 
     def _step_losses(self):
         """`self.losses`, from the cached structure during fit()."""
         if self._step_structure is None:
             return self.losses
-        _, layers, regularized = self._step_structure
+        layers, regularized = self._step_structure.layers, self._step_structure.regularized
         result = [loss for layer in layers for loss in layer._losses]
         return result + [regularizer(variable) for variable, regularizer in regularized]
 
@@ -140,7 +174,7 @@ class Trainer:
                     constrained = constraint(variable.data)
                     variable.assign(getattr(constrained, "data", constrained))
         self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
-        return self._compile_state.results()
+        return self.get_metrics_result()
 
     def test_step(self, data):
         """Loss and metrics of a batch, without training; returns the running logs."""
@@ -151,9 +185,11 @@ class Trainer:
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=False) if self._has_loss(y) else None
         self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
-        return self._compile_state.results()
+        return self.get_metrics_result()
 
     def _has_loss(self, y):
+        if type(self).compute_loss is not Trainer.compute_loss:
+            return True  # a subclass computes its own loss, as Keras calls it in evaluate()
         return y is not None and any(loss is not None for loss in self._compile_state.losses) or bool(self.losses)
 
     def predict_step(self, data):
@@ -200,21 +236,44 @@ class Trainer:
                                                   validation_steps)
         callback_list = self._callback_list(callbacks, verbose, epochs, train.steps, add_history=True)
         self.stop_training = False
+        # The run's seed for its shuffling and per-sample randomness (models.epoch_steps);
+        # BackupAndRestore may replace it, and the start, in on_train_begin.
+        self._training_seed = strided_random.new_training_seed()
+        self._resume_at = None
+        with runtime.speed_settings():  # malloc and BLAS settings for this call only
+            epoch_logs = self._fit_epochs(train, validation, callback_list, epochs, initial_epoch,
+                                          validation_freq)
+        callback_list.on_train_end(logs=epoch_logs)
+        history = _find_history(callback_list)
+        if history is not None:
+            self.history = history
+        return self.history
+
+    def _fit_epochs(self, train, validation, callback_list, epochs, initial_epoch,
+                    validation_freq):
+        """fit's epochs, from on_train_begin to the last epoch's end; returns its logs."""
         callback_list.on_train_begin()
+        start_epoch, first_step = self._resume_at or (initial_epoch, 0)
+        self._resume_at = None
         epoch_logs = None
-        for epoch in range(initial_epoch, epochs):
+        for epoch in range(start_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             self._cache_step_structure()
             try:
                 processes = data_parallel.choose_processes(self, train, callback_list)
                 if processes > 1:
-                    logs = data_parallel.train_epoch(self, train, callback_list, processes)
+                    logs = data_parallel.train_epoch(self, train, callback_list, processes, epoch, first_step)
                 else:
-                    logs = self._train_epoch(callback_list, train.batches())
+                    logs = self._train_epoch(callback_list, epoch_steps(train, self._training_seed, epoch, first_step),
+                                             epoch)
             finally:
                 self._step_structure = None
+            first_step = 0
             if getattr(train, "exhausted", False) and not logs:
+                if epoch == start_epoch and type(train) is not data_adapter.ArrayAdapter:
+                    raise ValueError("fit(): the data produced no batches: the generator or dataset "
+                                     "must yield at least one (x, y) batch.")
                 break
             epoch_logs = self._epoch_logs(logs)
             if validation is not None and _should_validate(epoch, validation_freq):
@@ -223,20 +282,20 @@ class Trainer:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training or getattr(train, "exhausted", False):
                 break
-        callback_list.on_train_end(logs=epoch_logs)
-        history = _find_history(callback_list)
-        if history is not None:
-            self.history = history
-        return self.history
+        return epoch_logs
 
-    def _train_epoch(self, callback_list, batches, first_step=0):
-        """Train on `batches` in this process (step numbers from `first_step`, for the
-        callbacks); returns the last step's logs ({} for no batch)."""
+    def _train_epoch(self, callback_list, steps, epoch):
+        """Train in this process on `steps`, (step, positions, batch) of `epoch` (from
+        `models.epoch_steps`: each sample's random draws keyed by its position); returns the
+        last step's logs ({} for no batch)."""
         logs = {}
-        for step, batch in enumerate(batches, start=first_step):
+        seed = getattr(self, "_training_seed", None)
+        for step, positions, batch in steps:
             callback_list.on_train_batch_begin(step)
-            with flushing():  # subnormal floats as 0 (strided._subnormals)
+            with flushing(), keyed(seed, epoch, step, positions):  # subnormal floats as 0 (strided._subnormals)
                 logs = self.train_step(batch)
+            if self._step_structure is None and self.built:  # built by this first step
+                self._cache_step_structure()
             callback_list.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -247,7 +306,7 @@ class Trainer:
         custom = type(self).train_step is not Trainer.train_step
         if custom or not self._compile_state.built:
             return dict(logs)
-        return dict(self._compile_state.results())
+        return dict(self.get_metrics_result())
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
@@ -261,7 +320,8 @@ class Trainer:
         self._check_inputs(adapter, "evaluate")
         callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
                                             add_history=False)
-        logs = self._run_evaluation(adapter, callback_list)
+        with runtime.speed_settings():
+            logs = self._run_evaluation(adapter, callback_list)
         if return_dict:
             return logs
         return self._compile_state.ordered_values(logs)
@@ -269,12 +329,15 @@ class Trainer:
     def _run_evaluation(self, adapter, callback_list):
         self.reset_metrics()
         callback_list.on_test_begin()
-        logs = {}
+        logs, step = {}, -1
         for step, batch in enumerate(adapter.batches()):
             callback_list.on_test_batch_begin(step)
             logs = self.test_step(batch)
             callback_list.on_test_batch_end(step, logs)
-        logs = dict(self._compile_state.results()) if self._compile_state.built else logs
+        if step < 0:
+            raise ValueError("evaluate(): the data produced no batches: the generator or dataset "
+                             "must yield at least one (x, y) batch.")
+        logs = dict(self.get_metrics_result()) if self._compile_state.built else logs
         callback_list.on_test_end(logs)
         return logs
 
@@ -290,13 +353,14 @@ class Trainer:
         self._check_inputs(adapter, "predict")
         callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
                                             add_history=False)
-        callback_list.on_predict_begin()
-        processes = parallel_predict.choose_processes(self, adapter, callback_list)
-        if processes > 1:
-            merged, structure = parallel_predict.predict(self, adapter, callback_list, processes)
-        else:
-            merged, structure = self._predict_batches(adapter, callback_list)
-        callback_list.on_predict_end()
+        with runtime.speed_settings():
+            callback_list.on_predict_begin()
+            processes = parallel_predict.choose_processes(self, adapter, callback_list)
+            if processes > 1:
+                merged, structure = parallel_predict.predict(self, adapter, callback_list, processes)
+            else:
+                merged, structure = self._predict_batches(adapter, callback_list)
+            callback_list.on_predict_end()
         return pack_like(structure, merged)
 
     def _predict_batches(self, adapter, callback_list):
@@ -381,6 +445,20 @@ class Trainer:
             callbacks, add_history=add_history, add_progbar=verbose != 0, model=self,
             verbose=verbose, epochs=epochs, steps=steps,
         )
+
+
+class _StepStructure:
+    """The trainable variables, the layers and the regularized variables, cached during fit().
+
+    A plain object, not a tuple or list: the layer tree walks a model's lists and tuples for
+    variables and layers, and would save this cache's variables a second time as the model's
+    own (a checkpoint saved in the middle of an epoch then never loads).
+    """
+
+    def __init__(self, model):
+        self.variables = model.trainable_weights
+        self.layers = model._flatten_layers()
+        self.regularized = [(v, v.regularizer) for v in self.variables if getattr(v, "regularizer", None)]
 
 
 def _verbosity(verbose):

@@ -8,7 +8,7 @@ import numpy as np
 
 from strided import _config
 from strided._utils import normalize_tuple
-from strided.kernels.im2col import resolve_padding
+from strided.kernels.fast.im2col import resolve_padding
 
 AXES = {3: "(batch, length, channels)", 4: "(batch, height, width, channels)"}
 AXES_FIRST = {3: "(batch, channels, length)", 4: "(batch, channels, height, width)"}

@@ -1,25 +1,19 @@
 """Activation functions with Keras 3 `keras.ops` names: relu, sigmoid, softmax, gelu, ...
 
-Each is a `Function` whose backward is the derivative written out by hand. They are
-written to be numerically stable: `sigmoid` never computes exp of a large positive number,
+Each is a `Function` over a pair of kernels, the value and the derivative written out by
+hand (`kernels.reference.activations`; ReLU and softmax have faster forms in `kernels.fast.activations`,
+chosen by `kernels.dispatch`). They are numerically stable: `sigmoid` never computes exp of a large positive number,
 `softplus` uses max(x, 0) + log1p(exp(-|x|)), and `softmax` subtracts the maximum first
 (softmax(x) = softmax(x - c) for any constant c, and exp of a value <= 0 cannot overflow).
 All keep the input's float type (float32 in, float32 out).
 """
 
-import math
-
 import numpy as np
 
 from strided import _config
 from strided.autograd import Function, Tensor
-from strided.kernels import elementwise
-from strided.kernels.parallel import map_rows
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor, normalize_axis
-
-_SELU_ALPHA = 1.6732632423543772
-_SELU_SCALE = 1.0507009873554805
-_erf = np.frompyfunc(math.erf, 1, 1)  # exact (double precision); NumPy has no vectorised erf
 
 
 def _float_input(x):
@@ -28,176 +22,107 @@ def _float_input(x):
     return x if x.dtype.kind == "f" else Tensor(x.data, dtype=_config.floatx())
 
 
-def _stable_sigmoid(x):
-    """1 / (1 + exp(-x)) computed from e = exp(-|x|) <= 1, so it never overflows."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
-
-
 class Pointwise(Function):
-    """y = f(x) elementwise; subclasses give `value(x)` and `derivative(x, y)` (dy/dx)."""
+    """y = f(x) (softmax: along an axis), with the kernels `f` and `f_backward` of the chosen
+    kernel set (`kernels.dispatch`; the formulas are in `kernels.reference.activations`).
+
+    Subclasses name their kernel `f`; the keyword parameters go to both kernels.
+    """
+
+    kernel = None
 
     def __init__(self, **params):
         self.params = params
 
     def forward(self, x):
+        self.kernels = kernel_set()  # fast or reference, for both passes
         self.x = x
-        self.y = self.value(x, **self.params)
+        self.y = getattr(self.kernels, self.kernel)(x, **self.params)
         return self.y
 
     def backward(self, gy):
-        return gy * self.derivative(self.x, self.y, **self.params)
+        return getattr(self.kernels, self.kernel + "_backward")(gy, self.x, self.y, **self.params)
 
 
-class Relu(Function):
-    """y = max(x, 0), dy/dx = (x > 0); large arrays are split over the kernel threads."""
+class Relu(Pointwise):
+    """y = max(x, 0), dy/dx = (x > 0); the fast kernel splits large arrays over the threads."""
 
-    def forward(self, x):
-        self.x = x
-        return map_rows(lambda out, part: elementwise.relu(part, out), np.empty_like(x), x)
-
-    def backward(self, gy):
-        return map_rows(lambda out, g, part: np.multiply(g, part > 0, out=out),
-                        np.empty(self.x.shape, np.result_type(gy, self.x)), gy, self.x)
+    kernel = "relu"
 
 
 class Relu6(Pointwise):
-    value = staticmethod(lambda x: np.clip(x, 0, 6))
-    derivative = staticmethod(lambda x, y: (x > 0) & (x < 6))
+    kernel = "relu6"
 
 
 class GeneralRelu(Pointwise):
     """Keras' relu(x, negative_slope, max_value, threshold): x between threshold and max_value,
     max_value above it, negative_slope * (x - threshold) at or below the threshold."""
 
-    value = staticmethod(
-        lambda x, slope, upper, threshold: np.where(
-            x > threshold, np.minimum(x, upper), slope * (x - threshold)
-        ).astype(x.dtype, copy=False)
-    )
-    derivative = staticmethod(
-        lambda x, y, slope, upper, threshold: np.where(x > threshold, x < upper, slope).astype(x.dtype)
-    )
+    kernel = "general_relu"
 
 
 class LeakyRelu(Pointwise):
-    value = staticmethod(lambda x, slope: np.where(x > 0, x, x * slope))
-    derivative = staticmethod(lambda x, y, slope: np.where(x > 0, 1, slope).astype(x.dtype))
+    kernel = "leaky_relu"
 
 
 class Elu(Pointwise):
-    value = staticmethod(lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))))
-    derivative = staticmethod(lambda x, y, alpha: np.where(x > 0, 1, y + alpha).astype(x.dtype))
+    kernel = "elu"
 
 
 class Selu(Pointwise):
-    value = staticmethod(
-        lambda x: _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))
-    )
-    derivative = staticmethod(
-        lambda x, y: np.where(x > 0, _SELU_SCALE, y + _SELU_SCALE * _SELU_ALPHA).astype(x.dtype)
-    )
+    kernel = "selu"
 
 
 class Sigmoid(Pointwise):
-    value = staticmethod(_stable_sigmoid)
-    derivative = staticmethod(lambda x, y: y * (1 - y))
+    kernel = "sigmoid"
 
 
 class Tanh(Pointwise):
-    value = staticmethod(np.tanh)
-    derivative = staticmethod(lambda x, y: 1 - y * y)
+    kernel = "tanh"
 
 
 class Softplus(Pointwise):
-    value = staticmethod(lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))))
-    derivative = staticmethod(lambda x, y: _stable_sigmoid(x))
+    kernel = "softplus"
 
 
 class LogSigmoid(Pointwise):
-    value = staticmethod(lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))))
-    derivative = staticmethod(lambda x, y: _stable_sigmoid(-x))
+    kernel = "log_sigmoid"
 
 
 class Softsign(Pointwise):
-    value = staticmethod(lambda x: x / (1 + np.abs(x)))
-    derivative = staticmethod(lambda x, y: 1 / (1 + np.abs(x)) ** 2)
+    kernel = "softsign"
 
 
 class Silu(Pointwise):
     """x * sigmoid(x); d/dx = s * (1 + x * (1 - s))."""
 
-    def forward(self, x):
-        self.x, self.s = x, _stable_sigmoid(x)
-        return x * self.s
-
-    def backward(self, gy):
-        return gy * self.s * (1 + self.x * (1 - self.s))
+    kernel = "silu"
 
 
 class HardSigmoid(Pointwise):
-    value = staticmethod(lambda x: np.clip(x + 3, 0, 6) / 6)
-    derivative = staticmethod(lambda x, y: ((x > -3) & (x < 3)).astype(x.dtype) / 6)
+    kernel = "hard_sigmoid"
 
 
 class HardSilu(Pointwise):
-    value = staticmethod(lambda x: x * np.clip(x + 3, 0, 6) / 6)
-    derivative = staticmethod(
-        lambda x, y: np.where(x < -3, 0, np.where(x > 3, 1, x / 3 + 0.5)).astype(x.dtype)
-    )
+    kernel = "hard_silu"
 
 
 class Gelu(Pointwise):
     """x * Phi(x): exact with erf, or the tanh approximation of Hendrycks & Gimpel."""
 
-    def forward(self, x):
-        self.x = x
-        if self.params["approximate"]:
-            c = math.sqrt(2 / math.pi)
-            self.t = np.tanh(c * (x + 0.044715 * x**3))
-            return 0.5 * x * (1 + self.t)
-        self.cdf = (0.5 * (1 + _erf(x / math.sqrt(2)))).astype(x.dtype)
-        return x * self.cdf
-
-    def backward(self, gy):
-        x = self.x
-        if self.params["approximate"]:
-            c = math.sqrt(2 / math.pi)
-            dt = (1 - self.t * self.t) * c * (1 + 3 * 0.044715 * x * x)
-            return gy * (0.5 * (1 + self.t) + 0.5 * x * dt)
-        pdf = np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-        return gy * (self.cdf + x * pdf)
+    kernel = "gelu"
 
 
-class Softmax(Function):
-    """exp(x - max) / sum(exp(x - max)); backward: y * (gy - sum(gy * y))."""
+class Softmax(Pointwise):
+    """exp(x - max) / sum(exp(x - max)) along `axis`; backward: y * (gy - sum(gy * y))."""
 
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        e /= e.sum(axis=self.axis, keepdims=True)
-        self.y = e
-        return e
-
-    def backward(self, gy):
-        return self.y * (gy - np.sum(gy * self.y, axis=self.axis, keepdims=True))
+    kernel = "softmax"
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Pointwise):
     """(x - max) - log(sum(exp(x - max))); backward: gy - softmax * sum(gy)."""
 
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        self.y = shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
-        return self.y
-
-    def backward(self, gy):
-        return gy - np.exp(self.y) * np.sum(gy, axis=self.axis, keepdims=True)
+    kernel = "log_softmax"
 
 
 def _softmax_axis(name, x, axis):

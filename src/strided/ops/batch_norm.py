@@ -13,7 +13,7 @@ unbiased one (times M / (M - 1)); Keras updates its moving variance with the bia
 import numpy as np
 
 from strided.autograd import Function
-from strided.kernels.batch_norm import Normalization, moments
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import normalize_axis
 from strided.ops.activations import relu as relu_op
 from strided.ops.normalization import _float_input, _param, _standardize
@@ -22,10 +22,10 @@ from strided.ops.normalization import _float_input, _param, _standardize
 class ChannelsLastBatchNorm(Function):
     """Training-mode batch norm over every axis but the last, in as few passes as NumPy allows.
 
-    On x viewed as (M, C), with the batch statistics mean and var (`kernels.batch_norm.moments`,
+    On x viewed as (M, C), with the batch statistics mean and var (`kernels.fast.batch_norm.moments`,
     one pass): y = gamma * (x - mean) / sqrt(var + eps) + beta computed as x * scale + shift,
     one pass that reads x and writes y; backward in two passes (the sums, then dx), see
-    `kernels.batch_norm`. The same numbers as `Standardize` with batch statistics (tested).
+    `kernels.fast.batch_norm`. The same numbers as `Standardize` with batch statistics (tested).
 
     With `relu`, the output is max(y, 0), applied to each chunk while it is in cache, and the
     backward pass starts with the ReLU's mask (dy * (y > 0)) in its first pass: the CIFAR
@@ -38,7 +38,7 @@ class ChannelsLastBatchNorm(Function):
 
     def forward(self, x, gamma, beta):
         self.x2 = x.reshape(-1, x.shape[-1])
-        self.norm = Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu, self.rows)
+        self.norm = kernel_set().Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu, self.rows)
         return self.norm.normalize(self.x2).reshape(x.shape)
 
     def backward(self, gy):
@@ -161,7 +161,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        mean, var, rows = moments(x.data.reshape(-1, x.shape[-1]))
+        mean, var, rows = kernel_set().moments(x.data.reshape(-1, x.shape[-1]))
         y = ChannelsLastBatchNorm.apply(
             x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu),
             rows=rows,

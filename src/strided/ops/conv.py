@@ -10,9 +10,7 @@ or ((top, bottom), (left, right)). Output size per spatial axis:
 import numpy as np
 
 from strided.autograd import Function, Tensor, is_grad_enabled
-from strided.kernels import conv as kernels
-from strided.kernels import depthwise
-from strided.kernels.live_taps import live_crop
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
     channels_last_shape,
@@ -31,35 +29,33 @@ class Conv2D(Function):
     The bias and a ReLU are optional fusions (used by the Conv layers): the bias is added by the
     GEMM itself (a column of ones in the im2col matrix) and the ReLU is applied in place on the
     GEMM's output, so neither costs an extra pass over the feature maps. Kernel taps that read
-    only padding (a 3x3 kernel on a 1x1 map) are cropped off first (`kernels.live_taps`).
+    only padding (a 3x3 kernel on a 1x1 map) are cropped off first (`kernels.fast.live_taps`).
     """
 
     def __init__(self, strides, pads, dilation, groups, data_format, activation=None):
         self.strides, self.pads, self.dilation = strides, pads, dilation
         self.groups, self.data_format, self.activation = groups, data_format, activation
-        # Set by a sole consumer that already applied our ReLU's mask to its (smaller) gradient,
-        # as max pooling can (see ops.pooling.MaxPool.backward); used once, then reset.
-        self.relu_mask_applied = False
 
     def forward(self, x, kernel, bias=None):
         x = to_channels_last(x, self.data_format)
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.x_shape, self.kernel, self.has_bias = x.shape, kernel, bias is not None
         self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
         if self.depthwise:  # elementwise products per kernel offset, no GEMM
             self.x = x
-            y = depthwise.depthwise_conv2d_forward(
+            y = self.kernels.depthwise_conv2d_forward(
                 x, _as_depthwise(kernel, self.groups), self.strides, self.pads, self.dilation
             )
             if bias is not None:
                 y += bias
         else:
-            self.crop = live_crop(x.shape, kernel.shape, self.strides, self.pads, self.dilation)
+            self.crop = self.kernels.live_crop(x.shape, kernel.shape, self.strides, self.pads, self.dilation)
             pads = self.pads
-            if self.crop is not None:  # taps that only read padding: cropped off (kernels.live_taps)
+            if self.crop is not None:  # taps that only read padding: cropped off (kernels.fast.live_taps)
                 (taps_h, taps_w), (rows, columns), pads = self.crop
                 x, kernel = x[:, rows, columns], kernel[taps_h, taps_w]
             self.cropped = (x.shape, kernel, pads)
-            y, self.saved = kernels.conv2d_forward(
+            y, self.saved = self.kernels.conv2d_forward(
                 x, kernel, self.strides, pads, self.dilation, self.groups, bias,
                 relu=self.activation == "relu",
                 training=is_grad_enabled() and any(self.needs_input_grad),
@@ -72,16 +68,13 @@ class Conv2D(Function):
 
     def backward(self, gy):
         gy = to_channels_last(gy, self.data_format)
-        relu_output = None
-        if self.activation == "relu" and not self.relu_mask_applied:
-            relu_output = self.y
-        self.relu_mask_applied = False
+        relu_output = self.y if self.activation == "relu" else None
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
         if self.depthwise:
             if relu_output is not None:
                 gy = gy * (relu_output > 0)
-            dx, dk = depthwise.depthwise_conv2d_backward(
+            dx, dk = self.kernels.depthwise_conv2d_backward(
                 gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
                 self.dilation, need_dx, need_dk,
             )
@@ -89,7 +82,7 @@ class Conv2D(Function):
             db = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need_db else None
         else:
             x_shape, kernel, pads = self.cropped
-            dx, dk, db = kernels.conv2d_backward(
+            dx, dk, db = self.kernels.conv2d_backward(
                 gy, self.saved, x_shape, kernel, self.strides, pads, self.dilation,
                 self.groups, need_dx, need_dk, need_db, relu_output,
             )

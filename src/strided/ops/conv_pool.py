@@ -3,7 +3,7 @@
     conv_relu_max_pool(x, kernel, bias, pool_size=2)  ==  max_pool(relu(conv(x, kernel) + bias), 2)
 
 The same numbers (ties in a window go to the first maximum, as PyTorch), but the convolution's
-full-size output is never stored: see `strided.kernels.conv_pool`. Models use it on their own
+full-size output is never stored: see `strided.kernels.fast.conv_pool`. Models use it on their own
 when a Conv2D with a ReLU feeds nothing but a MaxPooling2D (`strided.models.fusion`).
 """
 
@@ -11,8 +11,8 @@ import numpy as np
 
 from strided._utils import normalize_tuple
 from strided.autograd import Function, is_grad_enabled
-from strided.kernels import conv_pool as kernels
-from strided.kernels.im2col import conv_output_size
+from strided.kernels.dispatch import kernel_set
+from strided.kernels.fast.im2col import conv_output_size
 from strided.ops._conv_args import (
     channels_last_shape,
     spatial_args,
@@ -31,11 +31,12 @@ class ConvReluMaxPool(Function):
 
     def forward(self, x, kernel, bias=None):
         x = to_channels_last(x, self.data_format)
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.x_shape, self.kernel, self.has_bias = x.shape, kernel, bias is not None
         if bias is None:
             bias = np.zeros(kernel.shape[-1], kernel.dtype)
         keep = is_grad_enabled() and any(self.needs_input_grad)  # inference keeps nothing
-        pooled, self.saved = kernels.conv_relu_maxpool_forward(
+        pooled, self.saved = self.kernels.conv_relu_maxpool_forward(
             x, kernel, bias, self.strides, self.pads, self.dilation, self.pool_size, keep,
             need_dx=self.needs_input_grad[0],
         )
@@ -45,7 +46,7 @@ class ConvReluMaxPool(Function):
         gp = np.ascontiguousarray(to_channels_last(gp, self.data_format))
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
-        dx, dk, db = kernels.conv_relu_maxpool_backward(
+        dx, dk, db = self.kernels.conv_relu_maxpool_backward(
             gp, self.saved, self.x_shape, self.kernel, self.strides, self.pads, self.dilation,
             self.pool_size, need_dx, need_dk, need_db,
         )

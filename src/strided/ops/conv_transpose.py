@@ -11,7 +11,7 @@ Kernel layout (kh, kw, out_channels, in_channels), as Keras' Conv2DTranspose. Ou
 
 from strided._utils import normalize_tuple
 from strided.autograd import Function, Tensor
-from strided.kernels import conv_transpose as kernels
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import (
     channels_last_shape,
@@ -28,12 +28,13 @@ class ConvTranspose2D(Function):
 
     def forward(self, x, kernel):
         self.x = to_channels_last(x, self.data_format)
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.kernel = kernel
-        y = kernels.conv_transpose2d_forward(self.x, kernel, self.strides, self.crops, self.dilation)
+        y = self.kernels.conv_transpose2d_forward(self.x, kernel, self.strides, self.crops, self.dilation)
         return to_data_format(y, self.data_format)
 
     def backward(self, gy):
-        dx, dk = kernels.conv_transpose2d_backward(
+        dx, dk = self.kernels.conv_transpose2d_backward(
             to_channels_last(gy, self.data_format), self.x, self.kernel, self.strides, self.crops,
             self.dilation, *self.needs_input_grad,
         )

@@ -12,7 +12,7 @@ the one multiplied, as in Keras' Dense.
 
 
 from strided.autograd import Function
-from strided.kernels import elementwise
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor
 
 
@@ -25,24 +25,19 @@ class Dense(Function):
     def forward(self, x, kernel, bias=None):
         self.x_shape, self.x2, self.kernel = x.shape, x.reshape(-1, x.shape[-1]), kernel
         self.has_bias = bias is not None
-        y = self.x2 @ kernel
-        if bias is not None:
-            y += bias
-        if self.relu:
-            elementwise.relu(y, y)
-            self.y = y
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
+        y = self.kernels.dense_forward(self.x2, kernel, bias, self.relu)
+        self.y = y if self.relu else None
         return y.reshape(*x.shape[:-1], kernel.shape[-1])
 
     def backward(self, gy):
-        g = gy.reshape(-1, self.kernel.shape[-1])
-        if self.relu:
-            g = g * (self.y > 0)
         need = self.needs_input_grad
-        dx = (g @ self.kernel.T).reshape(self.x_shape) if need[0] else None
-        dk = self.x2.T @ g if need[1] else None
-        if not self.has_bias:
-            return dx, dk
-        return dx, dk, g.sum(axis=0) if need[2] else None
+        dx, dk, db = self.kernels.dense_backward(
+            gy.reshape(-1, self.kernel.shape[-1]), self.x2, self.kernel, self.y, need[0], need[1],
+            self.has_bias and need[2],
+        )
+        dx = None if dx is None else dx.reshape(self.x_shape)
+        return (dx, dk, db) if self.has_bias else (dx, dk)
 
 
 def dense_bias_activation(inputs, kernel, bias=None, activation=None):

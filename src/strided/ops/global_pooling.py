@@ -6,14 +6,14 @@
                          [floor(i*H/out), ceil((i+1)*H/out))   (torch's AdaptiveAvgPool2d formula)
 
 Global pools accept any input with a batch, spatial and channel axes (rank 3, 4 or 5); adaptive
-pools take rank 3 (1-D) or rank 4 (2-D). Re-exported by `strided.ops.pooling`.
+pools take rank 3 (1-D) or rank 4 (2-D). Exported by `strided.ops` beside `ops.pooling`.
 """
 
 import numpy as np
 
 from strided import _config
 from strided.autograd import Function
-from strided.kernels import pool as kernels
+from strided.kernels.fast import pool as kernels
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import check_input
 from strided.ops.pooling import _check_tuple, _Pool

@@ -9,6 +9,7 @@ import numpy as np
 
 from strided.autograd import Function
 from strided.ops._base import as_tensor, normalize_axis
+from strided.ops.shape import reshape
 
 
 class Concatenate(Function):
@@ -132,8 +133,6 @@ def repeat(x, repeats, axis=None):
     With axis=None the input is flattened first. `repeats` is an int or one int per element
     of the axis. Example: repeat([1, 2], 2) -> [1, 1, 2, 2].
     """
-    from strided.ops.shape import reshape
-
     x = as_tensor(x)
     if axis is None:
         x, axis = reshape(x, -1), 0
@@ -161,8 +160,6 @@ def tile(x, repeats):
         >>> tile(Tensor(np.zeros((2, 3))), (2, 1)).shape
         (4, 3)
     """
-    from strided.ops.shape import reshape
-
     x = as_tensor(x)
     reps = np.atleast_1d(np.asarray(repeats))
     if reps.ndim != 1 or reps.dtype.kind not in "iu" or np.any(reps < 0):

@@ -17,31 +17,26 @@ import numpy as np
 
 from strided import _config
 from strided.autograd import Function, Tensor
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor, normalize_axis
 
 
 class SparseSoftmaxCrossentropy(Function):
-    """loss = logsumexp(x) - x[label] on the last axis; d loss/dx = softmax(x) - one_hot(label)."""
+    """loss = logsumexp(x) - x[label] on the class axis; d loss/dx = softmax(x) - one_hot(label)
+    (kernels `sparse_softmax_cross_entropy_*` of the chosen set, `kernels.dispatch`)."""
 
     def __init__(self, labels, axis=-1):
-        self.labels, self.axis = (
-            labels[..., None],
-            axis,
-        )  # labels: integer array, logits' shape minus the class axis
+        self.labels, self.axis = labels, axis  # labels: integer array, logits' shape minus the class axis
 
     def forward(self, logits):
-        logits = np.moveaxis(logits, self.axis, -1)
-        shifted = logits - np.max(logits, axis=-1, keepdims=True)
-        exp = np.exp(shifted)
-        total = np.sum(exp, axis=-1, keepdims=True)
-        picked = np.take_along_axis(shifted, self.labels, axis=-1)
-        self.softmax = np.divide(exp, total, out=exp)
-        return (np.log(total) - picked)[..., 0]
+        self.kernels = kernel_set()  # fast or reference, for both passes
+        loss, self.saved = self.kernels.sparse_softmax_cross_entropy_forward(
+            np.moveaxis(logits, self.axis, -1), self.labels
+        )
+        return loss
 
     def backward(self, gy):
-        grad = self.softmax * gy[..., None]
-        picked = np.take_along_axis(grad, self.labels, axis=-1)
-        np.put_along_axis(grad, self.labels, picked - gy[..., None], axis=-1)
+        grad = self.kernels.sparse_softmax_cross_entropy_backward(gy, self.saved, self.labels)
         return np.moveaxis(grad, -1, self.axis)
 
 
@@ -52,17 +47,12 @@ class SoftmaxCrossentropy(Function):
         self.target, self.axis = target, axis
 
     def forward(self, logits):
-        shifted = logits - np.max(logits, axis=self.axis, keepdims=True)
-        exp = np.exp(shifted)
-        total = np.sum(exp, axis=self.axis, keepdims=True)
-        self.softmax = exp / total
-        log_prob = shifted - np.log(total)
-        return -np.sum(self.target * log_prob, axis=self.axis)
+        self.kernels = kernel_set()  # fast or reference, for both passes
+        loss, self.saved = self.kernels.softmax_cross_entropy_forward(logits, self.target, self.axis)
+        return loss
 
     def backward(self, gy):
-        t = self.target
-        g = np.expand_dims(gy, self.axis)
-        return g * (self.softmax * np.sum(t, axis=self.axis, keepdims=True) - t)
+        return self.kernels.softmax_cross_entropy_backward(gy, self.saved, self.target, self.axis)
 
 
 class ProbabilityCrossentropy(Function):

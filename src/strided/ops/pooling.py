@@ -8,15 +8,17 @@ defaults to `pool_size`. Output size per spatial axis (the lessons' formula):
     "same":              H' = ceil(H / s)  (TF/Keras padding; the extra pixel goes after)
     explicit p (torch):  H' = floor((H + 2p - k) / s) + 1,  p <= k // 2 as in torch.nn.MaxPool2d
 
-The NumPy work (argmax, window sums) lives in `strided.kernels.pool`.
+The NumPy work (argmax, window sums) lives in the kernels: `strided.kernels.reference.pooling`
+(the textbook form) and `strided.kernels.fast.pool`, chosen by `strided.kernels.dispatch`.
 """
 
 import numpy as np
 
 from strided._utils import normalize_tuple
 from strided.autograd import Function, is_grad_enabled
-from strided.kernels import pool as kernels
-from strided.kernels.im2col import resolve_padding
+from strided.kernels.dispatch import kernel_set
+from strided.kernels.fast.im2col import resolve_padding
+from strided.kernels.fast.pool import window_counts
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import channels_last_shape, check_input
 
@@ -42,6 +44,7 @@ class _Pool(Function):
     def __init__(self, data_format, one_d, pool_size=None, strides=None, pads=None):
         self.data_format, self.one_d = data_format, one_d
         self.pool_size, self.strides, self.pads = pool_size, strides, pads
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
 
     def nhwc(self, array):
         return _to_nhwc(array, self.data_format, self.one_d)
@@ -60,31 +63,14 @@ class MaxPool(_Pool):
         x = self.nhwc(x)
         self.x_shape = x.shape
         keep_argmax = is_grad_enabled() and any(self.needs_input_grad)  # inference skips it
-        y, self.argmax = kernels.max_pool2d_forward(
+        y, self.argmax = self.kernels.max_pool2d_forward(
             x, *self.window_args(), return_argmax=keep_argmax
         )
-        self.y = y
         return self.back(y)
 
     def backward(self, gy):
         gy = self.nhwc(gy)
-        producer = _sole_fused_relu_producer(self.inputs[0])
-        if producer is not None:
-            # max(relu(z)): the ReLU's mask at each window's winner is (max > 0), so apply it to
-            # the pooled gradient (k_h*k_w times smaller) and let the producer skip its own.
-            gy = gy * (self.y > 0)
-            producer.relu_mask_applied = True
-        return self.back(kernels.max_pool2d_backward(gy, self.argmax, self.x_shape, *self.window_args()))
-
-
-def _sole_fused_relu_producer(tensor):
-    """The Function that made `tensor` with a fused ReLU, if this pooling is its only consumer."""
-    creator = tensor._creator
-    if tensor._consumers == 1 and getattr(creator, "activation", None) == "relu" and hasattr(
-        creator, "relu_mask_applied"
-    ):
-        return creator
-    return None
+        return self.back(self.kernels.max_pool2d_backward(gy, self.argmax, self.x_shape, *self.window_args()))
 
 
 class AveragePool(_Pool):
@@ -97,17 +83,17 @@ class AveragePool(_Pool):
     def forward(self, x):
         x = self.nhwc(x)
         self.x_shape = x.shape
-        total = kernels.sum_pool2d_forward(x, *self.window_args())
+        total = self.kernels.sum_pool2d_forward(x, *self.window_args())
         if self.count_include_pad or not any(map(any, self.pads)):
             self.divisor = x.dtype.type(self.pool_size[0] * self.pool_size[1])
         else:
-            counts = kernels.window_counts(x.shape[1:3], *self.window_args(), x.dtype)
+            counts = window_counts(x.shape[1:3], *self.window_args(), x.dtype)
             self.divisor = counts[None, :, :, None]
         return self.back(total / self.divisor)
 
     def backward(self, gy):
         return self.back(
-            kernels.sum_pool2d_backward(
+            self.kernels.sum_pool2d_backward(
                 self.nhwc(gy) / self.divisor, self.x_shape, *self.window_args()
             )
         )
@@ -124,7 +110,7 @@ class LpPool(_Pool):
         x = self.nhwc(x)
         p = self.p
         powered = x * x if p == 2 else np.abs(x) ** p
-        total = kernels.sum_pool2d_forward(powered, *self.window_args())
+        total = self.kernels.sum_pool2d_forward(powered, *self.window_args())
         y = np.sqrt(total) if p == 2 else total ** (1.0 / p)
         self.x, self.y, self.total = x, y, total
         return self.back(y)
@@ -132,7 +118,7 @@ class LpPool(_Pool):
     def backward(self, gy):
         # d/dS S^(1/p) * d/dx |x|^p = (1/p) S^(1/p - 1) * p |x|^(p-1) sign(x) = (y / S) |x|^(p-1) sign(x)
         scale = np.divide(self.y, self.total, out=np.zeros_like(self.y), where=self.total > 0)
-        spread = kernels.sum_pool2d_backward(
+        spread = self.kernels.sum_pool2d_backward(
             self.nhwc(gy) * scale, self.x.shape, *self.window_args()
         )
         x, p = self.x, self.p
@@ -242,7 +228,7 @@ def average_pool(
         count_include_pad: whether padded zeros count in the divisor. Default None means
             Keras' rule for padding="same" (they don't: edge windows average only real pixels)
             and torch's AvgPool2d default for explicit padding (they do: divisor k_h*k_w).
-        Others as `max_pool`.
+        others: as `max_pool`.
 
     Example:
         >>> average_pool(np.ones((1, 3, 3, 1)), 2, 1, padding="same").numpy()[0, :, :, 0]
@@ -275,20 +261,4 @@ def lp_pool(inputs, pool_size, strides=None, padding="valid", data_format=None, 
     return LpPool.apply(x, p=float(p), **args)
 
 
-# Global and adaptive pools live in their own file; `strided.ops` star-imports this module.
-from strided.ops.global_pooling import (  # last: that file imports the helpers above
-    adaptive_average_pool,
-    adaptive_max_pool,
-    global_average_pool,
-    global_max_pool,
-)
-
-__all__ = [
-    "adaptive_average_pool",
-    "adaptive_max_pool",
-    "average_pool",
-    "global_average_pool",
-    "global_max_pool",
-    "lp_pool",
-    "max_pool",
-]
+__all__ = ["average_pool", "lp_pool", "max_pool"]

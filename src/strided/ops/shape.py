@@ -2,9 +2,9 @@
 
 None of these changes a value, so each gradient only undoes the rearrangement: reshape's
 gradient is reshaped back, transpose's is transposed by the inverse permutation.
-Joining/splitting (concatenate, stack, split, repeat, tile), indexing (`x[key]`) and
-padding live in `ops/joining.py`, `ops/indexing.py` and `ops/padding.py` and are
-re-exported here.
+Splitting and indexing (`x[key]`) and padding live in `ops/indexing.py` and
+`ops/padding.py` and are re-exported here; joining (concatenate, stack, repeat, tile) lives in
+`ops/joining.py`, which uses `reshape` from here (so `strided.ops` exports it directly).
 """
 
 import math
@@ -15,7 +15,6 @@ from strided import _config
 from strided.autograd import Function, Tensor
 from strided.ops._base import as_tensor, normalize_axis
 from strided.ops.indexing import get_item, split
-from strided.ops.joining import concatenate, repeat, stack, tile
 from strided.ops.padding import pad
 
 
@@ -231,18 +230,14 @@ def cast(x, dtype):
 
 __all__ = [
     "cast",
-    "concatenate",
     "expand_dims",
     "flatten",
     "get_item",
     "moveaxis",
     "pad",
-    "repeat",
     "reshape",
     "split",
     "squeeze",
-    "stack",
     "swapaxes",
-    "tile",
     "transpose",
 ]

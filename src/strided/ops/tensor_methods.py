@@ -12,6 +12,23 @@ def _reflected(function):
     return lambda self, other: function(other, self)
 
 
+def _reduction_method(name, reduce):
+    """`x.sum(axis, keepdims)`, also as NumPy calls it: `np.sum(x)` and `np.max(x)` call
+    `x.sum(axis=None, dtype=None, out=None)`; anything but those defaults is refused."""
+
+    def method(self, axis=None, dtype=None, out=None, keepdims=False, **unsupported):
+        if out is not None or dtype is not None or unsupported:
+            given = {"out": out, "dtype": dtype, **unsupported}
+            extra = {k: v for k, v in given.items() if v is not None}
+            raise TypeError(f"Tensor.{name}: only axis and keepdims are supported, received "
+                            f"{sorted(extra)}")
+        return reduce(self, axis=axis, keepdims=keepdims)
+
+    method.__name__ = name
+    method.__doc__ = reduce.__doc__
+    return method
+
+
 def install_tensor_methods():
     Tensor.__add__ = arithmetic.add
     Tensor.__radd__ = _reflected(arithmetic.add)
@@ -27,7 +44,7 @@ def install_tensor_methods():
     Tensor.__rmatmul__ = _reflected(arithmetic.matmul)
     for name in ("sum", "mean", "max"):
         if hasattr(reduction, name):
-            setattr(Tensor, name, getattr(reduction, name))
+            setattr(Tensor, name, _reduction_method(name, getattr(reduction, name)))
     if hasattr(shape, "get_item"):
         Tensor.__getitem__ = shape.get_item
     if hasattr(shape, "reshape"):

@@ -1,5 +1,9 @@
 """Batch norm's passes over channels-last data viewed as (M, C), on plain arrays.
 
+Accelerates `kernels.reference.batch_norm`. The trick: as few passes over memory as the math
+allows -- the statistics in one read (chunk moments combined), y = x * scale + shift in one,
+the backward's sums in one and dx in one -- each split over the kernel threads by rows.
+
 Statistics: each chunk's mean and sum of squared deviations, computed while the chunk is in
 cache (`chunk_moments`), combined by Chan, Golub and LeVeque's formula (`combine_moments`):
 
@@ -24,8 +28,9 @@ per channel (rounding like the forward's, about eps * |mean| / std), M the whole
 
 import numpy as np
 
-from strided.kernels import collective, elementwise
-from strided.kernels.elementwise import ChannelVector, column_dots, column_sums, per_channel
+from strided.kernels import collective
+from strided.kernels.fast import elementwise, tuning
+from strided.kernels.fast.elementwise import ChannelVector, column_dots, column_sums, per_channel
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
 
@@ -138,5 +143,5 @@ def rows_per_chunk(x2):
 
 
 def smallest(x2):
-    """Rows worth a thread: 32K floats (smaller arrays stay on one thread)."""
-    return max(1, (1 << 15) // x2.shape[1])
+    """Rows worth a thread (`tuning.BATCH_NORM_THREADED_FLOATS`; smaller arrays stay on one thread)."""
+    return max(1, tuning.BATCH_NORM_THREADED_FLOATS // x2.shape[1])

@@ -1,27 +1,27 @@
 """ReLU, per-channel arithmetic and column sums, written the way NumPy runs them fastest.
 
-Three NumPy forms are slow on float32 (measured with NumPy 2.4, 128K floats in cache, one core
-of an Intel Xeon):
+Accelerates the elementwise parts of the reference kernels (`reference.activations.relu`,
+batch norm's per-channel arithmetic and sums over rows). Three NumPy forms are slow on float32
+(measurements in docs/speed.md):
 
-* `np.maximum(x, 0)`: a scalar operand misses the SIMD loop: 25 us, against 16 us for
-  `np.maximum` of rows of 16K floats with a row of zeros;
+* `np.maximum(x, 0)`: a scalar operand misses the SIMD loop, where `np.maximum` of rows of 16K
+  floats with a row of zeros does not;
 * `x * scale` with `scale` of shape (C,) on channels-last (M, C) data: the inner loop is only
-  C long (32 for CIFAR): 43 us, against 27 us on rows of 16K floats with `scale` repeated to
-  that length (and as slow as the (C,) form, 36 us, on rows of up to 4K floats: from 8K floats,
-  NumPy's buffer size, a broadcast row runs as fast as an operand of the array's own shape);
-* `x.sum(axis=0)` on (M, C): 80 us, against 7 us for the product `ones @ x` (a BLAS GEMV).
+  C long (32 for CIFAR); on rows of 16K floats with `scale` repeated to that length it runs at
+  full speed (from NumPy's buffer size, 8K floats, a broadcast row runs as fast as an operand
+  of the array's own shape);
+* `x.sum(axis=0)` on (M, C), several times slower than the product `ones @ x` (a BLAS GEMV).
 
-So `relu` and `per_channel` view their (contiguous) arrays as wide rows, and the column sums
-are GEMVs: the same arithmetic and the same numbers (the sums add in another order, as any BLAS
-does), 1.5-10x faster. ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
+So `relu` and `per_channel` view their (contiguous) arrays as wide rows (`tuning.WIDE`), and the
+column sums are GEMVs: the same arithmetic and the same numbers (the sums add in another order,
+as any BLAS does). ReLU, batch norm, the convolutions' fused ReLU and Dense use them.
 """
 
 import functools
 
 import numpy as np
 
-WIDE = 1 << 14  # floats per row when an array is viewed as wide rows
-SMALL = WIDE  # below this many floats the plain forms are as fast (one image at inference)
+from strided.kernels.fast.tuning import SMALL, WIDE  # rows of WIDE floats; plain below SMALL
 
 _zero_rows = {}
 
@@ -37,7 +37,7 @@ def relu(x, out):
 class ChannelVector:
     """A per-channel vector (C,) for `per_channel`, with its copy repeated to about WIDE floats
     (made once per op, not once per chunk, and only when an array is large enough to use it:
-    the repeat costs about 4 microseconds)."""
+    the repeat is not free)."""
 
     def __init__(self, vector):
         self.vector = vector

@@ -1,5 +1,12 @@
 """Pooling kernels on channels-last arrays: max (with argmax), sum, and per-axis linear maps.
 
+Accelerates `kernels.reference.pooling`. The trick: never build the (N, H', W', kh, kw, C)
+window view and reduce over it; take one elementwise max (or sum) per window offset instead,
+keep the winning offset as a small integer (not the whole window) for backward, split large
+batches over the kernel threads, and handle the common 2x2 window as a branch-free tournament.
+The adaptive poolings and the per-axis linear maps have no reference form: both kernel sets
+use them as they are.
+
 Shapes: x (N, H, W, C) -> y (N, H', W', C) with, per spatial axis (the lessons' formula),
 
     H' = floor((H + p_top + p_bottom - k_h) / s_h) + 1
@@ -23,7 +30,8 @@ import math
 
 import numpy as np
 
-from strided.kernels.im2col import conv_output_size, crop_spatial, pad_spatial, padded_shape
+from strided.kernels.fast import tuning
+from strided.kernels.fast.im2col import conv_output_size, crop_spatial, pad_spatial, padded_shape
 from strided.kernels.parallel import chunk_size, for_each_chunk
 
 
@@ -100,7 +108,7 @@ def max_pool2d_backward(gy, argmax, x_shape, pool_size, strides, pads):
 def _by_images(chunk, x_shape):
     """Run chunk(start, stop, scratch) over the batch, split over the threads when it is large."""
     per_image = math.prod(x_shape[1:])
-    for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, (1 << 16) // per_image))
+    for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, tuning.POOL_THREADED_FLOATS // per_image))
 
 
 def sum_pool2d_forward(x, pool_size, strides, pads):

@@ -1,12 +1,16 @@
 """Convolution + bias + ReLU + max pooling in one pass over the batch, a chunk of images at a time.
 
+Accelerates the composition `reference.pooling.max_pool2d(reference.activations.relu(
+reference.conv.conv2d(x, K, b)))` and its backward (`kernels.reference_set` composes exactly
+that). The trick: the convolution's full-size output never goes to memory.
+
 The tutorials' CNN block is `Conv2D(activation="relu")` then `MaxPooling2D(2)`. Computed layer by
 layer, the conv's full-resolution output (26x26x64 floats per Fashion-MNIST image: 11 MB at
 batch 64) is written to memory, read back by the ReLU, read again by the pooling, and its gradient
 is written and read once more. This kernel never keeps it: for a few images at a time (a chunk
 of about 8 MB of work, `kernels.parallel.WORKING_SET_FLOATS`) it computes
 
-    Y = [cols 1] @ [K; b]                       (the conv, bias in the GEMM, as kernels.conv)
+    Y = [cols 1] @ [K; b]                       (the conv, bias in the GEMM, as kernels.fast.conv)
     P = relu(max over each pool window of Y)    (= max over the window of relu(Y))
 
 and keeps only P, the winner of each window (`argmax`) and the input. (For inference the
@@ -20,8 +24,8 @@ window's winner (dY, in cache), then
 
     dK (and db) = [cols 1]^T @ dY          dX += dY @ K[a, b]^T  per kernel offset (a, b)
 
-as in `kernels.conv` -- or, when the windows cover the whole conv output and the correlation
-applies (`kernels.input_gradient`), dX and dK both from one im2col matrix of dY.
+as in `kernels.fast.conv` -- or, when the windows cover the whole conv output and the correlation
+applies (`kernels.fast.input_gradient`), dX and dK both from one im2col matrix of dY.
 
 Shapes: x (N, H, W, C), kernel (kh, kw, C, F), bias (F,), P (N, PH, PW, F) with
 PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == pool_size.
@@ -29,23 +33,23 @@ PH = H' // ph, H' the conv output size. Pooling here is "valid" with strides == 
 
 import numpy as np
 
-from strided.kernels import elementwise
-from strided.kernels.conv import (
-    FEW_CHANNELS,
+from strided.kernels.fast import elementwise
+from strided.kernels.fast.conv import (
     chunk_cols,
     few_channel_cols,
     gemm_weights,
     weight_gradient,
 )
-from strided.kernels.im2col import (
+from strided.kernels.fast.im2col import (
     conv_output_hw,
     im2col,
     pad_spatial,
     strided_view,
 )
-from strided.kernels.input_gradient import InputGradient
+from strided.kernels.fast.input_gradient import InputGradient
+from strided.kernels.fast.pool import window_max
+from strided.kernels.fast.tuning import FEW_CHANNELS
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
-from strided.kernels.pool import window_max
 
 MAX_KEPT_VIEWS = 256  # input geometries whose covered-patches view is remembered
 _covered_views = {}  # (padded shape, strides, conv and pool arguments) -> (shape, strides, (PH, PW))
@@ -57,13 +61,13 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
 
     `saved` holds what the backward pass needs: the patches (a view of the padded input) or,
     for few input channels, the whole im2col matrix (with its column of ones) of the covered
-    conv outputs (as kernels.conv: otherwise each chunk's matrix lives in a per-thread buffer
+    conv outputs (as kernels.fast.conv: otherwise each chunk's matrix lives in a per-thread buffer
     and is made again in backward), the argmax of every window (a*pw + b) and P itself.
 
     When no dX will be wanted (`need_dx=False`, a model's first layer, or inference), the GEMM's
     rows are ordered window offset first (`_windows_first`): every offset's conv outputs are
     then one contiguous block, and the window max and the gradient's routing run on blocks
-    instead of strided views (measured: 49 -> 28 us and 43 -> 31 us for three 26x26x64 maps).
+    instead of strided views (faster, docs/speed.md).
     """
     kh, kw, channels, filters = kernel.shape
     ph, pw = pool_size
@@ -84,7 +88,7 @@ def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_siz
     argmax = np.empty(pooled.shape, np.uint8) if keep else None
     kept = None
     if kept_cols:
-        kept = np.empty((width, *patches.shape[:-3]), x.dtype)  # transposed, as kernels.conv's
+        kept = np.empty((width, *patches.shape[:-3]), x.dtype)  # transposed, as kernels.fast.conv's
 
     def chunk(start, stop, scratch):
         if few_channels:
@@ -122,7 +126,7 @@ def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilati
         input_gradient = InputGradient(kernel, output_hw, strides, dilation, pads,
                                        correlation=output_hw == (covered_h, covered_w))
         per_pixel += input_gradient.floats_per_output()
-    # dK (and db) from dY's im2col matrix when dX comes by correlation (as kernels.conv)
+    # dK (and db) from dY's im2col matrix when dX comes by correlation (as kernels.fast.conv)
     dk_by_correlation = need_dx and input_gradient.by_correlation and want_weights
     step = images_per_chunk(per_image * per_pixel)
 
@@ -164,9 +168,9 @@ def covered_patches(padded, kernel_size, strides, dilation, pool_size, windows_f
     output's size.
 
     Three views are made on the way (the patches, the covered ones, the windows-first order):
-    about 5 us of Python a call, a tenth of the first Fashion-MNIST block's inference for one
-    image (48 -> 44 us, measured interleaved). So the final view's shape and strides are kept
-    per input geometry, and later calls make it directly on the padded input.
+    Python work that counts when the batch is one image (docs/speed.md). So the final view's
+    shape and strides are kept per input geometry, and later calls make it directly on the
+    padded input.
     """
     key = (padded.shape, padded.strides, kernel_size, strides, dilation, pool_size, windows_first)
     known = _covered_views.get(key)

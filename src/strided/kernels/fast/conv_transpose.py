@@ -1,5 +1,8 @@
 """Transposed convolution ("deconvolution"): the backward-data pass of a convolution, run forward.
 
+The same method as `kernels.reference.conv_transpose` (one GEMM, col2im; im2col of dY and two
+GEMMs backward), with the cropping done on views: it has no faster form yet.
+
 Shapes (Keras layout):  x (N, H, W, C_in)   kernel (kh, kw, C_out, C_in)   y (N, H', W', C_out)
 
 Every input pixel scatters kernel-weighted copies into the output: as matrices,
@@ -14,7 +17,7 @@ The backward pass is an ordinary convolution (im2col + GEMM) of dY with the same
 
 import numpy as np
 
-from strided.kernels.im2col import col2im, im2col, pad_spatial
+from strided.kernels.fast.im2col import col2im, im2col, pad_spatial
 
 
 def conv_transpose2d_forward(x, kernel, strides=(1, 1), crops=((0, 0), (0, 0)), dilation=(1, 1)):

@@ -1,5 +1,9 @@
 """dX of a convolution, two ways: by kernel offsets, or as a correlation of dY.
 
+Accelerates the dX of `kernels.reference.conv.conv2d_backward` (dcols = dY @ K^T, then col2im).
+The ideas: add each kernel offset's slab of dcols as soon as it is made (no whole dcols), or,
+for stride 1, compute dX as a convolution of the padded dY with the flipped kernel (one GEMM).
+
 With y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * K[a, b, c, o]:
 
 * `add_input_gradient` (any stride and dilation): dcols = dY @ K^T, one kernel offset (a, b)
@@ -15,25 +19,18 @@ With y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * K[a, b, c
 
       dK[kh-1-a, kw-1-b, c, o] = sum_{n, i, j} dY_pad[n, i + a, j + b, o] * x[n, i, j, c]
 
-Which is faster was measured for 'same' and 'valid' 3x3 layers: the correlation's GEMM has
-one row per *input* pixel, the offsets' GEMMs one per *output* pixel. So the correlation wins
-when the two counts are about equal ('same' padding): on one thread 9-21% faster for 8 to 256
-input channels on 4x4 to 32x32 maps; on two threads sharing the caches, with whole backward
-passes interleaved, 5-7% faster on CIFAR's 32x32 and 16x16 maps but even or 3-5% slower on its
-8x8 ones -- until dK came from the same matrix of dY: whole backward passes (dX, dK, db) of 32
-images on 8x8 maps then took 12-22% less time by correlation, on one thread and on two (AMD
-EPYC); on 4x4 maps 3-4% more, on 2x2 60% more. It loses for 'valid' padding, where dY is
-padded by k-1 on each side (Fashion-MNIST's 13x13x32 -> 11x11x64 layer: 18% slower; MNIST's
-5x5x64 -> 3x3x128 one: 2.8x slower), and below 8 input channels (a GEMM 1 to 4 columns wide).
+Which is faster: the correlation's GEMM has one row per *input* pixel, the offsets' GEMMs one
+per *output* pixel. So the correlation wins when the two counts are about equal ('same'
+padding) on maps that are not tiny, especially when dK comes from the same matrix of dY; it
+loses for 'valid' padding, where dY is padded by k-1 on each side, and for few input channels
+(a GEMM a few columns wide). `correlation_applies` draws that line with the constants of
+`tuning` (CORRELATION_*); the measurements are in docs/speed.md.
 """
 
 import numpy as np
 
-from strided.kernels.im2col import crop_spatial, fill_im2col, im2col, pad_into, padded_shape
-
-CORRELATION_CHANNELS = 8  # dX by correlation from this many input channels on (measured),
-CORRELATION_PIXELS = 64  # output maps of this many pixels (8x8) or more,
-CORRELATION_AREA = 1.1  # and inputs of at most this many times the output's pixels
+from strided.kernels.fast.im2col import crop_spatial, fill_im2col, im2col, pad_into, padded_shape
+from strided.kernels.fast.tuning import CORRELATION_AREA, CORRELATION_CHANNELS, CORRELATION_PIXELS
 
 
 def correlation_applies(kernel_shape, output_size, strides, dilation, pads):
@@ -134,7 +131,7 @@ def kernel_gradient_by_correlation(gy_cols, x):
     `gy_cols` is what `input_gradient_by_correlation` returned for these images, `x` their
     input (n, H, W, C). Its rows (a, b, o) are dK[kh-1-a, kw-1-b, :, o]: the same sums as
     cols^T @ dY, with no im2col matrix of x made again (`unflip_kernel_gradient` turns it
-    into dK). One image's 32x32x32 -> 32 layer: 301 -> 261 us for dX and dK on one thread.
+    into dK), which is faster than making it (docs/speed.md).
     """
     return gy_cols.T @ x.reshape(-1, x.shape[-1])
 
@@ -152,8 +149,8 @@ def add_input_gradient(padded, gy, kernel, strides=(1, 1), dilation=(1, 1), slab
     dcols[:, a, b, :] = dY @ K[a, b]^T is computed per offset (a, b) as one (N*H'*W', C) GEMM
     and added at once to the pixels that offset touched. The same sums as building all of
     dcols and calling `col2im`, but each `+=` reads a contiguous slab instead of a strided one
-    (measured: 1.5-3x faster, e.g. 3.5 ms instead of 10 ms for a 30x30x32 layer at batch 32;
-    for 'valid' padding or fewer than 8 input channels, faster than the correlation too).
+    (faster, docs/speed.md; for 'valid' padding or few input channels, faster than the
+    correlation too).
 
     `padded` is the (N, Hp, Wp, C) gradient of the padded input; `slab` an optional scratch
     buffer of (N*H'*W', C) floats.

@@ -1,5 +1,13 @@
 """Convolution kernels on channels-last arrays: im2col + one GEMM forward, col2im backward.
 
+Accelerates `kernels.reference.conv` (conv2d, conv2d_backward). The idea of the trick: never
+hold the whole im2col matrix. A few images at a time, on the kernel threads, build their
+im2col rows in a reused buffer, run the GEMM (the bias inside it, the ReLU in place) while the
+data is in cache, and build them again in backward -- except for few input channels, where the
+matrix is small and slow to make and is kept. dX is computed one kernel offset at a time or,
+where that is faster, as a correlation of dY (`input_gradient`, chosen by `tuning`). A 1x1
+kernel without padding skips im2col altogether (`pointwise_conv`: x is its own matrix).
+
 Shapes (Keras layout):  x (N, H, W, C)   kernel (kh, kw, C/groups, O)   y (N, H', W', O)
 
     y[n, i, j, o] = sum_{a, b, c} x_pad[n, i*s + a*d, j*s + b*d, c] * kernel[a, b, c, o]
@@ -11,7 +19,7 @@ as in every deep-learning framework). As matrices: Y = cols @ K with cols the im
 
 (for speed, dcols is made and added back one kernel offset at a time, or, for 'same' padding,
 dX is computed as a correlation of dY, whose im2col matrix then gives dK too:
-`kernels.input_gradient`).
+`kernels.fast.input_gradient`).
 
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
@@ -24,8 +32,8 @@ made again in backward rather than stored.
 
 import numpy as np
 
-from strided.kernels import elementwise
-from strided.kernels.im2col import (
+from strided.kernels.fast import elementwise
+from strided.kernels.fast.im2col import (
     col2im,
     conv_output_hw,
     crop_spatial,
@@ -36,11 +44,16 @@ from strided.kernels.im2col import (
     pad_spatial,
     padded_shape,
 )
-from strided.kernels.input_gradient import InputGradient
+from strided.kernels.fast.input_gradient import InputGradient
+from strided.kernels.fast.pointwise_conv import (
+    is_pointwise,
+    pointwise_conv2d_backward,
+    pointwise_conv2d_forward,
+)
+from strided.kernels.fast.tuning import (
+    FEW_CHANNELS,  # below it, the im2col matrix is kept, transposed
+)
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
-
-FEW_CHANNELS = 8  # below this, the im2col matrix is kept for the backward pass (measured),
-# transposed (`fill_im2col_transposed`): (width, N, H', W')
 
 
 def gemm_weights(kernel, bias=None):
@@ -78,7 +91,7 @@ def chunk_cols(patches_of, kept, start, stop, width, scratch):
 
 def few_channel_cols(kept, patches, start, stop, width, scratch):
     """The im2col matrix (rows, width) of a chunk's `patches` (images start:stop) with few input
-    channels, filled transposed (`fill_im2col_transposed`: 2x faster to fill for an image's 1 or
+    channels, filled transposed (`fill_im2col_transposed`: faster to fill for an image's 1 or
     3 channels; a last column of ones when width has room for it): into `kept[:, start:stop]`
     when the whole matrix is kept for backward, else into the calling thread's buffer."""
     if kept is None:
@@ -92,7 +105,7 @@ def few_channel_cols(kept, patches, start, stop, width, scratch):
 def weight_gradient(cols, gy2):
     """[cols 1]^T @ dY, (width, O): dK (and db in its last row when cols has the ones).
 
-    OpenBLAS is faster (measured) with the long side of the result as its rows, so a narrow
+    OpenBLAS was faster (docs/speed.md) with the long side of the result as its rows, so a narrow
     im2col matrix (fewer columns than dY) goes the other way; a kept matrix, stored transposed,
     is read as it lies.
     """
@@ -112,17 +125,19 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
     buffer that stays in the caches, and made again in the backward pass. Except with few input
-    channels (an image's 1 or 3), where the matrix is small and slow to make (measured: the
-    first CIFAR layer's dK took 2.2 ms instead of 0.65): there the matrix is kept while training.
+    channels (an image's 1 or 3, below `tuning.FEW_CHANNELS`), where the matrix is small and
+    slow to make (docs/speed.md): there the matrix is kept while training.
     `saved` is (the input x, the whole im2col matrix or None); grouped convolutions save only
     their matrix.
     """
     kh, kw, cg, out_channels = kernel.shape
+    if is_pointwise(kernel.shape, pads, groups):  # 1x1: x is its own im2col matrix
+        return pointwise_conv2d_forward(x, kernel, strides, bias, relu, training), (x, None)
     if groups == 1:
         n = x.shape[0]
         out_h, out_w = conv_output_hw(x.shape, kernel.shape, strides, pads, dilation)
         # In inference the bias is added to each chunk's output instead of riding in the GEMM:
-        # [K; b] is a copy of the kernel, 7 us for a 3x3x64x128 one, felt by one image.
+        # [K; b] is a copy of the kernel, felt when the batch is one image.
         bias_after = None if training or bias is None else elementwise.ChannelVector(bias)
         weights = gemm_weights(kernel, bias if training else None)
         width = weights.shape[0]
@@ -177,6 +192,9 @@ def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0
     n, out_h, out_w, _ = gy.shape
     rows = n * out_h * out_w
     dx = dkernel = dbias = None
+    if is_pointwise(kernel.shape, pads, groups):
+        return pointwise_conv2d_backward(gy, saved[0], kernel, strides, need_dx, need_dkernel,
+                                         need_dbias, relu_output)
     if groups == 1:
         return _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation,
                                         need_dx, need_dkernel, need_dbias, relu_output)
@@ -203,7 +221,7 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
                              need_dkernel, need_dbias, relu_output):
     """conv2d_backward without groups, a chunk of images at a time on `kernels.parallel`'s threads.
 
-    Per chunk: the ReLU mask; dX by `kernels.input_gradient.InputGradient`, contiguous (the
+    Per chunk: the ReLU mask; dX by `kernels.fast.input_gradient.InputGradient`, contiguous (the
     next op's passes would otherwise copy a cropped view on one thread); dK from the im2col
     matrix (kept, or made again with a column of ones when db is wanted, so that dK and db
     come from one GEMM: [cols 1]^T @ dY) -- or, when dX came by correlation, from dY's im2col
@@ -241,8 +259,8 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
             scratch.add("dbias", elementwise.column_sums(gy2))
 
     # per output pixel: its im2col row (unless kept or not made), dY and dX's part (with the
-    # correlation, dY's im2col row and x's pixel too: measured on CIFAR's 32x32 and 16x16
-    # layers, 5-14% faster than the forward's chunks)
+    # correlation, dY's im2col row and x's pixel too: faster than the forward's chunks on
+    # CIFAR's layers, docs/speed.md)
     per_pixel = (0 if kept is not None else width) + out_channels
     if input_gradient is not None:
         per_pixel += input_gradient.floats_per_output() + (cg if dk_by_correlation else 0)

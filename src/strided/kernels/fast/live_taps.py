@@ -1,5 +1,8 @@
 """Crop off the kernel taps of a padded convolution that only ever read the padding.
 
+A speed step before `kernels.fast.conv` (the reference convolution multiplies every tap): the
+cropped convolution has the same outputs and gradients, with less work.
+
 A 3x3 convolution with padding 1 on a 1x1 map (ResNet-18's last stage on 32x32 images) reads
 the image through its centre tap alone: for every output, the other eight taps multiply zeros
 of the padding. Along one axis, tap a of output i reads input row
@@ -16,10 +19,10 @@ cropped convolution's, with zeros for the dead taps and for input rows no live t
 import functools
 import math
 
-from strided.kernels.im2col import conv_output_hw
+from strided.kernels.fast.im2col import conv_output_hw
 
 
-@functools.lru_cache(maxsize=512)  # called on every forward pass: a few us of Python, once
+@functools.lru_cache(maxsize=512)  # called on every forward pass: its Python work done once per geometry
 def live_crop(x_shape, kernel_shape, strides, pads, dilation):
     """The crop for a 2-D convolution of an (N, H, W, C) input, or None when every tap is live.
 

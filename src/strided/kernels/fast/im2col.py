@@ -1,5 +1,11 @@
 """im2col and col2im on channels-last images: the convolution as one matrix product.
 
+Accelerates `kernels.reference.im2col` (same view, same col2im). The tricks: the patches are
+copied into buffers the caller reuses (`fill_im2col`, with a last column of ones so that one
+GEMM also adds the bias), padded into a reused buffer (`pad_into`), laid out transposed when
+the image has few channels (`fill_im2col_transposed`), and viewed without `as_strided`'s
+overhead (`strided_view`). The padding arithmetic of the convolution ops lives here too.
+
 im2col lays every kh x kw x C patch of the (padded) image out as one row, so that a
 convolution becomes a single GEMM: (N*H'*W', kh*kw*C) @ (kh*kw*C, O). The patches are a
 read-only `as_strided` *view* of the padded input (no copy until the GEMM needs one).
@@ -15,6 +21,8 @@ import math
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+from strided.kernels.fast.tuning import SLAB_COPY_CHANNELS
 
 
 def conv_output_size(size, kernel, stride=1, pad_total=0, dilation=1):
@@ -97,8 +105,8 @@ def im2col(x, kernel_size, strides=(1, 1), dilation=(1, 1)):
 def strided_view(x, shape, strides, writeable=False):
     """x's memory seen with another shape and strides: NumPy's `as_strided`, made cheaper.
 
-    For a C-contiguous x the view is made directly on its buffer (0.5 instead of 2.4
-    microseconds: it counts for one small image, where a convolution takes 40).
+    For a C-contiguous x the view is made directly on its buffer, a few times cheaper than
+    `as_strided` (it counts for one small image at inference; docs/speed.md).
     """
     if not x.flags.c_contiguous:
         return as_strided(x, shape, strides, writeable=writeable)
@@ -142,7 +150,7 @@ def fill_im2col(cols, patches):
     [cols 1] @ [K; b] = cols @ K + b — and, in the backward pass, the same GEMM that gives dK
     gives db = sum of dY over all rows.
     """
-    kh, kw, c = patches.shape[-3:]  # (any leading axes: the rows' order, `kernels.conv_pool`)
+    kh, kw, c = patches.shape[-3:]  # (any leading axes: the rows' order, `kernels.fast.conv_pool`)
     item = cols.itemsize
     target = strided_view(  # the first kh*kw*C columns of cols, seen as (N, H', W', kh, kw, C)
         cols, patches.shape, cols.strides[:-1] + (kw * c * item, c * item, item), writeable=True
@@ -157,9 +165,9 @@ def fill_im2col_transposed(cols_t, patches):
 
     The im2col matrix transposed: one row per kernel offset and channel, a last row of ones
     when cols_t has room for it. Each row is an (N, H', W') slab written contiguously (one copy
-    of the patches view, transposed), where the row layout writes one value in every kh*kw*C: for an image's few
-    channels 1.6-2.4x faster (MNIST's 28x28 digits: 0.27 -> 0.11 ms for 64), and dK = cols^T @ dY
-    reads the rows as they lie (0.78 -> 0.55 ms). Kept matrices (`kernels.conv`) use it.
+    of the patches view, transposed), where the row layout writes one value in every kh*kw*C:
+    for an image's few channels about twice as fast, and dK = cols^T @ dY reads the rows as
+    they lie (docs/speed.md). Kept matrices (`kernels.fast.conv`) use it.
     """
     kh, kw, c = patches.shape[-3:]
     rows = cols_t[: kh * kw * c].reshape(kh, kw, c, *cols_t.shape[1:])
@@ -172,12 +180,12 @@ def fill_im2col_transposed(cols_t, patches):
 def copy_patches(target, patches):
     """target[...] = patches, both (N, H', W', kh, kw, C); target has contiguous (kh, kw, C) rows.
 
-    Two ways, chosen by the number of channels (measured): one copy of the whole view, whose
-    inner runs are kw*C contiguous floats (a patch row); but for a single channel (MNIST) one
-    (N, H', W', 1) slab per kernel offset, 3x faster there. (For 2 to 32 channels the whole
-    copy is 2.5-4x faster than the slabs: CIFAR's first layer, 0.84 ms instead of 2.9.)
+    Two ways, chosen by the number of channels (`tuning.SLAB_COPY_CHANNELS`): one copy of the
+    whole view, whose inner runs are kw*C contiguous floats (a patch row); but for a single
+    channel (MNIST) one (N, H', W', 1) slab per kernel offset, faster there. From 2 channels on
+    the whole copy is the faster (docs/speed.md).
     """
-    if patches.shape[-1] > 1:
+    if patches.shape[-1] > SLAB_COPY_CHANNELS:
         np.copyto(target, patches)
         return
     for a in range(patches.shape[-3]):

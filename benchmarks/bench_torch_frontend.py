@@ -1,0 +1,120 @@
+"""strided.torch against real PyTorch on the same PyTorch code: lesson 004's ConvNet and the
+PyTorch MNIST example's Net, a training step (Adam, batch 64) and prediction (batch 256), on
+Fashion-MNIST-shaped random data, with the same thread count for both.
+
+    python benchmarks/bench_torch_frontend.py --threads 1 --steps 20
+
+The two frameworks take turns (one step of each, repeatedly) so a busy machine slows both alike;
+the report gives each one's median and best time per step and the ratio strided / PyTorch.
+This is a benchmark, not a test: nothing here asserts a time.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+
+def lesson_convnet(nn):
+    class ConvNet(nn.Module):
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.layer1 = nn.Sequential(nn.Conv2d(1, 16, kernel_size=5, stride=1, padding=2), nn.BatchNorm2d(16),
+                                        nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2))
+            self.layer2 = nn.Sequential(nn.Conv2d(16, 32, kernel_size=5, stride=1, padding=2), nn.BatchNorm2d(32),
+                                        nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2))
+            self.fc = nn.Linear(7 * 7 * 32, num_classes)
+
+        def forward(self, x):
+            out = self.layer2(self.layer1(x))
+            return self.fc(out.reshape(out.size(0), -1))
+
+    return ConvNet()
+
+
+def mnist_example_net(nn, F, torch):
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
+            x = torch.flatten(self.dropout1(x), 1)
+            x = self.dropout2(F.relu(self.fc1(x)))
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    return Net()
+
+
+def frameworks():
+    import torch
+    import torch.nn as tnn
+    import torch.nn.functional as TF
+
+    import strided.torch as storch
+    import strided.torch.nn as snn
+    import strided.torch.nn.functional as SF
+
+    return {"strided": (storch, snn, SF), "torch": (torch, tnn, TF)}
+
+
+def make_step(torch, nn, F, model_name, kind, batch, seed):
+    rng = np.random.default_rng(seed)
+    model = lesson_convnet(nn) if model_name == "convnet" else mnist_example_net(nn, F, torch)
+    x = torch.from_numpy(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 10, batch))
+    if kind == "predict":
+        model.eval()
+
+        def step():
+            with torch.no_grad():
+                model(x)
+        return step
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--steps", type=int, default=15)
+    args = parser.parse_args(argv)
+    import torch
+
+    import strided
+
+    torch.set_num_threads(args.threads)
+    strided.set_num_threads(args.threads)
+    libs = frameworks()
+    print(f"threads: {args.threads}, timed steps: {args.steps} (after 3 untimed)")
+    print("| model | task | strided.torch median (best) ms | PyTorch median (best) ms | ratio (median) |")
+    print("|---|---|---|---|---|")
+    for model_name in ("convnet", "mnist-example"):
+        for kind, batch in (("train", 64), ("predict", 256)):
+            steps = {name: make_step(*lib, model_name, kind, batch, 0) for name, lib in libs.items()}
+            times = {name: [] for name in steps}
+            for index in range(args.steps + 3):
+                for name, step in steps.items():
+                    start = time.perf_counter()
+                    step()
+                    if index >= 3:
+                        times[name].append(time.perf_counter() - start)
+            ours, theirs = (np.array(times[n]) * 1e3 for n in ("strided", "torch"))
+            print(f"| {model_name} | {kind} b{batch} | {np.median(ours):.1f} ({ours.min():.1f}) | "
+                  f"{np.median(theirs):.1f} ({theirs.min():.1f}) | {np.median(ours) / np.median(theirs):.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+"""The fast kernels: the reference kernels' math (`kernels.reference`), made fast.
+
+Each file opens with the reference it accelerates and the idea of its trick. The thresholds
+that choose between two methods live in one place, `tuning.py`; the measurements behind them
+are in docs/speed.md, with the script that reproduces them (benchmarks/bench_kernel_choices.py).
+
+    im2col.py          im2col into reused buffers, row or transposed layout     (reference.im2col)
+    conv.py            conv2d a chunk of images at a time on the kernel threads (reference.conv)
+    input_gradient.py  the convolution's dX by kernel offsets or by correlation (reference.conv)
+    live_taps.py       kernel taps that read only padding, cropped off          (reference.conv)
+    conv_pool.py       conv + ReLU + max pooling fused, chunk by chunk         (conv, activations, pooling)
+    pointwise_conv.py  1x1 convolutions as one GEMM, no im2col                  (reference.conv)
+    depthwise.py       depthwise convolution as a direct windowed kernel        (reference.depthwise)
+    conv_transpose.py  transposed convolution                                   (reference.conv_transpose)
+    pool.py            max / sum pooling by window offsets; adaptive pooling    (reference.pooling)
+    batch_norm.py      batch norm in three passes over memory                   (reference.batch_norm)
+    dense.py           Dense with the bias and ReLU in place                    (reference.dense)
+    activations.py     ReLU on the threads, softmax in place                    (reference.activations)
+    gelu.py            GELU (exact by A&S 7.1.26, and tanh) as in-place passes  (reference.activations)
+    activation_math.py SiLU, softplus, ELU, ... as in-place passes              (reference.activations)
+    blockwise.py       elementwise formulas block by block in the cache, on the threads
+    losses.py          softmax cross-entropy without a one-hot matrix           (reference.losses)
+    elementwise.py     ReLU, per-channel arithmetic and column sums in NumPy's fastest forms
+    tuning.py          the tuned constants that choose between methods
+"""

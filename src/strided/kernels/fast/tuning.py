@@ -1,0 +1,52 @@
+"""The tuned constants that choose between two ways of computing the same thing, in one place.
+
+Each choice is between methods that give the same numbers (to float rounding); the constants
+only move the boundary where one becomes faster than the other. They were measured on small
+x86 machines with OpenBLAS (docs/speed.md, "Why the fast kernels choose as they do", and
+benchmarks/bench_kernel_choices.py to measure them again). Chunk sizes, the other tuned
+numbers, belong to `kernels.parallel`.
+"""
+
+# -- Convolution: keep the im2col matrix for the backward pass, or make it again there.
+# Below this many input channels (an image's 1 or 3) the matrix is small and slow to make
+# (a copy whose inner runs are only kw*C floats long), so training keeps it, in the transposed
+# layout (`im2col.fill_im2col_transposed`), instead of building it again in backward.
+FEW_CHANNELS = 8
+
+# -- Convolution dX: by kernel offsets (`input_gradient.add_input_gradient`), or as a
+# correlation of the padded dY with the flipped kernel (`input_gradient_by_correlation`).
+# The correlation's GEMM has one row per *input* pixel, the offsets' GEMMs one per *output*
+# pixel: it wins when the two counts are about equal ('same' padding), the input has enough
+# channels for a wide GEMM, and the maps are not tiny (its padded dY costs more there).
+CORRELATION_CHANNELS = 8  # input channels, at least
+CORRELATION_PIXELS = 64  # output pixels (H' * W'), at least: 8x8
+CORRELATION_AREA = 1.1  # input pixels at most this many times the output's
+
+# -- im2col copy (`im2col.copy_patches`): up to this many channels, one (N, H', W', C) slab per
+# kernel offset; above, one copy of the whole patches view (inner runs of kw*C floats).
+SLAB_COPY_CHANNELS = 1
+
+# -- Elementwise passes (`elementwise`): arrays are viewed as rows of about WIDE floats, so
+# that a per-channel vector repeated to that length runs NumPy's inner loop at full speed;
+# arrays smaller than SMALL floats use the plain broadcast (as fast there, no set-up).
+WIDE = 1 << 14
+SMALL = WIDE
+
+# -- Elementwise formulas (`blockwise.apply_blocks`, the fast GELU, SiLU, softplus, ...): run
+# over blocks of this many floats, so that each pass's scratch stays in the L2 cache while the
+# Python cost of a NumPy call (about a microsecond) stays small beside the block's work.
+ELEMENTWISE_BLOCK = 1 << 15
+
+# -- Depthwise convolution (`depthwise.windowed_sum`): output rows are done in blocks of about
+# this many floats, so the block's accumulator and its per-tap product stay in the L2 cache
+# over all kh*kw taps.
+DEPTHWISE_BLOCK = 1 << 15
+# With a width stride above 1: from this many channels on, a block is one einsum over its
+# patches view (one fused multiply-add pass per tap, loops C floats long); below, a multiply
+# and an add per tap over rows of W'*C floats (NumPy's loops are too short at C floats).
+DEPTHWISE_EINSUM_CHANNELS = 48
+
+# -- Threads: passes over fewer floats than these stay on the calling thread (a hand-off
+# between threads costs more than the pass).
+POOL_THREADED_FLOATS = 1 << 16  # max pooling: floats per image times images, per thread
+BATCH_NORM_THREADED_FLOATS = 1 << 15  # batch norm: rows times channels, per thread

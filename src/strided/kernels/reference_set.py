@@ -1,0 +1,217 @@
+"""The reference kernel set: the ops' kernel interface (`kernels.fast_set`'s names and
+signatures) on the textbook kernels of `kernels.reference`.
+
+Each function here only adapts: it calls the reference kernels and keeps what their backward
+needs (the inputs; the reference backward passes recompute the rest). A fused op is the
+composition of its parts' references (conv + ReLU + max pooling; Dense + ReLU; batch norm +
+ReLU), and performance-only steps are absent (`live_crop` crops nothing). Arguments the fast
+kernels use only to go faster (`training`, `keep`, `need_*`) change nothing but which
+gradients are returned.
+"""
+
+import numpy as np
+
+from strided.kernels import collective
+from strided.kernels.reference import (
+    activations,
+    batch_norm,
+    conv,
+    conv_transpose,
+    dense,
+    depthwise,
+    losses,
+    pooling,
+)
+from strided.kernels.reference.activations import (  # noqa: F401  (the interface's names)
+    elu,
+    elu_backward,
+    gelu,
+    gelu_backward,
+    general_relu,
+    general_relu_backward,
+    hard_sigmoid,
+    hard_sigmoid_backward,
+    hard_silu,
+    hard_silu_backward,
+    leaky_relu,
+    leaky_relu_backward,
+    log_sigmoid,
+    log_sigmoid_backward,
+    log_softmax,
+    log_softmax_backward,
+    relu6,
+    relu6_backward,
+    selu,
+    selu_backward,
+    sigmoid,
+    sigmoid_backward,
+    silu,
+    silu_backward,
+    softmax_backward,
+    softplus,
+    softplus_backward,
+    softsign,
+    softsign_backward,
+    tanh,
+    tanh_backward,
+)
+
+NAME = "reference"
+relu, relu_backward, softmax = activations.relu, activations.relu_backward, activations.softmax
+
+
+def _only(needed, *gradients):
+    return tuple(g if need else None for g, need in zip(gradients, needed))
+
+
+def _relu_mask(gy, relu_output):
+    return gy if relu_output is None else activations.relu_backward(gy, relu_output)
+
+
+# ------------------------------------------------------------------------ convolutions
+def live_crop(x_shape, kernel_shape, strides, pads, dilation):
+    """No crop: the reference convolution multiplies every tap, padding included."""
+    return None
+
+
+def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1), groups=1,
+                   bias=None, relu=False, training=True):
+    """(y, saved): conv2d (then relu); saved is x."""
+    y = conv.conv2d(x, kernel, bias, strides, pads, dilation, groups)
+    return (activations.relu(y) if relu else y), x
+
+
+def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                    groups=1, need_dx=True, need_dkernel=True, need_dbias=False, relu_output=None):
+    gy = _relu_mask(gy, relu_output)
+    gradients = conv.conv2d_backward(gy, saved, kernel, strides, pads, dilation, groups)
+    return _only((need_dx, need_dkernel, need_dbias), *gradients)
+
+
+def depthwise_conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    return depthwise.depthwise_conv2d(x, kernel, strides, pads, dilation)
+
+
+def depthwise_conv2d_backward(gy, x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
+                              need_dx=True, need_dkernel=True):
+    gradients = depthwise.depthwise_conv2d_backward(gy, x, kernel, strides, pads, dilation)
+    return _only((need_dx, need_dkernel), *gradients)
+
+
+def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True, need_dx=True):
+    """(P, saved) with P = max_pool(relu(conv(x) + bias)) ("valid", strides == pool_size)."""
+    activated = activations.relu(conv.conv2d(x, kernel, bias, strides, pads, dilation))
+    pooled = pooling.max_pool2d(activated, pool_size, pool_size)
+    return pooled, ((x, activated) if keep else None)
+
+
+def conv_relu_maxpool_backward(gp, saved, x_shape, kernel, strides, pads, dilation, pool_size,
+                               need_dx=True, need_dkernel=True, need_dbias=True):
+    x, activated = saved
+    gy = pooling.max_pool2d_backward(gp, activated, pool_size, pool_size)
+    gy = activations.relu_backward(gy, activated)
+    gradients = conv.conv2d_backward(gy, x, kernel, strides, pads, dilation)
+    return _only((need_dx, need_dkernel, need_dbias), *gradients)
+
+
+def conv_transpose2d_forward(x, kernel, strides=(1, 1), crops=((0, 0), (0, 0)), dilation=(1, 1)):
+    return conv_transpose.conv_transpose2d(x, kernel, strides, crops, dilation)
+
+
+def conv_transpose2d_backward(gy, x, kernel, strides=(1, 1), crops=((0, 0), (0, 0)), dilation=(1, 1),
+                              need_dx=True, need_dkernel=True):
+    gradients = conv_transpose.conv_transpose2d_backward(gy, x, kernel, strides, crops, dilation)
+    return _only((need_dx, need_dkernel), *gradients)
+
+
+# ------------------------------------------------------------------------------ pooling
+def max_pool2d_forward(x, pool_size, strides, pads, return_argmax=True):
+    """(y, saved): saved is x (the reference backward finds each window's winner again)."""
+    return pooling.max_pool2d(x, pool_size, strides, pads), (x if return_argmax else None)
+
+
+def max_pool2d_backward(gy, saved, x_shape, pool_size, strides, pads):
+    return pooling.max_pool2d_backward(gy, saved, pool_size, strides, pads)
+
+
+def sum_pool2d_forward(x, pool_size, strides, pads):
+    return pooling.sum_pool2d(x, pool_size, strides, pads)
+
+
+def sum_pool2d_backward(gy, x_shape, pool_size, strides, pads):
+    return pooling.sum_pool2d_backward(gy, x_shape, pool_size, strides, pads)
+
+
+# ------------------------------------------------------------------------- batch norm
+def moments(x2):
+    """(mean, var, rows) of x2 (M, C); in data-parallel training, of every process's rows."""
+    mean, var = batch_norm.batch_statistics(x2)
+    rows = x2.shape[0]
+    if collective.active():  # combine the processes' (rows, mean, var), in process order
+        channels = x2.shape[1]
+        parts = collective.all_gather(np.concatenate([[rows], mean, var]).astype(np.float64))
+        counts, means, variances = parts[:, 0], parts[:, 1:channels + 1], parts[:, channels + 1:]
+        rows = counts.sum()
+        total_mean = counts @ means / rows
+        var = (counts @ variances + counts @ (means - total_mean) ** 2) / rows
+        mean, rows = total_mean, int(rows)
+    return mean.astype(x2.dtype), var.astype(x2.dtype), rows
+
+
+class Normalization:
+    """Batch norm (then ReLU) with given statistics: the reference forms behind the fast
+    `kernels.fast.batch_norm.Normalization`'s three passes."""
+
+    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None):
+        self.mean, self.var, self.gamma, self.beta = mean, var, gamma, beta
+        self.epsilon, self.relu, self.rows, self.y = epsilon, relu, rows, None
+
+    def normalize(self, x2):
+        y = batch_norm.batch_norm(x2, self.mean, self.var, self.gamma, self.beta, self.epsilon)
+        if self.relu:
+            y = self.y = activations.relu(y)
+        return y.astype(x2.dtype, copy=False)
+
+    def gradient_sums(self, g2, x2):
+        """(dy, dbeta, dgamma): dy is g2 through the ReLU's mask (when fused)."""
+        dy = _relu_mask(g2, self.y if self.relu else None)
+        dgamma, dbeta = batch_norm.batch_norm_parameter_gradients(dy, x2, self.mean, self.var, self.epsilon)
+        return dy, dbeta, dgamma
+
+    def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
+        """dx; in data-parallel training with the whole batch's dbeta and dgamma."""
+        if collective.active():
+            channels = dy2.shape[1]
+            summed = collective.all_gather(np.concatenate([dbeta, dgamma]).astype(np.float64)).sum(axis=0)
+            dbeta, dgamma = summed[:channels].astype(dy2.dtype), summed[channels:].astype(dy2.dtype)
+        dx = batch_norm.batch_norm_backward(dy2, x2, self.mean, self.var, self.gamma, self.epsilon,
+                                            dgamma, dbeta, self.rows)
+        return dx.astype(dy2.dtype, copy=False)
+
+
+# ------------------------------------------------------------------------------- dense
+def dense_forward(x2, kernel, bias=None, relu=False):
+    y = dense.dense(x2, kernel, bias)
+    return activations.relu(y) if relu else y
+
+
+def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel=True, need_dbias=True):
+    gradients = dense.dense_backward(_relu_mask(gy2, relu_output), x2, kernel)
+    return _only((need_dx, need_dkernel, need_dbias), *gradients)
+
+
+# ------------------------------------------------------------------------------ losses
+def sparse_softmax_cross_entropy_forward(logits, labels):
+    return losses.sparse_softmax_cross_entropy(logits, labels), logits
+
+
+def sparse_softmax_cross_entropy_backward(dloss, saved, labels):
+    return losses.sparse_softmax_cross_entropy_backward(dloss, saved, labels)
+
+
+def softmax_cross_entropy_forward(logits, target, axis=-1):
+    return losses.softmax_cross_entropy(logits, target, axis), logits
+
+
+def softmax_cross_entropy_backward(dloss, saved, target, axis=-1):
+    return losses.softmax_cross_entropy_backward(dloss, saved, target, axis)
