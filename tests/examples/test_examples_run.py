@@ -198,6 +198,13 @@ def check_receptive_fields(run):
         run.image(name)
 
 
+def check_pytorch_lesson(run):
+    run.printed("stride 2, padding 1: [[1, 2], [2, 4]]")
+    run.printed("max pooling: [[5.0, 6.0], [4.0, 7.0]]")
+    run.printed("parameters: 29034")
+    assert 0 <= run.number(r"test accuracy: ([0-9.]+)") <= 1
+
+
 CHECKS = {
     "01_conv1d_kernels": check_conv1d,
     "02_dice_convolution": check_dice,
@@ -209,6 +216,7 @@ CHECKS = {
     "08_feature_maps": check_feature_maps,
     "09_cifar10_augmentation": check_cifar,
     "10_receptive_fields": check_receptive_fields,
+    "11_pytorch_lesson_004": check_pytorch_lesson,
 }
 
 

@@ -63,9 +63,9 @@ class _ShapeTrace(Trace):
         return self._slots.get(id(tensor))
 
 
-def record(model, example):
-    """Run `model(example)` in inference mode; return (ops, output slots, output arrays,
-    shapes by slot).
+def record(run, example):
+    """Run `run(Tensor(example))` (a model's inference) and return (ops, output slots, output
+    arrays, shapes by slot).
 
     Ops whose inputs are all constants (a depthwise kernel reshaped, a weight transposed) are
     evaluated here and become constants themselves: the exported graph only holds the ops
@@ -74,7 +74,7 @@ def record(model, example):
     trace = _ShapeTrace()
     x = Tensor(example)
     with plain_ops(), no_grad(), trace.recording(x):
-        output = model(x, training=False)
+        output = run(x)
     outputs = output if isinstance(output, (list, tuple)) else [output]
     slots = [trace.slot_of(t) for t in outputs]
     if any(slot is None for slot in slots):

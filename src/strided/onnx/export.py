@@ -70,15 +70,26 @@ def export(model, filepath, input_shape=None, opset=OPSET, input_name="input",
         >>> import onnxruntime as ort                  # doctest: +SKIP
         >>> ort.InferenceSession("fashion.onnx").run(None, {"input": x_test[:8]})
     """
+    shape = input_shape_of(model, input_shape)
+    dtype = np.dtype(_config.floatx())
+    example = np.random.default_rng(0).standard_normal((2, *shape[1:])).astype(dtype)
+    return export_run(lambda x: model(x, training=False), example, filepath, opset, input_name,
+                      output_name, getattr(model, "name", None))
+
+
+def export_run(run, example, filepath, opset=OPSET, input_name="input", output_name="output",
+               graph_name=None):
+    """Export what `run(x)` computes from a strided Tensor x, traced on `example` (an array
+    whose first axis is the batch, left free in the file): the common path of `export` and
+    of the PyTorch-style front end's `torch.onnx.export`."""
     onnx = require_onnx()
     from onnx import helper, numpy_helper
 
     if opset < OPSET:
         raise ValueError(f"ONNX export: opset must be {OPSET} or newer. Received: opset={opset}")
-    shape = input_shape_of(model, input_shape)
-    dtype = np.dtype(_config.floatx())
-    example = np.random.default_rng(0).standard_normal((2, *shape[1:])).astype(dtype)
-    ops, output_slots, outputs, shapes = record(model, example)
+    example = np.asarray(example)
+    dtype = example.dtype
+    ops, output_slots, outputs, shapes = record(run, example)
     shapes["dtype"] = dtype
     builder = GraphBuilder(helper, numpy_helper)
     builder.node("Identity", [input_name], ["v0"])
@@ -95,8 +106,8 @@ def export(model, filepath, input_shape=None, opset=OPSET, input_name="input",
         builder.node("Identity", [f"v{slot}"], [name])
     element = helper.np_dtype_to_tensor_dtype(dtype)
     graph = helper.make_graph(
-        builder.nodes, getattr(model, "name", None) or "strided_model",
-        [helper.make_tensor_value_info(input_name, element, ["batch", *shape[1:]])],
+        builder.nodes, graph_name or "strided_model",
+        [helper.make_tensor_value_info(input_name, element, ["batch", *example.shape[1:]])],
         [helper.make_tensor_value_info(name, element, ["batch", *array.shape[1:]])
          for name, array in zip(names, outputs)],
         builder.initializers,
@@ -123,4 +134,4 @@ def _write_atomically(data, filepath):
     return filepath
 
 
-__all__ = ["export"]
+__all__ = ["export", "export_run"]
