@@ -139,7 +139,7 @@ def test_pooling_config_round_trip(layer):
 
 def test_strides_default_to_pool_size():
     assert layers.MaxPooling2D(3).strides == (3, 3)
-    assert layers.MaxPooling2D(3).get_config()["strides"] == [3, 3]
+    assert layers.MaxPooling2D(3).get_config()["strides"] == (3, 3)
 
 
 @pytest.mark.parametrize(

@@ -117,11 +117,11 @@ def test_random_crop_inference_is_a_centred_aspect_crop(images):
 
 
 def test_contrast_formula(images):
-    layer = RandomContrast(0.5, seed=4)
+    layer = RandomContrast(0.5, seed=4)  # a float f is (0, f) as in Keras 3: contrast in [1, 1 + f]
     out = layer(images, training=True).numpy()
     factor = (
         np.random.default_rng(4)
-        .uniform(0.5, 1.5, len(images))
+        .uniform(1.0, 1.5, len(images))
         .astype(np.float32)
         .reshape(-1, 1, 1, 1)
     )
@@ -254,7 +254,7 @@ def _replay(layer, t):
         (lambda: RandomRotation(0.1, fill_mode="mirror"), "`fill_mode` must be one of"),
         (lambda: RandomTranslation(1.5, 0.1), r"`height_factor` must lie in \[-1.0, 1.0\]"),
         (lambda: RandomZoom((-1.5, 0.0)), "`height_factor` must lie in"),
-        (lambda: RandomContrast(2.0), "`factor` must lie in"),
+        (lambda: RandomContrast(2.0), r"`factor` must be a number or a pair of numbers in the range \[0, 1\]"),
         (lambda: RandomBrightness("bright"), "`factor` must be a float or a tuple"),
         (lambda: RandomCrop(0, 3), "`height` must be a positive int. Received: height=0"),
         (lambda: RandomFlip(seed=1.5), "`seed` must be an int or None"),

@@ -18,7 +18,7 @@ def png_size(path):
         return image.size
 
 
-def test_missing_matplotlib_names_the_extra(monkeypatch):
+def test_missing_matplotlib_names_the_package(monkeypatch):
     real_import = builtins.__import__
 
     def fake_import(name, *args, **kwargs):
@@ -27,7 +27,7 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", fake_import)
-    with pytest.raises(ImportError, match=r"pip install strided\[viz\]"):
+    with pytest.raises(ImportError, match=r"pip install matplotlib"):
         _figure.new_figure()
     from strided.viz import plot_history  # importing strided.viz itself never needs matplotlib
 

@@ -19,6 +19,14 @@ Every constructor takes `include_top`, `weights` (None, "imagenet" or a file: Ke
 | InceptionV3    | Keras             | 23,851,784            | tf              |
 | MobileNetV2    | Keras             | 3,538,984             | tf              |
 | EfficientNetB0 | Keras             | 5,330,571             | none (inside the model) |
+| EfficientNetB1 ... B7 | Keras      | 7,856,239 ... 66,658,687 | none (inside the model) |
+| EfficientNetV2B0 ... B3, S, M, L | Keras | 7,200,312 ... 119,027,848 | none (inside) |
+| Xception       | Keras             | 22,910,480            | tf              |
+| DenseNet121 / 169 / 201 | Keras    | 8,062,504 / 14,307,880 / 20,242,984 | torch |
+| ResNet50V2 / 101V2 / 152V2 | Keras | 25,613,800 / 44,675,560 / 60,380,648 | tf |
+| MobileNet      | Keras             | 4,253,864             | tf              |
+| MobileNetV3Small / Large | Keras   | 2,554,968 / 5,507,432 | none (inside the model) |
+| ConvNeXtTiny ... XLarge | Keras    | 28,589,128 ... 350,196,968 | none (inside the model) |
 """
 
 from strided.applications import (
@@ -67,6 +75,86 @@ __all__ = [
     "resnet_basic",
     "vgg16",
     "vgg19",
+]
+
+# more of keras.applications (issue 21): one module per family, as in Keras
+from strided.applications import (  # noqa: E402
+    convnext,
+    densenet,
+    efficientnet_v2,
+    mobilenet,
+    mobilenet_v3,
+    resnet_v2,
+    xception,
+)
+from strided.applications.convnext import (  # noqa: E402
+    ConvNeXtBase,
+    ConvNeXtLarge,
+    ConvNeXtSmall,
+    ConvNeXtTiny,
+    ConvNeXtXLarge,
+)
+from strided.applications.densenet import DenseNet121, DenseNet169, DenseNet201  # noqa: E402
+from strided.applications.efficientnet import (  # noqa: E402
+    EfficientNetB1,
+    EfficientNetB2,
+    EfficientNetB3,
+    EfficientNetB4,
+    EfficientNetB5,
+    EfficientNetB6,
+    EfficientNetB7,
+)
+from strided.applications.efficientnet_v2 import (  # noqa: E402
+    EfficientNetV2B0,
+    EfficientNetV2B1,
+    EfficientNetV2B2,
+    EfficientNetV2B3,
+    EfficientNetV2L,
+    EfficientNetV2M,
+    EfficientNetV2S,
+)
+from strided.applications.mobilenet import MobileNet  # noqa: E402
+from strided.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small  # noqa: E402
+from strided.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2  # noqa: E402
+from strided.applications.xception import Xception  # noqa: E402
+
+__all__ += [
+    "ConvNeXtBase",
+    "ConvNeXtLarge",
+    "ConvNeXtSmall",
+    "ConvNeXtTiny",
+    "ConvNeXtXLarge",
+    "DenseNet121",
+    "DenseNet169",
+    "DenseNet201",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "EfficientNetV2B0",
+    "EfficientNetV2B1",
+    "EfficientNetV2B2",
+    "EfficientNetV2B3",
+    "EfficientNetV2L",
+    "EfficientNetV2M",
+    "EfficientNetV2S",
+    "MobileNet",
+    "MobileNetV3Large",
+    "MobileNetV3Small",
+    "ResNet50V2",
+    "ResNet101V2",
+    "ResNet152V2",
+    "Xception",
+    "convnext",
+    "densenet",
+    "efficientnet_v2",
+    "mobilenet",
+    "mobilenet_v3",
+    "resnet_v2",
+    "xception",
 ]
 
 # the lessons' small models (mnist_cnn, fashion_cnn, cifar_cnn), from lessons.py

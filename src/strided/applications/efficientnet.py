@@ -1,4 +1,4 @@
-"""EfficientNetB0 (Tan & Le, 2019): MBConv blocks with squeeze-and-excitation, as Keras'.
+"""EfficientNetB0-B7 (Tan & Le, 2019): MBConv blocks with squeeze-and-excitation, as Keras'.
 
 EfficientNet scales depth, width and resolution together ("compound scaling") from a base
 network, B0, found by architecture search. Its block, MBConv, is MobileNetV2's inverted
@@ -15,8 +15,10 @@ raw [0, 255] pixels and `preprocess_input` is the identity.
     224x224x3 -> stem 3x3/2 (32) -> 16 MBConv blocks in 7 stages (16, 24, 40, 80, 112, 192, 320)
     -> top_conv 1x1 (1280) -> global average pool -> dropout 0.2 -> classes
 
-Layer names (stem_conv, block1a_dwconv, block2a_se_excite, ..., top_conv, predictions) and
-the parameter count (5,330,571 with the top) equal Keras'.
+B1-B7 are the same builder with more channels (width), more blocks per stage (depth) and
+larger default images (SCALING below). Layer names (stem_conv, block1a_dwconv,
+block2a_se_excite, ..., top_conv, predictions) and the parameter counts (B0 5,330,571 ...
+B7 66,658,687 with the top) equal Keras'.
 """
 
 import copy
@@ -26,7 +28,27 @@ from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
 KERAS_BASE = "https://storage.googleapis.com/keras-applications/"
-MD5 = {"b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d")}
+MD5 = {
+    "b0": ("902e53a9f72be733fc0bcb005b3ebbac", "50bc09e76180e00e4465e1a485ddc09d"),
+    "b1": ("1d254153d4ab51201f1646940f018540", "74c4e6b3e1f6a1eea24c589628592432"),
+    "b2": ("b15cce36ff4dcbd00b6dd88e7857a6ad", "111f8e2ac8aa800a7a99e3239f7bfb39"),
+    "b3": ("ffd1fdc53d0ce67064dc6a9c7960ede0", "af6d107764bb5b1abb91932881670226"),
+    "b4": ("18c95ad55216b8f92d7e70b3a046e2fc", "ebc24e6d6c33eaebbd558eafbeedf1ba"),
+    "b5": ("ace28f2a6363774853a83a0b21b9421a", "38879255a25d3c92d5e44e04ae6cec6f"),
+    "b6": ("165f6e37dce68623721b423839de8be5", "9ecce42647a20130c1f39a5d4cb75743"),
+    "b7": ("8c03f828fec3ef71311cd463b6759d99", "cbcfe4450ddf6f3ad90b1b398090fe4a"),
+}
+# (width coefficient, depth coefficient, default image size, dropout before the classifier)
+# of B1-B7 (B0 is 1.0, 1.0, 224, 0.2), and their parameter counts with the top, as Keras'
+SCALING = {
+    "b1": (1.0, 1.1, 240, 0.2, "7,856,239"),
+    "b2": (1.1, 1.2, 260, 0.3, "9,177,569"),
+    "b3": (1.2, 1.4, 300, 0.3, "12,320,535"),
+    "b4": (1.4, 1.8, 380, 0.4, "19,466,823"),
+    "b5": (1.6, 2.2, 456, 0.4, "30,562,527"),
+    "b6": (1.8, 2.6, 528, 0.5, "43,265,143"),
+    "b7": (2.0, 3.1, 600, 0.5, "66,658,687"),
+}
 IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
 
 DEFAULT_BLOCKS_ARGS = [
@@ -291,6 +313,55 @@ def EfficientNetB0(
     )
 
 
+def _scaled_variant(variant):
+    """The constructor EfficientNetB1 ... B7: B0's builder with the coefficients of SCALING."""
+    width, depth, size, dropout, params = SCALING[variant]
+
+    def constructor(
+        include_top=True,
+        weights="imagenet",
+        input_tensor=None,
+        input_shape=None,
+        pooling=None,
+        classes=1000,
+        classifier_activation="softmax",
+        name=f"efficientnet{variant}",
+    ):
+        return EfficientNet(
+            width,
+            depth,
+            size,
+            dropout,
+            name=name,
+            include_top=include_top,
+            weights=weights,
+            input_tensor=input_tensor,
+            input_shape=input_shape,
+            pooling=pooling,
+            classes=classes,
+            classifier_activation=classifier_activation,
+            weights_name=variant,
+        )
+
+    constructor.__name__ = constructor.__qualname__ = f"EfficientNet{variant.upper()}"
+    constructor.__doc__ = (
+        f"EfficientNet{variant.upper()}: B0 scaled x{width} in width, x{depth} in depth, "
+        f"{size}x{size} images; {params} parameters (Keras' `EfficientNet{variant.upper()}`).\n\n"
+        "    Arguments, inputs (raw [0, 255] pixels) and outputs as `EfficientNetB0`; the default\n"
+        f"    input is ({size}, {size}, 3) and the top's dropout is {dropout}.\n"
+    )
+    return constructor
+
+
+EfficientNetB1 = _scaled_variant("b1")
+EfficientNetB2 = _scaled_variant("b2")
+EfficientNetB3 = _scaled_variant("b3")
+EfficientNetB4 = _scaled_variant("b4")
+EfficientNetB5 = _scaled_variant("b5")
+EfficientNetB6 = _scaled_variant("b6")
+EfficientNetB7 = _scaled_variant("b7")
+
+
 def preprocess_input(x, data_format=None):
     """The identity: EfficientNet rescales and normalises inside the model (Keras does the same)."""
     return x
@@ -301,4 +372,16 @@ def decode_predictions(preds, top=5):
     return imagenet_utils.decode_predictions(preds, top=top)
 
 
-__all__ = ["EfficientNet", "EfficientNetB0", "decode_predictions", "preprocess_input"]
+__all__ = [
+    "EfficientNet",
+    "EfficientNetB0",
+    "EfficientNetB1",
+    "EfficientNetB2",
+    "EfficientNetB3",
+    "EfficientNetB4",
+    "EfficientNetB5",
+    "EfficientNetB6",
+    "EfficientNetB7",
+    "decode_predictions",
+    "preprocess_input",
+]

@@ -3,7 +3,6 @@ checking it, and writing some of its images as PNG files to try `strided predict
 
 import os
 import time
-
 from urllib.parse import urlparse
 
 from strided.cli._args import HelpFormatter, positive_int

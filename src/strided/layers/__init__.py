@@ -1,5 +1,6 @@
 """Keras-compatible layers: `from strided import layers; layers.Conv2D(32, 3, activation="relu")`."""
 
+from strided.layers import tensor_operation  # noqa: F401  (makes `inputs / 255.0` work)
 from strided.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from strided.layers.base import Layer
 from strided.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
@@ -51,16 +52,33 @@ from strided.layers.pooling import (
     MaxPooling2D,
 )
 from strided.layers.preprocessing import (
+    AutoContrast,
+    CenterCrop,
+    CutMix,
+    Equalization,
+    MixUp,
     Normalization,
     RandomBrightness,
+    RandomColorDegeneration,
+    RandomColorJitter,
     RandomContrast,
     RandomCrop,
+    RandomErasing,
     RandomFlip,
+    RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
     RandomRotation,
+    RandomSaturation,
+    RandomSharpness,
+    RandomShear,
     RandomTranslation,
     RandomZoom,
     Rescaling,
     Resizing,
+    Solarization,
 )
 from strided.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from strided.layers.reshaping import Flatten, Permute, Reshape
@@ -78,8 +96,11 @@ __all__ = [
     "RandomBrightness",
     "RandomContrast",
     "RandomCrop",
+    "RandomErasing",
     "RandomFlip",
+    "RandomGaussianBlur",
     "RandomRotation",
+    "RandomSaturation",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",
@@ -155,4 +176,18 @@ __all__ = [
     "minimum",
     "multiply",
     "subtract",
+    "AutoContrast",
+    "CenterCrop",
+    "CutMix",
+    "Equalization",
+    "MixUp",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSharpness",
+    "RandomShear",
+    "Solarization",
 ]

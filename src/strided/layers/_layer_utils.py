@@ -142,7 +142,7 @@ def padding_for_op(padding, kernel_size, dilation_rate):
 
 
 def padding_to_config(padding):
-    return padding if isinstance(padding, str) else [list(pair) for pair in padding]
+    return padding if isinstance(padding, str) else tuple(tuple(pair) for pair in padding)
 
 
 def conv_output_length(size, kernel, stride, padding, dilation=1):
@@ -227,8 +227,9 @@ _SERIALIZERS = (
 
 
 def config_of(layer, *names):
-    """{name: JSON-ready value} for the given attributes: activations, initializers,
-    regularizers and constraints serialised by name; tuples become lists."""
+    """{name: value} for the given attributes: activations, initializers, regularizers and
+    constraints serialised by name; tuples stay tuples, as Keras' get_config returns them
+    (JSON writes them as lists, and every constructor accepts both)."""
     config = {}
     for name in names:
         value = getattr(layer, name)
@@ -239,8 +240,6 @@ def config_of(layer, *names):
         else:
             if name == "padding":
                 value = padding_to_config(value)
-            elif isinstance(value, tuple):
-                value = list(value)
         config[name] = value
     return config
 

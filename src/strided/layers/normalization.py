@@ -91,8 +91,9 @@ class BatchNormalization(_Affine):
     Args:
         axis: the channel axis (-1 channels-last, 1 channels-first), or a list of axes.
         momentum: 0.99. epsilon: 1e-3. center / scale: whether beta / gamma exist.
-        beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
-        moving_variance_initializer="ones", beta/gamma regularizers and constraints.
+        initializers: beta_initializer="zeros", gamma_initializer="ones",
+            moving_mean_initializer="zeros", moving_variance_initializer="ones"; beta/gamma
+            regularizers and constraints as Keras.
 
     Weights: gamma, beta (trainable), moving_mean, moving_variance (not trainable), each (C,):
     4*C parameters, 2*C of them non-trainable.
@@ -181,7 +182,7 @@ class LayerNormalization(_Affine):
     Args:
         axis: int or list of ints, default -1. epsilon: 1e-3. center, scale: beta / gamma.
         rms_scaling: if True, divide by the root mean square only (no centering; RMSNorm).
-        beta/gamma initializers ("zeros"/"ones"), regularizers and constraints.
+        initializers: beta/gamma initializers ("zeros"/"ones"), regularizers and constraints.
 
     Weights: gamma, beta of shape tuple(input_shape[a] for a in axis).
 

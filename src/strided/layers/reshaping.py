@@ -91,7 +91,7 @@ class Reshape(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["target_shape"] = list(self.target_shape)
+        config["target_shape"] = tuple(self.target_shape)
         return config
 
 
@@ -115,7 +115,7 @@ class Permute(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["dims"] = list(self.dims)
+        config["dims"] = tuple(self.dims)
         return config
 
 

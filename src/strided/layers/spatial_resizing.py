@@ -39,6 +39,12 @@ def _pairs(layer, name, value, rank):
     return tuple(pairs)
 
 
+def _pairs_config(pairs):
+    """Keras' config form: (before, after) for one axis, ((top, bottom), (left, right)) for two."""
+    pairs = tuple(tuple(int(v) for v in pair) for pair in pairs)
+    return pairs[0] if len(pairs) == 1 else pairs
+
+
 class _SpatialLayer(Layer):
     rank = None
 
@@ -81,7 +87,7 @@ class _ZeroPadding(_SpatialLayer):
 
     def get_config(self):
         config = super().get_config()
-        config["padding"] = [list(p) for p in self.padding]
+        config["padding"] = _pairs_config(self.padding)
         return config
 
 
@@ -139,7 +145,7 @@ class _Cropping(_SpatialLayer):
 
     def get_config(self):
         config = super().get_config()
-        config["cropping"] = [list(p) for p in self.cropping]
+        config["cropping"] = _pairs_config(self.cropping)
         return config
 
 
@@ -201,7 +207,7 @@ class UpSampling2D(_SpatialLayer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(size=list(self.size), interpolation=self.interpolation)
+        config.update(size=tuple(self.size), interpolation=self.interpolation)
         return config
 
 

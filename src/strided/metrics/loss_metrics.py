@@ -1,5 +1,6 @@
 """Losses used as metrics: the running mean of a per-sample loss (Keras' `keras.metrics`
-MeanSquaredError, MeanAbsoluteError and the cross-entropies). Lower is better.
+MeanSquaredError, MeanAbsoluteError, the cross-entropies, MAPE, MSLE, Poisson, KLDivergence
+and the hinges). Lower is better.
 
     model.compile(..., metrics=["mae"])                      # via metrics.get
     model.compile(..., metrics=[MeanAbsoluteError()])
@@ -70,7 +71,33 @@ class BinaryCrossentropy(LossMetric):
                          from_logits=from_logits, label_smoothing=label_smoothing)
 
 
+def _loss_metric(class_name, function, metric_name, doc):
+    """A LossMetric subclass with Keras' signature (name, dtype) around `function`."""
+
+    def __init__(self, name=metric_name, dtype=None):
+        LossMetric.__init__(self, function, name=name, dtype=dtype)
+
+    return type(class_name, (LossMetric,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+MeanAbsolutePercentageError = _loss_metric(
+    "MeanAbsolutePercentageError", losses.mean_absolute_percentage_error,
+    "mean_absolute_percentage_error", "Running mean of 100 * mean(|t - p| / max(|t|, eps)).")
+MeanSquaredLogarithmicError = _loss_metric(
+    "MeanSquaredLogarithmicError", losses.mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error", "Running mean of mean((log(p + 1) - log(t + 1))^2).")
+Poisson = _loss_metric("Poisson", losses.poisson, "poisson", "Running mean of mean(p - t log(p + eps)).")
+KLDivergence = _loss_metric("KLDivergence", losses.kl_divergence, "kl_divergence",
+                            "Running mean of sum(t log(t / p)) (t and p clipped to [eps, 1]).")
+Hinge = _loss_metric("Hinge", losses.hinge, "hinge", "Running mean of mean(max(1 - t p, 0)).")
+SquaredHinge = _loss_metric("SquaredHinge", losses.squared_hinge, "squared_hinge",
+                            "Running mean of mean(max(1 - t p, 0)^2).")
+CategoricalHinge = _loss_metric("CategoricalHinge", losses.categorical_hinge, "categorical_hinge",
+                                "Running mean of max(max((1 - t) p) - sum(t p) + 1, 0).")
+
+
 __all__ = [
-    "BinaryCrossentropy", "CategoricalCrossentropy", "LossMetric", "MeanAbsoluteError",
-    "MeanSquaredError", "SparseCategoricalCrossentropy"
+    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "Hinge", "KLDivergence",
+    "LossMetric", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
 ]

@@ -13,21 +13,37 @@ import numpy as np
 
 from strided import losses as losses_module
 from strided.metrics import accuracy_metrics as acc
+from strided.metrics import confusion_metrics as cm
 from strided.metrics import loss_metrics as lm
+from strided.metrics import regression_metrics as rm
+from strided.metrics.auc import AUC
 from strided.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, as_array
-from strided.metrics.confusion_metrics import Precision, Recall
+from strided.metrics.correlation_metrics import ConcordanceCorrelation, PearsonCorrelation
+from strided.metrics.f_score import F1Score, FBetaScore
+from strided.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 
 _CLASSES = {cls.__name__: cls for cls in (
     acc.Accuracy, acc.BinaryAccuracy, acc.CategoricalAccuracy, acc.SparseCategoricalAccuracy,
-    acc.TopKCategoricalAccuracy, acc.SparseTopKCategoricalAccuracy, Precision, Recall, Mean, Sum,
+    acc.TopKCategoricalAccuracy, acc.SparseTopKCategoricalAccuracy, cm.Precision, cm.Recall,
+    cm.TruePositives, cm.FalsePositives, cm.TrueNegatives, cm.FalseNegatives, AUC, F1Score,
+    FBetaScore, IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU, Mean, Sum,
+    rm.RootMeanSquaredError, rm.R2Score, rm.CosineSimilarity, rm.LogCoshError,
     lm.MeanSquaredError, lm.MeanAbsoluteError, lm.SparseCategoricalCrossentropy,
-    lm.CategoricalCrossentropy, lm.BinaryCrossentropy)}
+    lm.CategoricalCrossentropy, lm.BinaryCrossentropy, lm.MeanAbsolutePercentageError,
+    lm.MeanSquaredLogarithmicError, lm.Poisson, lm.KLDivergence, lm.Hinge, lm.SquaredHinge,
+    lm.CategoricalHinge, PearsonCorrelation, ConcordanceCorrelation)}
+# Metric names Keras' compile accepts, each built with no further argument.
 _BY_NAME = {
     "binary_accuracy": acc.BinaryAccuracy, "categorical_accuracy": acc.CategoricalAccuracy,
     "sparse_categorical_accuracy": acc.SparseCategoricalAccuracy,
     "top_k_categorical_accuracy": acc.TopKCategoricalAccuracy,
     "sparse_top_k_categorical_accuracy": acc.SparseTopKCategoricalAccuracy,
-    "precision": Precision, "recall": Recall,
+    "precision": cm.Precision, "recall": cm.Recall, "true_positives": cm.TruePositives,
+    "false_positives": cm.FalsePositives, "true_negatives": cm.TrueNegatives,
+    "false_negatives": cm.FalseNegatives, "auc": AUC, "f1_score": F1Score, "fbeta_score": FBetaScore,
+    "root_mean_squared_error": rm.RootMeanSquaredError, "r2_score": rm.R2Score,
+    "cosine_similarity": rm.CosineSimilarity, "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
 }
 _LOSS_METRICS = {
     "mean_squared_error": lm.MeanSquaredError, "mse": lm.MeanSquaredError,
@@ -35,7 +51,14 @@ _LOSS_METRICS = {
     "binary_crossentropy": lm.BinaryCrossentropy,
     "categorical_crossentropy": lm.CategoricalCrossentropy,
     "sparse_categorical_crossentropy": lm.SparseCategoricalCrossentropy,
+    "mean_absolute_percentage_error": lm.MeanAbsolutePercentageError,
+    "mape": lm.MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": lm.MeanSquaredLogarithmicError,
+    "msle": lm.MeanSquaredLogarithmicError, "poisson": lm.Poisson, "kl_divergence": lm.KLDivergence,
+    "hinge": lm.Hinge, "squared_hinge": lm.SquaredHinge, "categorical_hinge": lm.CategoricalHinge,
 }
+# Keras functions with no metric class: their running mean under the function's name.
+_LOSS_FUNCTIONS = ("huber", "log_cosh", "binary_focal_crossentropy", "categorical_focal_crossentropy")
 
 
 def _loss_kind(loss):
@@ -127,6 +150,8 @@ def get(identifier, loss=None, y_true=None, y_pred=None):
             return _BY_NAME[key](name=identifier)
         if key in _LOSS_METRICS:
             return _LOSS_METRICS[key](name=identifier)
+        if key in _LOSS_FUNCTIONS:
+            return lm.LossMetric(getattr(losses_module, key), name=identifier)
     elif callable(identifier):
         metric = MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
         return metric

@@ -9,6 +9,9 @@ from strided.preprocessing import affine, image
 from strided.preprocessing.affine import affine_matrices, affine_sample
 from strided.preprocessing.image import ImageDataGenerator
 from strided.preprocessing.iterator import NumpyArrayIterator
+from strided.utils.image_dataset import (
+    image_dataset_from_directory,  # keras.preprocessing.image_dataset_from_directory
+)
 
 __all__ = [
     "ImageDataGenerator",
@@ -17,4 +20,5 @@ __all__ = [
     "affine_matrices",
     "affine_sample",
     "image",
+    "image_dataset_from_directory",
 ]

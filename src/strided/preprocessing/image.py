@@ -8,6 +8,9 @@ Where Keras transforms one image at a time with scipy, here the random parameter
 are drawn at once, turned into one affine matrix per image (flips included) and sampled with one
 gather (`strided.preprocessing.affine`). Results match Keras' `apply_affine_transform` for the same
 parameters (image centre at (h - 1) / 2, as current Keras).
+
+Keras' `keras.preprocessing.image` file helpers are here too, under the same names: `load_img`,
+`img_to_array`, `array_to_img`, `save_img`, `smart_resize` (from `strided.utils.image_utils`).
 """
 
 import numbers
@@ -16,9 +19,11 @@ import numpy as np
 
 from strided._config import floatx, standardize_data_format
 from strided.preprocessing.affine import FILL_MODES, affine_matrices, affine_sample
+from strided.preprocessing.directory_iterator import DirectoryIterator
 from strided.preprocessing.iterator import NumpyArrayIterator
 from strided.preprocessing.random_params import RandomParameters, range_pair
 from strided.preprocessing.standardize import Standardization
+from strided.utils.image_utils import array_to_img, img_to_array, load_img, save_img, smart_resize
 from strided.utils.random import make_rng
 
 
@@ -209,5 +214,22 @@ class ImageDataGenerator(RandomParameters, Standardization):
             subset=subset,
         )
 
+    def flow_from_directory(self, directory, target_size=(256, 256), color_mode="rgb", classes=None,
+                            class_mode="categorical", batch_size=32, shuffle=True, seed=None, save_to_dir=None,
+                            save_prefix="", save_format="png", follow_links=False, subset=None,
+                            interpolation="nearest", keep_aspect_ratio=False):
+        """Augmented batches read from a folder of class sub-folders (see `DirectoryIterator`).
 
-__all__ = ["ImageDataGenerator", "NumpyArrayIterator"]
+        Usable directly in `model.fit(datagen.flow_from_directory("train", target_size=(150, 150),
+        class_mode="binary"), epochs=...)`; `save_to_dir` is not supported.
+        """
+        if save_to_dir is not None:
+            raise NotImplementedError("flow_from_directory: save_to_dir is not supported by strided.")
+        return DirectoryIterator(directory, self, target_size=target_size, color_mode=color_mode,
+                                 classes=classes, class_mode=class_mode, batch_size=batch_size,
+                                 shuffle=shuffle, seed=seed, follow_links=follow_links, subset=subset,
+                                 interpolation=interpolation, keep_aspect_ratio=keep_aspect_ratio)
+
+
+__all__ = ["ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator", "load_img", "img_to_array", "array_to_img", "save_img",
+           "smart_resize"]

@@ -1,7 +1,7 @@
 """Looking inside a CNN: filters, feature maps, training curves, receptive fields, confusion
 matrices, saliency maps and Grad-CAM.
 
-matplotlib is optional (`pip install strided[viz]`) and imported only when a plot is drawn;
+matplotlib (a dependency of strided) is imported only when a plot is drawn;
 the numbers (`confusion_matrix`, `feature_maps`, `receptive_field`, `saliency_map`,
 `grad_cam`) need NumPy only. Every `plot_*` function returns the matplotlib Figure (shown by
 Jupyter, savable anywhere) and takes `save_path=` to write a PNG atomically, also headless.

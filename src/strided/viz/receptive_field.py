@@ -22,7 +22,7 @@ part of the field is used; the field is every pixel that *can* matter.
     table.field((5, 7))                   # ((top, bottom), (left, right)) of the last layer's unit
 """
 
-from strided.kernels.im2col import same_padding
+from strided.kernels.fast.im2col import same_padding
 from strided.viz.receptive_field_table import FieldRow, ReceptiveFieldTable
 
 # Layers that compute each output position from the same input position only.

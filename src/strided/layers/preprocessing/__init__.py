@@ -11,30 +11,72 @@ whole batch with one gather (`strided.preprocessing.affine`), differentiably.
 Images are (N, H, W, C) (or (N, C, H, W) with data_format="channels_first"); a single image
 (H, W, C) is accepted too.
 
-    random_geometry     RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomCrop
+    random_geometry     RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomCrop,
+                        RandomShear
     random_color        RandomContrast, RandomBrightness
+    color_adjust        AutoContrast, Solarization, RandomGrayscale, RandomInvert,
+                        RandomPosterization, RandomColorDegeneration, RandomSharpness
+    color_jitter        RandomSaturation, RandomHue, RandomColorJitter
+    random_erasing      RandomErasing
+    random_blur         RandomGaussianBlur
+    mixing              MixUp, CutMix (on images, or on {"images", "labels"})
+    equalization        Equalization
+    center_crop         CenterCrop
     rescaling_resizing  Rescaling, Resizing
     normalization       Normalization
 """
 
+from strided.layers.preprocessing.center_crop import CenterCrop
+from strided.layers.preprocessing.color_adjust import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    RandomSharpness,
+    Solarization,
+)
+from strided.layers.preprocessing.color_jitter import RandomColorJitter, RandomHue, RandomSaturation
+from strided.layers.preprocessing.equalization import Equalization
+from strided.layers.preprocessing.mixing import CutMix, MixUp
 from strided.layers.preprocessing.normalization import Normalization
+from strided.layers.preprocessing.random_blur import RandomGaussianBlur
 from strided.layers.preprocessing.random_color import RandomBrightness, RandomContrast
+from strided.layers.preprocessing.random_erasing import RandomErasing
 from strided.layers.preprocessing.random_geometry import (
     RandomCrop,
     RandomFlip,
     RandomRotation,
+    RandomShear,
     RandomTranslation,
     RandomZoom,
 )
 from strided.layers.preprocessing.rescaling_resizing import Rescaling, Resizing
 
 __all__ = [
+    "AutoContrast",
+    "CenterCrop",
+    "CutMix",
+    "Equalization",
+    "MixUp",
     "Normalization",
+    "RandomColorDegeneration",
+    "RandomColorJitter",
+    "RandomGrayscale",
+    "RandomHue",
+    "RandomInvert",
+    "RandomPosterization",
+    "RandomSharpness",
+    "Solarization",
     "RandomBrightness",
     "RandomContrast",
     "RandomCrop",
+    "RandomErasing",
     "RandomFlip",
+    "RandomGaussianBlur",
     "RandomRotation",
+    "RandomSaturation",
+    "RandomShear",
     "RandomTranslation",
     "RandomZoom",
     "Rescaling",

@@ -36,6 +36,27 @@ def _factor_range(layer, name, value, low=-1.0, high=1.0, symmetric=True):
     return pair
 
 
+def _keras_factor(layer, name, value, bounds):
+    """Keras' `_set_factor`: a pair -> sorted (lower, upper); a number f -> (max(-|f|, low), |f|).
+
+    So with bounds (0, 1) a float f gives (0, f), as Keras 3 stores it (RandomContrast(0.2)
+    draws its contrast in [1.0, 1.2] there, and here too, so saved configs mean the same).
+    """
+    message = (f"{layer}: `{name}` must be a number or a pair of numbers in the range "
+               f"[{bounds[0]}, {bounds[1]}]. Received: {name}={value!r}")
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2 or not all(isinstance(v, numbers.Real) for v in value):
+            raise ValueError(message)
+        if value[0] > bounds[1] or value[1] < bounds[0]:
+            raise ValueError(message)
+        return tuple(sorted(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if not bounds[0] <= value <= bounds[1]:
+            raise ValueError(message)
+        return (max(-abs(value), bounds[0]), abs(value))
+    raise ValueError(message)
+
+
 def _check_choice(layer, name, value, choices):
     if value not in choices:
         raise ValueError(f"{layer}: `{name}` must be one of {choices}. Received: {name}={value!r}")

@@ -133,10 +133,9 @@ class Normalization(Layer):
         return tuple(input_shape)
 
     def get_config(self):
-        axis = None if not self.axis else (self.axis[0] if len(self.axis) == 1 else list(self.axis))
         return {
             **super().get_config(),
-            "axis": axis,
+            "axis": tuple(self.axis),  # as Keras: (-1,) for axis=-1, () for axis=None
             "mean": _as_json(self.input_mean),
             "variance": _as_json(self.input_variance),
             "invert": self.invert,

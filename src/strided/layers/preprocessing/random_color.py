@@ -1,9 +1,12 @@
 """Random colour augmentation: contrast and brightness (training only), clipped to a value range."""
 
-import numbers
-
 from strided import ops
-from strided.layers.preprocessing._image_layer import _factor_range, _ImageLayer, _value_range
+from strided.layers.preprocessing._image_layer import (
+    _factor_range,
+    _ImageLayer,
+    _keras_factor,
+    _value_range,
+)
 
 
 class _RandomColor(_ImageLayer):
@@ -12,9 +15,12 @@ class _RandomColor(_ImageLayer):
     def get_config(self):
         return {
             **super().get_config(),
-            "factor": list(self.factor),
-            "value_range": list(self.value_range),
+            "factor": tuple(self.factor),
+            "value_range": self._config_value_range(),
         }
+
+    def _config_value_range(self):
+        return self._given_value_range  # Keras repeats the argument
 
 
 class RandomContrast(_RandomColor):
@@ -23,20 +29,17 @@ class RandomContrast(_RandomColor):
     x -> clip((x - mean) * c + mean, value_range), c drawn in [1 - lower, 1 + upper].
 
     Args:
-        factor: f -> c in [1 - f, 1 + f], or (lower, upper); values in [0, 1].
+        factor: (lower, upper) in [0, 1]; a float f means (0, f), i.e. c in [1, 1 + f], exactly
+            as Keras 3 stores and applies it (its documentation says [1 - f, 1 + f]).
         value_range: the pixel range to clip to (default (0, 255)).
         seed: int for repeatable factors.
     """
 
     def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        lower, upper = (
-            _factor_range("RandomContrast", "factor", factor, 0.0, 1.0, symmetric=False)
-            if isinstance(factor, numbers.Real)
-            else _factor_range("RandomContrast", "factor", factor, 0.0, 1.0)
-        )
-        self.factor = (lower, upper)
+        self.factor = _keras_factor("RandomContrast", "factor", factor, (0, 1))
         self.value_range = _value_range("RandomContrast", value_range)
+        self._given_value_range = value_range
 
     def _transform(self, x, training):
         contrast = self._rng().uniform(1.0 - self.factor[0], 1.0 + self.factor[1], x.shape[0])
@@ -57,10 +60,14 @@ class RandomBrightness(_RandomColor):
         seed: int for repeatable deltas.
     """
 
-    def __init__(self, factor, value_range=(0, 255), seed=None, **kwargs):
+    def __init__(self, factor, value_range=[0, 255], seed=None, **kwargs):  # noqa: B006 (Keras' default)
         super().__init__(seed=seed, **kwargs)
         self.factor = _factor_range("RandomBrightness", "factor", factor)
         self.value_range = _value_range("RandomBrightness", value_range)
+        self._given_value_range = value_range
+
+    def _config_value_range(self):
+        return list(self._given_value_range)  # Keras stores it as a list
 
     def _transform(self, x, training):
         span = self.value_range[1] - self.value_range[0]

@@ -1,4 +1,4 @@
-"""Random geometric augmentation: flips, rotations, translations, zooms and crops.
+"""Random geometric augmentation: flips, rotations, translations, zooms, shears and crops.
 
 Flip, rotation, translation and zoom build one affine matrix per image and sample the batch
 with one differentiable gather (`strided.preprocessing.affine`); they act only in training.
@@ -86,7 +86,7 @@ class RandomRotation(_AffineLayer):
         return affine_matrices(h, w, theta=-360.0 * turns)  # affine_matrices' theta turns clockwise
 
     def get_config(self):
-        return {**super().get_config(), "factor": list(self.factor)}
+        return {**super().get_config(), "factor": tuple(self.factor)}
 
 
 class RandomTranslation(_AffineLayer):
@@ -114,6 +114,7 @@ class RandomTranslation(_AffineLayer):
         super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
         self.height_factor = _factor_range("RandomTranslation", "height_factor", height_factor)
         self.width_factor = _factor_range("RandomTranslation", "width_factor", width_factor)
+        self._given_factors = (height_factor, width_factor)  # Keras' config repeats the arguments
 
     def _matrices(self, n, h, w, rng):
         down, right = (
@@ -127,8 +128,8 @@ class RandomTranslation(_AffineLayer):
     def get_config(self):
         return {
             **super().get_config(),
-            "height_factor": list(self.height_factor),
-            "width_factor": list(self.width_factor),
+            "height_factor": self._given_factors[0],
+            "width_factor": self._given_factors[1],
         }
 
 
@@ -164,6 +165,7 @@ class RandomZoom(_AffineLayer):
             if width_factor is None
             else _factor_range("RandomZoom", "width_factor", width_factor, -1.0, np.inf)
         )
+        self._given_factors = (height_factor, width_factor)  # Keras' config repeats the arguments
 
     def _matrices(self, n, h, w, rng):
         zoom_h = 1.0 + rng.uniform(*self.height_factor, n)
@@ -173,8 +175,8 @@ class RandomZoom(_AffineLayer):
     def get_config(self):
         return {
             **super().get_config(),
-            "height_factor": list(self.height_factor),
-            "width_factor": None if self.width_factor is None else list(self.width_factor),
+            "height_factor": self._given_factors[0],
+            "width_factor": self._given_factors[1],
         }
 
 
@@ -217,4 +219,58 @@ class RandomCrop(_ImageLayer):
         return {**super().get_config(), "height": self.height, "width": self.width}
 
 
-__all__ = ["RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]
+class RandomShear(_AffineLayer):
+    """Shear each image by random amounts along x and y (training only), as Keras 3.
+
+    Output pixel (row, col) reads input (row + sy col, col + sx row) (about the top-left
+    corner, as Keras), with sx in x_factor and sy in y_factor, both negated together for a
+    random half of the images.
+
+    Args:
+        x_factor, y_factor: a float f in [0, 1] -> (-f, f), or (lower, upper) in [0, 1].
+        interpolation, fill_mode, fill_value, seed: as RandomRotation.
+
+    Shape: unchanged.
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect",
+                 fill_value=0.0, data_format=None, seed=None, **kwargs):
+        super().__init__(fill_mode, interpolation, seed, fill_value, data_format, **kwargs)
+        self.x_factor = _shear_range("x_factor", x_factor)
+        self.y_factor = _shear_range("y_factor", y_factor)
+
+    def _draw(self, n, rng):
+        invert = np.where(rng.uniform(0, 1, n) > 0.5, -1.0, 1.0)
+        shear_y = rng.uniform(*self.y_factor, n)
+        shear_x = rng.uniform(*self.x_factor, n)
+        return {"shear_factor": np.stack([shear_x, shear_y], axis=1) * invert[:, None]}
+
+    def _matrices(self, n, h, w, rng):
+        return shear_matrices(self._draw(n, rng)["shear_factor"])
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": tuple(self.x_factor), "y_factor": tuple(self.y_factor)}
+
+
+def shear_matrices(shear_factor):
+    """(N, 3, 3) output->input (row, col) matrices for Keras' [1, sx, 0, sy, 1, 0, 0, 0] transform."""
+    shear = np.asarray(shear_factor, np.float64)
+    matrices = np.tile(np.eye(3), (len(shear), 1, 1))
+    matrices[:, 0, 1] = shear[:, 1]  # row_in = row + sy * col
+    matrices[:, 1, 0] = shear[:, 0]  # col_in = col + sx * row
+    return matrices
+
+
+def _shear_range(name, value):
+    """f in [0, 1] -> (-f, f); a pair in [-1, 1] -> sorted (Keras refuses negative pairs, which
+    its own get_config writes; here they load back)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+        return (-abs(float(value)), abs(float(value)))
+    if (isinstance(value, (tuple, list)) and len(value) == 2
+            and all(isinstance(v, (int, float)) and -1 <= v <= 1 for v in value)):
+        return tuple(sorted(float(v) for v in value))
+    raise ValueError(f"RandomShear: `{name}` must be a float in [0, 1] or a pair of floats in "
+                     f"[-1, 1]. Received: {name}={value!r}")
+
+
+__all__ = ["RandomCrop", "RandomFlip", "RandomRotation", "RandomShear", "RandomTranslation", "RandomZoom"]

@@ -56,6 +56,7 @@ class Resizing(_ImageLayer):
         crop_to_aspect_ratio: cut the largest centred window with the target aspect ratio first.
         pad_to_aspect_ratio: pad (with fill_value) to the target aspect ratio first.
         fill_mode: only "constant" (with pad_to_aspect_ratio). fill_value: the padding value.
+        antialias: only False (Keras' default).
 
     Shape: (N, height, width, C).
     """
@@ -71,10 +72,16 @@ class Resizing(_ImageLayer):
         pad_to_aspect_ratio=False,
         fill_mode="constant",
         fill_value=0.0,
+        antialias=False,
         data_format=None,
         **kwargs,
     ):
         super().__init__(data_format=data_format, **kwargs)
+        if antialias:
+            raise NotImplementedError(
+                "Resizing: antialias=True is not supported; use antialias=False (the default)."
+            )
+        self.antialias = False
         self.height, self.width = (
             _positive("Resizing", "height", height),
             _positive("Resizing", "width", width),
@@ -123,6 +130,7 @@ class Resizing(_ImageLayer):
             pad_to_aspect_ratio=self.pad_to_aspect_ratio,
             fill_mode=self.fill_mode,
             fill_value=self.fill_value,
+            antialias=self.antialias,
         )
         return config
 
