@@ -1,14 +1,17 @@
-"""Turn every example script (percent format) into a Jupyter notebook in examples/notebooks/.
+"""Turn every example script (percent format) into a Jupyter notebook in examples/notebooks/,
+executed, with its printed output and figures stored in it.
 
 The scripts are the source of truth: they run with plain `python`, are tested, and diff
 well. A cell starts at a line `# %%` (code) or `# %% [markdown]` (markdown, every line a
-comment: the leading `# ` is removed). The notebooks are nbformat 4.5 JSON written with the
-json module only, without outputs, with stable cell ids, so rendering twice gives the same
-bytes and a stale notebook shows up as a diff.
+comment: the leading `# ` is removed). The notebooks are nbformat 4.5 JSON with stable cell
+ids; each is run in a Jupyter kernel (nbclient), so that GitHub and nbviewer show its figures,
+with STRIDED_EXAMPLE_QUICK=1 (a few hundred images, one epoch: about two minutes for all).
+A notebook is stale when its cells differ from its script's (outputs are not compared).
 
-    python examples/render_notebooks.py            # write examples/notebooks/*.ipynb
-    python examples/render_notebooks.py --check    # exit 1 if a notebook is out of date
-    python examples/render_notebooks.py --out DIR  # write elsewhere
+    python examples/render_notebooks.py                # write and execute examples/notebooks/*.ipynb
+    python examples/render_notebooks.py --no-execute   # write them without outputs (seconds)
+    python examples/render_notebooks.py --check        # exit 1 if a notebook is out of date
+    python examples/render_notebooks.py --out DIR      # write elsewhere
 """
 
 import argparse
@@ -89,9 +92,50 @@ def notebook(script):
     }
 
 
-def render(script):
-    """The notebook as text (what is written to disk)."""
-    return json.dumps(notebook(script), indent=1, ensure_ascii=False) + "\n"
+EXECUTED_WITH = {"STRIDED_EXAMPLE_QUICK": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def execute(document, timeout=1800):
+    """Run the notebook dict in a fresh python3 kernel from examples/notebooks/ (as Jupyter
+    would) and return it with its outputs; figures go to a temporary folder, whose name is
+    replaced by `example_output` in the printed text so that outputs do not depend on it."""
+    import nbclient
+    import nbformat
+
+    with tempfile.TemporaryDirectory() as folder:
+        saved = {key: os.environ.get(key) for key in (*EXECUTED_WITH, "STRIDED_EXAMPLE_OUT",
+                                                       "MPLBACKEND")}
+        os.environ.update(EXECUTED_WITH, STRIDED_EXAMPLE_OUT=folder)
+        os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend shows the figures
+        try:
+            node = nbformat.reads(json.dumps(document), as_version=4)
+            nbclient.NotebookClient(node, timeout=timeout, kernel_name="python3",
+                                    record_timing=False,
+                                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        text = nbformat.writes(node).replace(folder, "example_output")
+    executed = json.loads(text)
+    executed["metadata"]["executed_with"] = " ".join(f"{k}={v}" for k, v in EXECUTED_WITH.items())
+    return executed
+
+
+def render(script, executed=False):
+    """The notebook as text (what is written to disk), executed or without outputs."""
+    document = notebook(script)
+    if executed:
+        document = execute(document)
+    return json.dumps(document, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def cells_of(text):
+    """[(cell type, id, source)] of a notebook's JSON text: what `stale` compares."""
+    return [(cell["cell_type"], cell["id"], "".join(cell["source"]))
+            for cell in json.loads(text)["cells"]]
 
 
 def write_atomic(path, text):
@@ -106,12 +150,13 @@ def write_atomic(path, text):
         raise
 
 
-def render_all(out=NOTEBOOKS, scripts=None):
-    """Write one notebook per script into `out`; returns the written paths."""
+def render_all(out=NOTEBOOKS, scripts=None, executed=False):
+    """Write one notebook per script into `out` (executed, with outputs, if asked); returns
+    the written paths."""
     written = []
     for script in scripts or example_scripts():
         target = Path(out) / f"{script.stem}.ipynb"
-        write_atomic(target, render(script))
+        write_atomic(target, render(script, executed=executed))
         written.append(target)
     return written
 
@@ -124,7 +169,7 @@ def stale(out=NOTEBOOKS, scripts=None):
         target = Path(out) / f"{script.stem}.ipynb"
         if not target.is_file():
             problems.append(f"{target.name}: missing")
-        elif target.read_text(encoding="utf-8") != render(script):
+        elif cells_of(target.read_text(encoding="utf-8")) != cells_of(render(script)):
             problems.append(f"{target.name}: out of date with {script.name}")
     expected = {f"{script.stem}.ipynb" for script in scripts}
     orphans = [p for p in sorted(Path(out).glob("*.ipynb")) if p.name not in expected]
@@ -136,6 +181,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=NOTEBOOKS, help="folder for the notebooks")
     parser.add_argument("--check", action="store_true", help="only check they are up to date")
+    parser.add_argument("--no-execute", action="store_true",
+                        help="write the notebooks without running them (no outputs)")
     args = parser.parse_args(argv)
     if args.check:
         problems = stale(args.out)
@@ -144,8 +191,9 @@ def main(argv=None):
         if problems:
             print("run: python examples/render_notebooks.py")
         return 1 if problems else 0
-    for path in render_all(args.out):
-        print(f"wrote {path}")
+    for script in example_scripts():
+        path = render_all(args.out, [script], executed=not args.no_execute)[0]
+        print(f"wrote {path}", flush=True)
     return 0
 
 
