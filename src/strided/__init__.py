@@ -15,7 +15,8 @@ Keras tutorial code runs with only the import changed:
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=5)
 
-This file only re-exports; each name lives in the module listed in STYLE.md's architecture.
+This file only re-exports; the layers below it, from the kernels up, are described in the
+documentation's "The engine, readable" page (docs/engine.md).
 Importing it changes nothing in the process: the settings that speed strided up are applied
 only while strided trains (see `strided.runtime`).
 """

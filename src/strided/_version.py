@@ -1,3 +1,3 @@
 """strided's version, in a module of its own so that any part of strided can read it."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

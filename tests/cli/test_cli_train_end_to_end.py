@@ -18,7 +18,8 @@ from PIL import Image
 from strided.datasets import fashion_mnist
 
 PLOTS = ("training_curves.png", "confusion_matrix.png", "misclassified.png")
-FILES = ("model.keras", "labels.txt", "history.csv", "history.json", "results.json") + PLOTS
+FILES = ("model.keras", "labels.txt", "history.csv", "history.json", "results.json",
+         "report.html") + PLOTS
 
 
 def check_png(path, min_side=200, max_side=4000):

@@ -8,8 +8,6 @@ run's test set, embedded in the file so that it opens anywhere, offline, and can
 """
 
 import json
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ import numpy as np
 from strided.cli._args import HelpFormatter, positive_int
 from strided.cli._errors import CLIError
 from strided.cli._html import escape, figure_tag, page, table
+from strided.cli._output import atomic_write_text
 
 DESCRIPTION = """\
 Write one HTML page about a training run (a `strided train --out` folder): results and
@@ -104,7 +103,8 @@ def write_report(folder, out=None, images=4):
     subtitle = (f"test accuracy {accuracy:.2%} on {len(y)} images; "
                 f"{results.get('epochs_run', '?')} epoch(s); run folder {folder}")
     target = Path(out) if out is not None else folder / "report.html"
-    _write_text(target, page(title, subtitle, sections))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, page(title, subtitle, sections))
     return target
 
 
@@ -134,17 +134,6 @@ def _per_class(y, predicted, names):
         bar = f'<div class="bar" style="width:{share * 12:.2f}rem"></div>'
         rows.append([escape(name), f"{share:.2%}" if total else "-", f"{correct}/{total}", bar])
     return table(rows, ["class", "accuracy", "correct", ""], numeric=(1, 2))
-
-
-def _write_text(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 __all__ = ["add_parser", "run", "write_report"]

@@ -53,8 +53,9 @@ With no options: the lesson's Fashion-MNIST CNN (fashion-cnn) on Fashion-MNIST i
 this machine or can be downloaded, otherwise on the bundled 3,000-image sample (a note says which).
 Shows a progress bar per epoch, then a table: test loss, accuracy, per-class accuracy, time per
 epoch and images/s. Writes into --out: model.keras, labels.txt, history.csv (one row per epoch),
-history.json, results.json and the plots training_curves.png, confusion_matrix.png and
-misclassified.png.
+history.json, results.json, the plots training_curves.png, confusion_matrix.png and
+misclassified.png, and report.html (one page with all of it, feature maps and Grad-CAM:
+`strided report`).
 
 The training state is backed up in --out/backup at the end of each epoch (and when stopped).
 Ctrl-C stops at the end of the current step, saves the model trained so far and exits with
@@ -216,7 +217,19 @@ def save_outputs(out, model, dataset, history, evaluation, results):
     written += list(_output.save_history(history, out))
     written.append(_output.write_json(out / "results.json", results))
     written += save_plots(out, evaluation, dataset.x_test, history)
-    return written
+    written.append(_write_report(out))
+    return [path for path in written if path is not None]
+
+
+def _write_report(out):
+    """report.html (`strided report`); a run is kept even if the page cannot be drawn."""
+    from strided.cli.report import write_report
+
+    try:
+        return write_report(out)
+    except (CLIError, ImportError, ValueError) as error:
+        _output.note(f"report.html skipped: {error}")
+        return None
 
 
 __all__ = ["add_parser", "run", "save_outputs", "default_out_dir"]

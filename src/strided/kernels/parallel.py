@@ -34,9 +34,10 @@ from strided import _blas_threads, _config, _subnormals
 # Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 2 MB while
 # training, twice that for inference.
 CHUNK_FLOATS = 1 << 19
-# A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 8 MB
+# A convolution chunk's working set (its im2col rows, outputs and gradients), in floats: 4 MB
 # while training, 2 MB for inference (no gradients to keep; L2-sized chunks win there).
-WORKING_SET_FLOATS = 1 << 21
+# (docs/speed.md, "Same answer on any thread count", has the measurements.)
+WORKING_SET_FLOATS = 1 << 20
 INFERENCE_WORKING_SET_FLOATS = 1 << 19
 # The number of chunks is rounded up to a multiple of this (when chunks stay at least
 # `smallest` long), so that 1, 2 or 4 threads share them evenly. A constant, not the thread

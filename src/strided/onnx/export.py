@@ -9,7 +9,6 @@ Needs the optional `onnx` package (`pip install strided[onnx]`); `onnxruntime` r
 """
 
 import os
-import tempfile
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from strided import _config
 from strided.onnx._builder import GraphBuilder
 from strided.onnx._ops import TRANSLATIONS, UnsupportedOp
 from strided.onnx._recording import record
+from strided.utils.atomic_files import atomic_write
 
 OPSET = 17
 
@@ -120,17 +120,9 @@ def export_run(run, example, filepath, opset=OPSET, input_name="input", output_n
 
 def _write_atomically(data, filepath):
     filepath = os.fspath(filepath)
-    folder = os.path.dirname(os.path.abspath(filepath))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".onnx.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, filepath)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+    with atomic_write(filepath) as stream:
+        stream.write(data)
     return filepath
 
 
