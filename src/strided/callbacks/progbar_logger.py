@@ -24,7 +24,10 @@ from strided.callbacks.callback import Callback
 
 
 def format_value(value):
-    """Keras' Progbar number format: '0.1234', or '1.2346e-04' for small magnitudes."""
+    """Keras' Progbar number format: '0.1234', or '1.2346e-04' for small magnitudes; a
+    per-class result (an array, such as F1Score(average=None)'s) as '[0.5000 0.2500]'."""
+    if getattr(value, "ndim", 0) > 0:
+        return "[" + " ".join(format_value(float(v)) for v in value.ravel()) + "]"
     if isinstance(value, float) or hasattr(value, "__float__") and not isinstance(value, int):
         value = float(value)
         return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"

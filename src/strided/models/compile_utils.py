@@ -55,6 +55,13 @@ def _metric_lists(spec, names):
     return [list(spec) for _ in names]
 
 
+def log_value(result):
+    """A metric's result as logged: a float, or an array for per-class results (Keras logs
+    `F1Score(average=None)` as one value per class)."""
+    array = np.asarray(getattr(result, "data", result))
+    return float(array) if array.ndim == 0 else array.astype(np.float64)
+
+
 class CompileState:
     """Losses, loss weights and metrics of a compiled model, with their running values."""
 
@@ -178,7 +185,7 @@ class CompileState:
         """Logs in Keras 3's order: the compiled metrics, then "loss" and the output losses."""
         logs = {}
         for _, metric, _ in self.metrics:
-            logs[metric.name] = float(metric.result())
+            logs[metric.name] = log_value(metric.result())
         logs["loss"] = float(self.loss_tracker.result())
         for tracker in self.output_loss_trackers:
             if tracker is not None:

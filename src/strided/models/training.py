@@ -20,7 +20,7 @@ from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.metrics.base import Metric
 from strided.models import data_adapter, data_parallel, parallel_predict
-from strided.models.compile_utils import CompileState
+from strided.models.compile_utils import CompileState, log_value
 from strided.models.epoch_steps import epoch_steps, keyed
 from strided.models.input_shapes import describe_shape_mismatch
 from strided.utils import random as strided_random
@@ -103,7 +103,7 @@ class Trainer:
         model's own trackers, by name (Keras' `Model.get_metrics_result`)."""
         logs = self._compile_state.results() if self._compile_state else {}
         for metric in self._tracked_metrics():
-            logs[metric.name] = float(metric.result())
+            logs[metric.name] = log_value(metric.result())
         return logs
 
     @property
