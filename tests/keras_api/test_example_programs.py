@@ -232,10 +232,13 @@ def test_variational_autoencoder_compute_loss():
     assert namespace["encoder"].count_params() == 69076 and namespace["decoder"].count_params() == 65089
     losses = vae.history.history["loss"]
     assert len(losses) == 2 and all(np.isfinite(losses)) and losses[1] < losses[0]
-    # the trackers updated inside compute_loss hold the last epoch's averages (Keras also lists them
-    # in fit's logs; strided does not yet: docs/keras.md, known differences)
+    # the trackers updated inside compute_loss hold the last epoch's averages, and fit logs
+    # them as Keras does
     kl, reconstruction = float(vae.kl_loss_tracker.result()), float(vae.reconstruction_loss_tracker.result())
     assert kl >= 0 and np.isclose(reconstruction + kl, losses[1], rtol=1e-3)
+    logged = vae.history.history
+    assert {"kl_loss", "reconstruction_loss"} <= set(logged)
+    assert np.isclose(logged["kl_loss"][-1], kl) and np.isclose(logged["reconstruction_loss"][-1], reconstruction)
 
 
 def write_pets(count, size=(36, 44), seed=0):

@@ -53,3 +53,18 @@ def test_bad_arguments_are_named():
         ops.image.crop_images(IMAGES, target_height=6, target_width=2)
     with pytest.raises(ValueError, match="3 channels"):
         ops.image.rgb_to_grayscale(np.zeros((1, 4, 4, 2)))
+
+
+def test_resize_keeps_integer_images_integer_as_keras():
+    import keras as real_keras
+
+    import strided
+
+    x = np.random.default_rng(7).integers(0, 256, (2, 5, 7, 3)).astype("uint8")
+    for size in ((3, 4), (9, 13)):
+        for interpolation in ("bilinear", "nearest"):
+            expected = np.asarray(real_keras.ops.image.resize(x, size, interpolation=interpolation))
+            got = strided.ops.image.resize(x, size, interpolation=interpolation).numpy()
+            assert got.dtype == expected.dtype == np.uint8 and got.shape == expected.shape
+            # TensorFlow rounds its float32 result; the two float paths may straddle a .5
+            assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1

@@ -38,8 +38,17 @@ def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspe
 
     With crop_to_aspect_ratio, the largest centred crop with the target aspect ratio is
     resized; with pad_to_aspect_ratio, the image is padded with fill_value to it first.
+    Integer images (uint8 photos) come back in their own dtype, rounded, as Keras returns
+    them (not differentiable).
     """
     x = _images("resize", images)
+    if x.dtype.kind in "iu":
+        resized = resize(x.data.astype(np.float32), size, interpolation, antialias,
+                         crop_to_aspect_ratio, pad_to_aspect_ratio, fill_mode, fill_value,
+                         data_format)
+        limits = np.iinfo(x.dtype)
+        rounded = np.clip(np.round(resized.data), limits.min, limits.max)
+        return Tensor(rounded.astype(x.dtype))
     channels_first = standardize_data_format(data_format) == "channels_first"
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be True.")
