@@ -11,10 +11,10 @@ import math
 import os
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 from strided.cli._errors import CLIError
+from strided.utils.atomic_files import atomic_write
 
 
 def prepare_output_dir(path):
@@ -39,22 +39,11 @@ def prepare_output_dir(path):
 
 
 def atomic_write_bytes(path, data):
-    """Write `data` to `path` through a temporary file renamed into place.
-
-    The temporary file sits in the same folder (so the rename is atomic) and gets the ordinary
-    permissions of a new file (mkstemp's would be owner-only).
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if temporary.exists():
-            temporary.unlink()
-        raise
-    return path
+    """Write `data` to `path` atomically, through strided's one atomic writer
+    (`strided.utils.atomic_files`: a temporary file in the same folder, renamed into place)."""
+    with atomic_write(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path, text):
