@@ -6,8 +6,10 @@
 
 Every (row, framework) pair runs in its own process (benchmarks/_worker.py), one framework right
 after the other, with the same model, data, batch size, optimizer (Adam) and thread count; each
-starts with an untimed warm-up. The report is Markdown (machine, results table, strided's
-scaling checks, the machine's float32 matmul peak) and can be written with --markdown-out.
+starts with an untimed warm-up. Rows of PyTorch code (lesson 004's ConvNet) run the same code on
+real PyTorch and, as "strided", on strided.torch (benchmarks/_torch_api_worker.py). The report
+is Markdown (machine, results table, strided's scaling checks, the machine's float32 matmul
+peak) and can be written with --markdown-out.
 This is a benchmark, not a test: nothing here asserts a time.
 """
 
@@ -40,6 +42,8 @@ class Row:
     kind: str
     batch: int
     frameworks: tuple = FRAMEWORKS
+    # "torch": the row runs PyTorch code (`_torch_api_worker.py`), with strided.torch as "strided"
+    front_end: str = "keras"
 
 
 ROWS = (
@@ -52,6 +56,7 @@ ROWS = (
     Row("latency-mnist", "mnist_cnn", "latency", 1),
     Row("step-cifar-b64", "cifar_cnn", "train_steps", 64),
     Row("step-resnet18-b32", "resnet18", "train_steps", 32, ("strided", "torch")),
+    Row("train-lesson004-torchapi-b64", "lesson004_convnet", "train_epoch", 64, ("strided", "torch"), "torch"),
     Row("linearity", "fashion_cnn", "linearity", 64, ("strided",)),
     Row("epochs", "fashion_cnn", "epochs", 64, ("strided",)),
 )
@@ -107,6 +112,8 @@ def task_for(row, framework, args):
         task["images"] = args.test_images
     elif row.kind in ("linearity", "epochs"):
         task["images"] = args.linearity_images
+    if row.front_end == "torch":
+        task["front_end"] = "torch"
     return task
 
 
@@ -116,7 +123,8 @@ def run_in_subprocess(task):
     threads = str(task["threads"])
     env.update(OMP_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
                TF_CPP_MIN_LOG_LEVEL="2", KERAS_BACKEND="tensorflow")
-    proc = subprocess.run([sys.executable, str(HERE / "_worker.py"), json.dumps(task)],
+    worker = "_torch_api_worker.py" if task.get("front_end") == "torch" else "_worker.py"
+    proc = subprocess.run([sys.executable, str(HERE / worker), json.dumps(task)],
                           capture_output=True, text=True, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith("BENCH_RESULT "):
@@ -141,7 +149,18 @@ def model_flops():
         "cifar_cnn": applications.cifar_cnn(),
         "resnet18": applications.ResNet18(weights=None, input_shape=(32, 32, 3), classes=10),
     }
+    models["lesson004_convnet"] = lesson_004_convnet_keras()
     return {name: count_flops(model) for name, model in models.items()}
+
+
+def lesson_004_convnet_keras():
+    """Lesson 004's ConvNet layer for layer in strided's Keras API (to count its FLOPs)."""
+    from strided import Input, layers
+    from strided.models import Sequential
+
+    block = lambda filters: [layers.Conv2D(filters, 5, padding="same"), layers.BatchNormalization(),  # noqa: E731
+                             layers.ReLU(), layers.MaxPooling2D(2)]
+    return Sequential([Input(shape=(28, 28, 1)), *block(16), *block(32), layers.Flatten(), layers.Dense(10)])
 
 
 # The second time of a check row (N vs 2N images, epoch 1 vs epoch 2), kept by its own best.

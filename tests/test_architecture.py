@@ -16,10 +16,11 @@ LAYERS = {
     "kernels": 1, "signal": 1, "utils": 1,
     # threads, BLAS, malloc and FPU settings, applied inside strided's calls (never at import)
     "runtime": 2,
+    "distributed": 2,  # collectives between processes (MPI): numpy, errors and mpi4py only
     "autograd": 3, "testing": 3,
     "ops": 4,
     "initializers": 5, "losses": 5, "metrics": 5, "optimizers": 5,
-    "activations": 5, "regularizers": 5, "preprocessing": 5, "random": 5,
+    "activations": 5, "regularizers": 5, "preprocessing": 5, "random": 5, "constraints": 5,
     "layers": 6,
     "torch": 7,  # the PyTorch-style front end, over the same ops
     "callbacks": 8,

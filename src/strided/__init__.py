@@ -61,7 +61,7 @@ from strided.runtime import flush_denormal, get_num_threads, set_flush_denormal,
 
 # Heavier or optional parts load on first use: `strided.datasets`, `strided.viz`, ...
 _LAZY = ("applications", "data", "datasets", "preprocessing", "saving", "testing", "viz",
-         "backend", "config", "keras", "random")  # keras.backend/config/random; tf.keras
+         "backend", "config", "keras", "random", "constraints")  # keras.backend/config/random; tf.keras
 
 
 def __getattr__(name):

@@ -13,6 +13,7 @@ engine in `strided.ops`:
 
 from strided import ops
 from strided.ops._base import as_tensor
+from strided.utils.object_registration import get_registered_name, get_registered_object
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -131,10 +132,17 @@ def linear(x):
 
 swish = silu
 hard_swish = hard_silu
+log_sigmoid = ops.log_sigmoid
+# The rest of Keras 3's activations, made of differentiable ops (strided.ops.more_activations).
+celu, glu, hard_shrink, hard_tanh = ops.celu, ops.glu, ops.hard_shrink, ops.hard_tanh
+soft_shrink, sparse_plus, sparse_sigmoid, sparsemax = ops.soft_shrink, ops.sparse_plus, ops.sparse_sigmoid, ops.sparsemax
+squareplus, tanh_shrink, threshold = ops.squareplus, ops.tanh_shrink, ops.threshold
 
 _FUNCTIONS = (
     relu, leaky_relu, relu6, softmax, log_softmax, sigmoid, tanh, elu, selu, softplus, softsign,
     silu, gelu, exponential, hard_sigmoid, hard_silu, mish, linear,
+    celu, glu, hard_shrink, hard_tanh, log_sigmoid, soft_shrink, sparse_plus, sparse_sigmoid, sparsemax,
+    squareplus, tanh_shrink, threshold,
 )
 _REGISTRY = {fn.__name__: fn for fn in _FUNCTIONS}
 _REGISTRY.update({"swish": silu, "hard_swish": hard_silu})
@@ -147,14 +155,18 @@ def serialize(activation):
     for name, fn in _REGISTRY.items():
         if activation is fn:
             return name
+    registered = get_registered_name(activation) if hasattr(activation, "__name__") else None
+    if registered and registered != activation.__name__:  # register_keras_serializable: "package>name"
+        return registered
     if hasattr(activation, "get_config"):
         return {"class_name": type(activation).__name__, "config": activation.get_config()}
     name = getattr(activation, "__name__", None)
-    if name and name in _REGISTRY:
-        return name
+    if name and name != "<lambda>":  # a named function is saved by name, as Keras does; loading
+        return name                  # finds it through custom_objects or custom_object_scope
     raise ValueError(
-        f"Unknown activation function {activation!r} cannot be serialized: give it a registered name "
-        f"({', '.join(sorted(_REGISTRY))}) or pass it as a custom object when loading."
+        f"Unknown activation function {activation!r} cannot be serialized: use a named function decorated "
+        "with @strided.saving.register_keras_serializable(), or one of strided's activations "
+        f"({', '.join(sorted(_REGISTRY))})."
     )
 
 
@@ -171,6 +183,9 @@ def deserialize(config, custom_objects=None):
             return obj
     if isinstance(config, str) and config in registry:
         return registry[config]
+    custom = get_registered_object(config) if isinstance(config, str) else None
+    if custom is not None:  # registered, or in a custom_object_scope
+        return custom
     raise ValueError(
         f"Unknown activation function: {config!r}. Expected one of {', '.join(sorted(_REGISTRY))}, "
         f"None or a callable."

@@ -205,6 +205,14 @@ def check_pytorch_lesson(run):
     assert 0 <= run.number(r"test accuracy: ([0-9.]+)") <= 1
 
 
+def check_pytorch_ddp(run):
+    run.printed("world size: 1")
+    run.printed("parameters: 20490")
+    run.printed("weights identical on every rank: True")
+    assert 0 <= run.number(r"test accuracy: ([0-9.]+)") <= 1
+    assert (run.out / "12_ddp_convnet.pt").is_file()
+
+
 CHECKS = {
     "01_conv1d_kernels": check_conv1d,
     "02_dice_convolution": check_dice,
@@ -217,6 +225,7 @@ CHECKS = {
     "09_cifar10_augmentation": check_cifar,
     "10_receptive_fields": check_receptive_fields,
     "11_pytorch_lesson_004": check_pytorch_lesson,
+    "12_pytorch_ddp": check_pytorch_ddp,
 }
 
 

@@ -265,9 +265,6 @@ def test_oxford_pets_unet(tmp_path, monkeypatch):
         "val_samples = 1000": "val_samples = 4",
         "epochs = 15": "epochs = 1",
         "i = 10\n": "i = 3\n",
-        # Keras 3 still writes legacy HDF5 whole-model files; strided saves whole models only as
-        # .keras (docs/keras.md, known differences), so the checkpoint is written in that format
-        '"oxford_segmentation.h5"': '"oxford_segmentation.keras"',
     })
     ipython_display = pytest.importorskip("IPython.display")
     monkeypatch.setattr(ipython_display, "display", shown.append)
@@ -279,7 +276,9 @@ def test_oxford_pets_unet(tmp_path, monkeypatch):
     assert model.count_params() == reference((32, 32), 3).count_params()
     assert namespace["val_preds"].shape == (4, 32, 32, 3)
     np.testing.assert_allclose(namespace["val_preds"].sum(axis=-1), 1, rtol=1e-5)
-    assert np.isfinite(model.history.history["loss"][0]) and os.path.exists("oxford_segmentation.keras")
+    assert np.isfinite(model.history.history["loss"][0]) and os.path.exists("oxford_segmentation.h5")
+    reloaded = strided.models.load_model("oxford_segmentation.h5")  # Keras' legacy HDF5 model file
+    assert reloaded.count_params() == model.count_params()
     assert len(shown) == 5 and isinstance(shown[-1], Image.Image) and shown[-1].size == (32, 32)
 
 

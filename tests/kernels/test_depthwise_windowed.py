@@ -28,17 +28,10 @@ def geometries(draw):
 
 
 @SETTINGS
-@given(geometries(), st.sampled_from([np.float32, np.float64]), st.booleans(), st.booleans(),
-       st.integers(0, 2**16))
-def test_windowed_matches_reference(geometry, dtype, need_dx, by_einsum, seed):
-    """For width strides above 1 both per-block methods (einsum over patches, multiply-add over
-    column phases), whatever the channels; for stride 1 the einsum over rows of W'*C floats."""
-    threshold = depthwise.DEPTHWISE_EINSUM_CHANNELS
-    depthwise.DEPTHWISE_EINSUM_CHANNELS = 1 if by_einsum else 10**9
-    try:
-        check_against_reference(geometry, dtype, need_dx, seed)
-    finally:
-        depthwise.DEPTHWISE_EINSUM_CHANNELS = threshold
+@given(geometries(), st.sampled_from([np.float32, np.float64]), st.booleans(), st.integers(0, 2**16))
+def test_windowed_matches_reference(geometry, dtype, need_dx, seed):
+    """Any stride (the column phases and their tap groups), dilation, padding and multiplier."""
+    check_against_reference(geometry, dtype, need_dx, seed)
 
 
 def check_against_reference(geometry, dtype, need_dx, seed):

@@ -71,10 +71,36 @@ ARGUMENTS = {
     "Equalization": [(), ({"value_range": (0, 1), "bins": 64},)],
     "MixUp": [(), ({"alpha": 0.4, "seed": 1},)],
     "CutMix": [(), ({"factor": 0.5, "seed": 1},)],
+    "RandomPerspective": [(), ((0.2, 0.9), {"scale": 0.5, "interpolation": "nearest", "seed": 2})],
+    "RandomElasticTransform": [(), (0.5, {"scale": (0.2, 0.6), "fill_mode": "constant", "value_range": (0, 1)})],
+    "ContrastLimitedAdaptiveHistogramEqualization": [(), ({"clip_limit": 2.0, "tile_grid_size": (4, 3)},)],
+    "RandAugment": [(), ({"value_range": (0, 1), "num_ops": 3, "factor": (0.1, 0.4), "seed": 1},)],
+    "MaxNumBoundingBoxes": [(5,), (3, {"bounding_box_format": "xyxy"})],
+    "AugMix": [(), ({"num_chains": 2, "chain_depth": 1, "factor": 0.5, "alpha": 0.5, "all_ops": False},)],
     "Add": [()], "Average": [()], "Concatenate": [(), ({"axis": 1},)], "Maximum": [()], "Minimum": [()],
     "Multiply": [()], "Subtract": [()], "Identity": [()], "ELU": [(), ({"alpha": 0.5},)],
     "ReLU": [(), ({"max_value": 6.0, "negative_slope": 0.1},)], "Softmax": [(), ({"axis": 1},)],
     "GlobalAveragePooling1D": [()], "GlobalMaxPooling1D": [(), ({"keepdims": True},)],
+    "UnitNormalization": [(), ({"axis": [1, 2]},)], "RMSNormalization": [(), ({"axis": -2, "epsilon": 1e-3},)],
+    "GaussianDropout": [(0.3,), (0.1, {"seed": 3})], "AlphaDropout": [(0.2,), (0.1, {"noise_shape": (None, 1), "seed": 1})],
+    "ActivityRegularization": [(), (0.01, 0.02)], "SpatialDropout3D": [(0.5,), (0.2, {"data_format": "channels_first"})],
+    "Conv1DTranspose": [(4, 3), (2, 5, {"strides": 2, "padding": "same", "output_padding": 1})],
+    "AdaptiveAveragePooling1D": [(3,)], "AdaptiveAveragePooling2D": [(3,), ((2, 4), {"data_format": "channels_first"})],
+    "AdaptiveMaxPooling1D": [((2,),)], "AdaptiveMaxPooling2D": [((3, 5),)],
+    "AdaptiveAveragePooling3D": [(2,), ((1, 2, 3), {"data_format": "channels_first"})],
+    "AdaptiveMaxPooling3D": [((2, 3, 4),)],
+    "RepeatVector": [(3,)], "Dot": [(1,), ((2, 1), {"normalize": True})],
+    "Conv3D": [(4, 3), (2, (3, 1, 2), {"strides": 2, "padding": "same", "activation": "relu"})],
+    "Conv3DTranspose": [(4, 3), (2, (1, 2, 3), {"strides": (1, 2, 1), "output_padding": (0, 1, 0)})],
+    "MaxPooling3D": [(), (3, {"strides": 2, "padding": "same"})], "AveragePooling3D": [(2,), ((1, 2, 3),)],
+    "GlobalAveragePooling3D": [(), ({"keepdims": True},)], "GlobalMaxPooling3D": [()],
+    "UpSampling3D": [(), ((1, 2, 3),)], "ZeroPadding3D": [(), (2,), (((1, 2), (0, 1), (3, 0)),)],
+    "Cropping3D": [(), ((1, 2, 0),)],
+    "Embedding": [(10, 4), (5, 2, {"mask_zero": True, "embeddings_initializer": "he_normal"})],
+    "EinsumDense": [("abc,cd->abd", (None, 8), {"bias_axes": "d"}), ("...b,bc->...c", 4, {"activation": "relu"})],
+    "MultiHeadAttention": [(2, 3), (4, 8, {"value_dim": 5, "dropout": 0.1, "use_bias": False, "output_shape": 6})],
+    "Attention": [(), ({"use_scale": True, "score_mode": "concat", "dropout": 0.1, "seed": 2},)],
+    "AdditiveAttention": [(), ({"use_scale": False, "dropout": 0.2},)],
 }
 # Keras' other names for the same classes.
 for alias, original in {"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePooling2D",
@@ -82,10 +108,15 @@ for alias, original in {"AvgPool1D": "AveragePooling1D", "AvgPool2D": "AveragePo
                         "Convolution2D": "Conv2D", "Convolution2DTranspose": "Conv2DTranspose",
                         "SeparableConvolution2D": "SeparableConv2D", "GlobalAvgPool1D": "GlobalAveragePooling1D",
                         "GlobalAvgPool2D": "GlobalAveragePooling2D", "GlobalMaxPool1D": "GlobalMaxPooling1D",
-                        "GlobalMaxPool2D": "GlobalMaxPooling2D"}.items():
+                        "GlobalMaxPool2D": "GlobalMaxPooling2D", "Convolution1DTranspose": "Conv1DTranspose",
+                        "SeparableConvolution1D": "SeparableConv1D", "Convolution3D": "Conv3D",
+                        "Convolution3DTranspose": "Conv3DTranspose", "MaxPool3D": "MaxPooling3D",
+                        "AvgPool3D": "AveragePooling3D", "GlobalAvgPool3D": "GlobalAveragePooling3D",
+                        "GlobalMaxPool3D": "GlobalMaxPooling3D"}.items():
     ARGUMENTS[alias] = ARGUMENTS[original]
 # Classes whose config is not a function of constructor arguments alone.
 NOT_LISTED = {"InputLayer", "Layer", "Lambda"}  # Lambda: Keras stores the function's bytecode
+NOT_LISTED |= {"TimeDistributed"}  # wraps a layer object: compared in test_attention_layers.py
 # Keras keys with no strided counterpart (options strided does not implement).
 UNSUPPORTED = {"quantization_config", "renorm", "renorm_clipping", "renorm_momentum"}
 # Keys whose Keras value is not a plain function of the arguments (a random seed, a pickled lambda).

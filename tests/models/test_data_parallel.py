@@ -20,9 +20,11 @@ pytestmark = pytest.mark.skipif(not (sys.platform.startswith("linux") and hasatt
 
 @pytest.fixture(autouse=True)
 def two_threads():
-    """Two threads allowed (so two processes), whatever the machine; settings restored."""
+    """Two threads allowed and forked processes asked for (so two processes), whatever the
+    machine; settings restored."""
     threads, enabled = strided._config.thread_setting(), strided._config.data_parallel_setting()
     strided.set_num_threads(2)
+    strided.set_data_parallel(True)
     yield
     strided.set_data_parallel(enabled)
     strided._config.restore_thread_setting(threads)
@@ -163,7 +165,7 @@ def test_a_helpers_error_is_raised_by_fit_as_on_one_process():
 
 @pytest.mark.parametrize("case", ["off", "one thread", "small batches", "few steps", "batch norm without beta",
                                   "batch callback", "generator", "sum loss",
-                                  "global clipnorm", "large model", "batch-summing loss function"])
+                                  "large model", "batch-summing loss function"])
 def test_training_stays_in_one_process(case, monkeypatch):
     x, y = images(16 * 12)
     model = convnet(batch_norm={"center": False} if case == "batch norm without beta" else None)
@@ -171,8 +173,7 @@ def test_training_stays_in_one_process(case, monkeypatch):
     if case == "batch-summing loss function":
         def loss(y_true, y_pred):
             return strided.ops.sum(strided.losses.sparse_categorical_crossentropy(y_true, y_pred))
-    model.compile(optimizer=strided.optimizers.Adam(global_clipnorm=1.0 if case == "global clipnorm" else None),
-                  loss=loss)
+    model.compile(optimizer="adam", loss=loss)
     strided.set_data_parallel(case != "off")
     if case == "one thread":
         strided.set_num_threads(1)
@@ -237,6 +238,30 @@ def test_float64_training_matches_one_process_to_rounding(batch_norm):
     assert report["processes"] == 2
     for a, b in zip(one.get_weights(), two.get_weights()):
         assert a.dtype == np.float64
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-12)
+
+
+def test_global_clipnorm_sees_the_whole_batchs_gradients_on_processes():
+    """Every process applies the update with the summed gradients (one trainer step, the
+    collective interface): global_clipnorm clips the whole batch's norm, as on one process."""
+    floatx = strided.floatx()
+    strided.set_floatx("float64")
+    try:
+        x, y = images(16 * 10)
+        results = []
+        for parallel in (False, True):
+            strided.set_data_parallel(parallel)
+            set_random_seed(0)
+            model = convnet(dropout=0.3, batch_norm={})
+            model.compile(optimizer=strided.optimizers.SGD(0.5, global_clipnorm=0.01),
+                          loss="sparse_categorical_crossentropy")
+            model.fit(x.astype(np.float64), y, batch_size=16, epochs=1, verbose=0)
+            results.append((model.get_weights(), data_parallel.last_epoch()["processes"]))
+    finally:
+        strided.set_floatx(floatx)
+    (one, one_processes), (two, two_processes) = results
+    assert (one_processes, two_processes) == (1, 2)
+    for a, b in zip(one, two):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-12)
 
 

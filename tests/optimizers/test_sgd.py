@@ -10,7 +10,7 @@ from strided.optimizers import SGD
 def test_defaults_match_keras():
     opt = SGD()
     assert opt.learning_rate == 0.01 and opt.momentum == 0.0 and opt.nesterov is False
-    assert opt.name == "SGD"
+    assert opt.name == "sgd"  # Keras 3: the class name in snake case
 
 
 def test_plain_sgd_matches_torch():

@@ -224,7 +224,7 @@ def test_interrupted_save_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_save_arguments(tmp_path):
     model = fashion_mnist_model()
     with pytest.raises(ValueError, match=".keras"):
-        model.save(tmp_path / "model.h5")
+        model.save(tmp_path / "model.txt")
     model.save(tmp_path / "m.keras")
     with pytest.raises(FileExistsError):
         model.save(tmp_path / "m.keras", overwrite=False)

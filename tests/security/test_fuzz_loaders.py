@@ -224,6 +224,41 @@ def test_fuzz_legacy_h5(folder, request):
     _fuzz("legacy .h5", seed, "keras_h5", ".h5", folder, request)
 
 
+def _legacy_model_seed(folder):
+    """A whole-model legacy .h5 of `small_model`, compiled and trained one step (optimizer_weights)."""
+    model = small_model()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), epochs=1, verbose=0)
+    model.save(folder / "seed_model.h5")
+    return folder / "seed_model.h5"
+
+
+def test_fuzz_legacy_h5_model(folder, request):
+    seed = _legacy_model_seed(folder).read_bytes()
+    _fuzz("legacy .h5 model", seed, "keras", ".h5", folder, request, examples(60))
+
+
+def test_fuzz_legacy_h5_model_config(folder, request):
+    seed = _legacy_model_seed(folder)
+    with h5py.File(seed, "r") as h5:
+        configs = {key: json.loads(h5.attrs[key]) for key in ("model_config", "training_config")}
+    cases = [(key, path) for key, config in configs.items() for path in _paths(config)]
+    tally = Tally("legacy .h5 model_config/training_config", request)
+    path = folder / "config_case.h5"
+
+    @examples(60)
+    @given(st.integers(0, len(cases) - 1), json_values)
+    def run(index, value):
+        key, where = cases[index]
+        path.write_bytes(seed.read_bytes())
+        with h5py.File(path, "r+") as h5:
+            h5.attrs[key] = json.dumps(_replaced(configs[key], where, value)).encode()
+        tally.check("keras", path)
+
+    run()
+    tally.report()
+
+
 def test_fuzz_npz(folder, request):
     small_model().save_weights(folder / "seed.weights.npz")
     _fuzz("npz", (folder / "seed.weights.npz").read_bytes(), "weights", ".weights.npz", folder, request)

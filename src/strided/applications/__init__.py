@@ -27,6 +27,8 @@ Every constructor takes `include_top`, `weights` (None, "imagenet" or a file: Ke
 | MobileNet      | Keras             | 4,253,864             | tf              |
 | MobileNetV3Small / Large | Keras   | 2,554,968 / 5,507,432 | none (inside the model) |
 | ConvNeXtTiny ... XLarge | Keras    | 28,589,128 ... 350,196,968 | none (inside the model) |
+| InceptionResNetV2 | Keras          | 55,873,736            | tf              |
+| NASNetMobile / Large | Keras       | 5,326,716 / 88,949,818 | tf             |
 """
 
 from strided.applications import (
@@ -162,3 +164,14 @@ from strided.applications import lessons
 from strided.applications.lessons import *  # noqa: F403  (re-exported below)
 
 __all__ += ["lessons"] + list(lessons.__all__)
+
+# Inception-ResNet v2 and NASNet (issue 21), as Keras'
+from strided.applications import inception_resnet_v2  # noqa: E402
+from strided.applications.inception_resnet_v2 import InceptionResNetV2  # noqa: E402
+
+__all__ += ["InceptionResNetV2", "inception_resnet_v2"]
+
+from strided.applications import nasnet  # noqa: E402
+from strided.applications.nasnet import NASNetLarge, NASNetMobile  # noqa: E402
+
+__all__ += ["NASNetLarge", "NASNetMobile", "nasnet"]

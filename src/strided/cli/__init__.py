@@ -12,6 +12,7 @@ command line, 130 interrupted; see `strided.cli._errors`). Errors are printed as
 import sys
 import traceback
 
+from strided.cli import _ranks
 from strided.cli._args import ArgumentParser, HelpFormatter
 from strided.cli._errors import (
     EXIT_INTERRUPTED,
@@ -54,16 +55,13 @@ def main(argv=None):
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if getattr(args, "run", None) is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        return int(args.run(args) or EXIT_OK)
+        with _ranks.speaking_rank() as primary:  # under mpiexec: rank 0 alone prints
+            return _run(argv, primary)
     except SystemExit as stop:  # --help and --version exit through argparse
         return stop.code if isinstance(stop.code, int) else EXIT_OK
     except KeyboardInterrupt:
-        print("\nstrided: error: interrupted", file=sys.stderr, flush=True)
+        if _ranks.is_primary():
+            print("\nstrided: error: interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `strided data list | head`
         return EXIT_OK
@@ -72,8 +70,26 @@ def main(argv=None):
         if debug_enabled():
             traceback.print_exc()
         sys.stdout.flush()
-        print(f"strided: error: {message}", file=sys.stderr, flush=True)
+        if _ranks.is_primary() or debug_enabled():
+            print(f"strided: error: {message}", file=sys.stderr, flush=True)
         return code
+
+
+def _run(argv, primary):
+    """Parse `argv` and run its command. Under an MPI launcher (`strided.cli._ranks`), `train`
+    runs on every rank together; any other command on rank 0 alone."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "run", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    if args.command == "train":
+        with _ranks.guarded():
+            return int(args.run(args) or EXIT_OK)
+    if not primary:
+        return EXIT_OK
+    with _ranks.alone():
+        return int(args.run(args) or EXIT_OK)
 
 
 __all__ = ["main", "build_parser"]

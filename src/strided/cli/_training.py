@@ -103,7 +103,10 @@ def stop_at_step_end_on_ctrl_c(model):
     Yields {"interrupted": bool}.
     """
     state = {"interrupted": False}
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or _several_ranks():
+        # under mpiexec the launcher passes Ctrl-C to every rank, each at its own step: stopping
+        # "at the end of this step" could stop the ranks at different steps. KeyboardInterrupt
+        # ends every rank at once instead; --resume continues from the last backup.
         yield state
         return
     owner = os.getpid()
@@ -123,6 +126,13 @@ def stop_at_step_end_on_ctrl_c(model):
         yield state
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _several_ranks():
+    """Whether an MPI launcher started this process as one of several ranks."""
+    from strided.distributed import launcher
+
+    return launcher.launched_with_several_ranks() is not None
 
 
 class LoaderSeededByEpoch(Callback):

@@ -4,7 +4,7 @@ import datetime
 import shutil
 from pathlib import Path
 
-from strided.cli import _output
+from strided.cli import _output, _ranks
 from strided.cli._args import (
     HelpFormatter,
     fraction,
@@ -18,7 +18,7 @@ from strided.cli._datasets import (
     load_dataset,
     load_default_dataset,
 )
-from strided.cli._errors import CLIError
+from strided.cli._errors import EXIT_INTERRUPTED, CLIError
 from strided.cli._models import (
     LABELS_FILE,
     MODELS_HELP,
@@ -56,6 +56,10 @@ epoch and images/s. Writes into --out: model.keras, labels.txt, history.csv (one
 history.json, results.json, the plots training_curves.png, confusion_matrix.png and
 misclassified.png, and report.html (one page with all of it, feature maps and Grad-CAM:
 `strided report`).
+
+Under an MPI launcher (`mpiexec -n 4 strided train ...`) the ranks train together, data-parallel
+(--batch-size is the global batch, shared among the ranks); rank 0 alone prints and writes
+--out (see docs/distributed.md).
 
 The training state is backed up in --out/backup at the end of each epoch (and when stopped).
 Ctrl-C stops at the end of the current step, saves the model trained so far and exits with
@@ -146,8 +150,8 @@ def _prepare_model(args, spec, saved, dataset):
 def run(args):
     from strided.utils import set_random_seed
 
-    if args.resume:
-        args = resumed_options(args)
+    if args.resume:  # rank 0 reads the run's options; under mpiexec every rank gets them
+        args = _ranks.from_primary(lambda: resumed_options(args))
     # everything that can be checked cheaply is checked before any folder is made
     spec, saved, target_shape = named_model(args.model), None, None
     if spec is None:
@@ -157,12 +161,14 @@ def run(args):
         target_shape = target_shape or spec.input_shape  # a folder: fit its images to the model
     if args.optimizer is not None:
         make_optimizer(args.optimizer)
-    out = _output.prepare_output_dir(args.out or default_out_dir())
-    if not args.resume:
+    # Under mpiexec, rank 0 alone makes the folder and writes into it (strided.cli._ranks)
+    primary = _ranks.is_primary()
+    out = _ranks.from_primary(lambda: _output.prepare_output_dir(args.out or default_out_dir()))
+    if primary and not args.resume:
         save_options(out, args)
-    backup = make_backup(out, args)
+    backup = make_backup(out, args) if primary else None
     set_random_seed(args.seed)
-    with thread_limit(args.threads):
+    with thread_limit(args.threads or _ranks.default_threads()):
         if args.dataset is None:
             dataset = load_default_dataset(target_shape, args.limit, args.seed)
         else:
@@ -184,10 +190,13 @@ def run(args):
         history, timer, interrupted = fit_model(model, train, validation, args,
                                                 flip=dataset.name != "mnist", backup=backup)
         if interrupted:
-            return report_interruption(out, model, history, backup)
-        shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # the run is complete
+            return report_interruption(out, model, history, backup) if primary else EXIT_INTERRUPTED
+        if primary:
+            shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # the run is complete
         evaluation = evaluate_model(model, dataset.x_test, dataset.y_test, dataset.class_names,
                                     batch_size=max(args.batch_size, 128))
+    if not primary:
+        return 0  # the other ranks' part ends with the evaluation; rank 0 writes alone
     timing = timer.summary()
     print()
     print(results_table(evaluation, timing))
@@ -199,7 +208,8 @@ def run(args):
                "batch_size": args.batch_size, "optimizer": type(model.optimizer).__name__,
                "learning_rate": learning_rate_of(model.optimizer), "augment": args.augment,
                "seed": args.seed, **evaluation.to_dict()}
-    written = save_outputs(out, model, dataset, history, evaluation, results)
+    with _ranks.alone():  # the report's predictions on rank 0 only: the others have finished
+        written = save_outputs(out, model, dataset, history, evaluation, results)
     print(f"\nSaved to {out}/: " + ", ".join(p.name for p in written))
     return 0
 

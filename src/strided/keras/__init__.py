@@ -27,6 +27,7 @@ MODULES = {
     "backend": "strided.backend",
     "callbacks": "strided.callbacks",
     "config": "strided.config",
+    "constraints": "strided.constraints",
     "datasets": "strided.datasets",
     "initializers": "strided.initializers",
     "layers": "strided.layers",

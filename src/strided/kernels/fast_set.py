@@ -32,6 +32,10 @@ from strided.kernels.fast.conv_pool import conv_relu_maxpool_backward, conv_relu
 from strided.kernels.fast.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
 from strided.kernels.fast.dense import dense_backward, dense_forward
 from strided.kernels.fast.depthwise import depthwise_conv2d_backward, depthwise_conv2d_forward
+from strided.kernels.fast.depthwise_planes import (
+    depthwise_conv2d_backward_channels_first,
+    depthwise_conv2d_forward_channels_first,
+)
 from strided.kernels.fast.gelu import gelu, gelu_backward
 from strided.kernels.fast.live_taps import live_crop
 from strided.kernels.fast.losses import (

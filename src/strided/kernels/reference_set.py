@@ -92,10 +92,25 @@ def depthwise_conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), d
     return depthwise.depthwise_conv2d(x, kernel, strides, pads, dilation)
 
 
+def depthwise_conv2d_forward_channels_first(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1)):
+    """x (N, C, H, W) -> y (N, C*M, H', W'): the channels-last reference, transposed in and out."""
+    y = depthwise.depthwise_conv2d(x.transpose(0, 2, 3, 1), kernel, strides, pads, dilation)
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
 def depthwise_conv2d_backward(gy, x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1, 1),
                               need_dx=True, need_dkernel=True):
     gradients = depthwise.depthwise_conv2d_backward(gy, x, kernel, strides, pads, dilation)
     return _only((need_dx, need_dkernel), *gradients)
+
+
+def depthwise_conv2d_backward_channels_first(gy, x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
+                                            dilation=(1, 1), need_dx=True, need_dkernel=True):
+    """(dx (N, C, H, W), dkernel) for gy (N, C*M, H', W'): the channels-last reference, transposed."""
+    dx, dkernel = depthwise.depthwise_conv2d_backward(
+        gy.transpose(0, 2, 3, 1), x.transpose(0, 2, 3, 1), kernel, strides, pads, dilation
+    )
+    return _only((need_dx, need_dkernel), np.ascontiguousarray(dx.transpose(0, 3, 1, 2)), dkernel)
 
 
 def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True, need_dx=True):

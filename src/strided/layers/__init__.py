@@ -2,8 +2,19 @@
 
 from strided.layers import tensor_operation  # noqa: F401  (makes `inputs / 255.0` work)
 from strided.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from strided.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
+from strided.layers.attention import AdditiveAttention, Attention
 from strided.layers.base import Layer
 from strided.layers.conv import Conv1D, Conv2D, Convolution1D, Convolution2D
+from strided.layers.conv1d_transpose import Conv1DTranspose, Convolution1DTranspose
+from strided.layers.conv3d import Conv3D, Conv3DTranspose, Convolution3D, Convolution3DTranspose
 from strided.layers.conv_transpose import Conv2DTranspose, Convolution2DTranspose
 from strided.layers.conv_variants import (
     DepthwiseConv1D,
@@ -13,6 +24,9 @@ from strided.layers.conv_variants import (
     SeparableConvolution2D,
 )
 from strided.layers.core import Activation, Dense, Identity, Lambda
+from strided.layers.dot import Dot, dot
+from strided.layers.einsum_dense import EinsumDense
+from strided.layers.embedding import Embedding
 from strided.layers.input_layer import Input, InputLayer
 from strided.layers.merge import (
     Add,
@@ -29,6 +43,13 @@ from strided.layers.merge import (
     minimum,
     multiply,
     subtract,
+)
+from strided.layers.multi_head_attention import MultiHeadAttention
+from strided.layers.noise_regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    SpatialDropout3D,
 )
 from strided.layers.normalization import BatchNormalization, GroupNormalization, LayerNormalization
 from strided.layers.pooling import (
@@ -51,24 +72,40 @@ from strided.layers.pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from strided.layers.pooling3d import (
+    AveragePooling3D,
+    AvgPool3D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool3D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling3D,
+    MaxPool3D,
+    MaxPooling3D,
+)
 from strided.layers.preprocessing import (
+    AugMix,
     AutoContrast,
     CenterCrop,
+    ContrastLimitedAdaptiveHistogramEqualization,
     CutMix,
     Equalization,
+    MaxNumBoundingBoxes,
     MixUp,
     Normalization,
+    RandAugment,
     RandomBrightness,
     RandomColorDegeneration,
     RandomColorJitter,
     RandomContrast,
     RandomCrop,
+    RandomElasticTransform,
     RandomErasing,
     RandomFlip,
     RandomGaussianBlur,
     RandomGrayscale,
     RandomHue,
     RandomInvert,
+    RandomPerspective,
     RandomPosterization,
     RandomRotation,
     RandomSaturation,
@@ -81,6 +118,7 @@ from strided.layers.preprocessing import (
     Solarization,
 )
 from strided.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from strided.layers.repeat_vector import RepeatVector
 from strided.layers.reshaping import Flatten, Permute, Reshape
 from strided.layers.spatial_resizing import (
     Cropping1D,
@@ -90,8 +128,52 @@ from strided.layers.spatial_resizing import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from strided.layers.spatial_resizing3d import Cropping3D, UpSampling3D, ZeroPadding3D
+from strided.layers.time_distributed import TimeDistributed
+from strided.layers.unit_rms_normalization import RMSNormalization, UnitNormalization
+
+SeparableConvolution1D = SeparableConv1D  # Keras' other name
 
 __all__ = [
+    "AdaptiveAveragePooling3D",
+    "AdaptiveMaxPooling3D",
+    "TimeDistributed",
+    "AdditiveAttention",
+    "Attention",
+    "MultiHeadAttention",
+    "EinsumDense",
+    "Embedding",
+    "AveragePooling3D",
+    "AvgPool3D",
+    "Conv3D",
+    "Conv3DTranspose",
+    "Convolution3D",
+    "Convolution3DTranspose",
+    "Cropping3D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling3D",
+    "MaxPool3D",
+    "MaxPooling3D",
+    "UpSampling3D",
+    "ZeroPadding3D",
+    "SeparableConvolution1D",
+    "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
+    "AlphaDropout",
+    "Conv1DTranspose",
+    "Convolution1DTranspose",
+    "Dot",
+    "GaussianDropout",
+    "RMSNormalization",
+    "RepeatVector",
+    "SpatialDropout3D",
+    "UnitNormalization",
+    "dot",
     "Normalization",
     "RandomBrightness",
     "RandomContrast",
@@ -190,4 +272,10 @@ __all__ = [
     "RandomSharpness",
     "RandomShear",
     "Solarization",
+    "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "RandAugment",
+    "RandomElasticTransform",
+    "RandomPerspective",
+    "MaxNumBoundingBoxes",
 ]

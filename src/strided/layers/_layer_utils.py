@@ -33,13 +33,15 @@ def check_rate(layer, rate):
 
 
 def get_constraint(layer, name, value):
-    """A weight constraint: None or a callable `(array) -> array` applied after each update."""
-    if value is not None and not callable(value):
-        raise ValueError(
-            f"{layer}: `{name}` must be None or a callable (array -> array); strided has no named "
-            f"constraints. Received: {name}={value!r}"
-        )
-    return value
+    """A weight constraint applied after each update: None, a callable `(array) -> array`, a
+    name ("max_norm") or a config dict (from a saved model), resolved by `strided.constraints`."""
+    from strided import constraints  # (a package below the layers; imported on first use)
+
+    try:
+        return constraints.get(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{layer}: `{name}` must be None, a constraint, a callable (array -> array) "
+                         f"or a constraint's name. Received: {name}={value!r} ({error})") from None
 
 
 def set_weight_arguments(layer, **arguments):

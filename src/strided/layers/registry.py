@@ -10,6 +10,8 @@ with `register_keras_serializable`.
 import contextlib
 import threading
 
+from strided.utils.object_registration import GLOBAL_CUSTOM_NAMES
+
 _builtin = {}
 _custom = {}
 _qualified = {}  # "module.ClassName" -> class, for user classes that share a name
@@ -97,7 +99,7 @@ def serialize(layer):
         "module": "keras.layers" if module.startswith("strided.") else module,
         "class_name": type(layer).__name__,
         "config": layer.get_config(),
-        "registered_name": type(layer).__name__,
+        "registered_name": GLOBAL_CUSTOM_NAMES.get(type(layer), type(layer).__name__),  # "package>Name"
     }
     build_config = layer.get_build_config() if hasattr(layer, "get_build_config") else None
     if build_config:

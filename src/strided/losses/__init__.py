@@ -10,26 +10,39 @@
     regression     MSE, MAE, MAPE, MSLE, Huber, LogCosh, Poisson, KLDivergence, CosineSimilarity
     margin         Hinge, SquaredHinge, CategoricalHinge
     overlap        Dice, Tversky
+    sequence       CTC (label sequences against per-frame logits)
+    metric_learning  Circle (on unit-norm embeddings)
+    generalized_crossentropy   CategoricalGeneralizedCrossEntropy (noise-robust)
 
 `get()` turns what users write in `compile(loss=...)` into a `Loss`: every Keras function
 name and alias ("mse", "kld", "logcosh", ...), a class name, a config dict or a function.
 """
 
 from strided.losses import crossentropy as _crossentropy
+from strided.losses import generalized_crossentropy as _generalized_crossentropy
 from strided.losses import margin as _margin
+from strided.losses import metric_learning as _metric_learning
 from strided.losses import overlap as _overlap
 from strided.losses import regression as _regression
+from strided.losses import sequence as _sequence
 from strided.losses.base import Loss, LossFunctionWrapper, reduce_values
 from strided.losses.crossentropy import *  # noqa: F401,F403
 from strided.losses.crossentropy import __all__ as _crossentropy_names
+from strided.losses.generalized_crossentropy import *  # noqa: F401,F403
+from strided.losses.generalized_crossentropy import __all__ as _generalized_crossentropy_names
 from strided.losses.margin import *  # noqa: F401,F403
 from strided.losses.margin import __all__ as _margin_names
+from strided.losses.metric_learning import *  # noqa: F401,F403
+from strided.losses.metric_learning import __all__ as _metric_learning_names
 from strided.losses.overlap import *  # noqa: F401,F403
 from strided.losses.overlap import __all__ as _overlap_names
 from strided.losses.regression import *  # noqa: F401,F403
 from strided.losses.regression import __all__ as _regression_names
+from strided.losses.sequence import *  # noqa: F401,F403
+from strided.losses.sequence import __all__ as _sequence_names
 
-_MODULES = (_crossentropy, _regression, _margin, _overlap)
+_MODULES = (_crossentropy, _regression, _margin, _overlap, _sequence, _metric_learning,
+            _generalized_crossentropy)
 _CLASSES = {name: getattr(module, name) for module in _MODULES for name in module.__all__
             if isinstance(getattr(module, name), type)}
 # Function names and Keras' aliases -> the class that wraps the function.
@@ -89,4 +102,5 @@ def get(identifier):
 
 
 __all__ = (["Loss", "LossFunctionWrapper", "deserialize", "get", "reduce_values", "serialize"]
-           + _crossentropy_names + _regression_names + _margin_names + _overlap_names)
+           + _crossentropy_names + _regression_names + _margin_names + _overlap_names
+           + _sequence_names + _metric_learning_names + _generalized_crossentropy_names)

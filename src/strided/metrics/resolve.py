@@ -16,6 +16,7 @@ from strided.metrics import accuracy_metrics as acc
 from strided.metrics import confusion_metrics as cm
 from strided.metrics import loss_metrics as lm
 from strided.metrics import regression_metrics as rm
+from strided.metrics import sensitivity_specificity as ss
 from strided.metrics.auc import AUC
 from strided.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, as_array
 from strided.metrics.correlation_metrics import ConcordanceCorrelation, PearsonCorrelation
@@ -32,6 +33,8 @@ _CLASSES = {cls.__name__: cls for cls in (
     lm.CategoricalCrossentropy, lm.BinaryCrossentropy, lm.MeanAbsolutePercentageError,
     lm.MeanSquaredLogarithmicError, lm.Poisson, lm.KLDivergence, lm.Hinge, lm.SquaredHinge,
     lm.CategoricalHinge, PearsonCorrelation, ConcordanceCorrelation)}
+_CLASSES.update({cls.__name__: cls for cls in (  # metrics that need a target argument
+    ss.PrecisionAtRecall, ss.RecallAtPrecision, ss.SensitivityAtSpecificity, ss.SpecificityAtSensitivity)})
 # Metric names Keras' compile accepts, each built with no further argument.
 _BY_NAME = {
     "binary_accuracy": acc.BinaryAccuracy, "categorical_accuracy": acc.CategoricalAccuracy,

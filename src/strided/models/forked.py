@@ -7,6 +7,9 @@ Fashion-MNIST CNN's convolutions (forward and backward, batch 32) take 7.1 ms on
 5.5 ms as two processes with 16 images each. A forked process has its own interpreter and GIL,
 and a copy of the caller's model, data and settings.
 
+Forking is opt-in (`strided.set_data_parallel(True)`); without it fit and predict run in the
+calling process, and `mpiexec -n N` runs them on N ranks (`strided.distributed`).
+
 Here: whether forking is possible and wanted (`usable`), arrays in shared memory (`Shared`),
 forking a helper that reports its exception (`fork_helper`), waiting for a partner without
 sleeping through its signal (`acquire`), and what a helper changes in itself after the fork.
@@ -16,13 +19,12 @@ Faults never hang the caller (`models.helper_faults`): every wait ends after
 itself.
 """
 
+import gc
 import math
 import mmap
 import os
 import sys
-import threading
 import time
-import warnings
 
 import numpy as np
 
@@ -59,37 +61,13 @@ _READ_ONLY_BETWEEN_BATCHES = (History, ProgbarLogger, ModelCheckpoint, Terminate
 
 
 def usable():
-    """Whether this process may fork helpers: Linux, `strided.set_data_parallel` not turned off,
-    and, unless the program asked for processes itself (`set_data_parallel(True)`), nothing in
-    the process that a fork could break (`fork_hazard`): otherwise strided says why, once, and
-    trains on threads."""
-    if not (_config.data_parallel_enabled() and hasattr(os, "fork")
-            and sys.platform.startswith("linux")):
-        return False
-    if _config.data_parallel_requested():
-        return True
-    hazard = fork_hazard()
-    if hazard is not None:
-        if hazard not in _warned:
-            _warned.add(hazard)
-            warnings.warn(f"strided trains and predicts on threads here, not on forked processes: "
-                          f"{hazard}. strided.set_data_parallel(True) forks all the same, "
-                          "strided.set_data_parallel(False) keeps threads without this note.",
-                          RuntimeWarning, stacklevel=_caller_outside_strided())
-        return False
-    return True
-
-
-_warned = set()
-
-
-def _caller_outside_strided():
-    """The warnings stack level of the first frame outside strided (the user's fit call)."""
-    frame, level = sys._getframe(1), 1
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
+    """Whether this process may fork helpers: only when the program asked for them
+    (`strided.set_data_parallel(True)`: it answers for its own threads), on Linux. The default
+    ("auto") trains and predicts in this process, on threads: forked processes were not
+    measurably faster than MPI's ranks on one machine (`mpiexec -n N`, docs/distributed.md), so
+    strided does not fork the program's process unasked."""
+    return (_config.data_parallel_requested() and hasattr(os, "fork")
+            and sys.platform.startswith("linux"))
 
 
 def uses_trainer_steps(model, *names):
@@ -97,23 +75,6 @@ def uses_trainer_steps(model, *names):
     compute_loss, ...) instead of overriding them; by qualified name, because
     `strided.models.training` imports the data-parallel modules (no import back)."""
     return all(getattr(type(model), name).__qualname__ == f"Trainer.{name}" for name in names)
-
-
-def fork_hazard():
-    """Why forking this process is unsafe, or None: an interactive kernel (Jupyter, IPython),
-    whose own threads and sockets a forked copy would share, or a running non-daemon Python
-    thread other than the main one and strided's kernel threads: the program's own worker,
-    which may hold a lock a forked copy would wait on forever. Daemon threads (libraries'
-    background threads, such as tqdm's monitor) are not counted."""
-    ipython = sys.modules.get("IPython")
-    if ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None:
-        return "this is an interactive (IPython/Jupyter) session"
-    others = sorted(thread.name for thread in threading.enumerate()
-                    if thread is not threading.main_thread() and thread.name != "strided"
-                    and not thread.daemon and thread.is_alive())
-    if others:
-        return f"other threads are running in this process ({', '.join(others[:3])})"
-    return None
 
 
 def read_only_between_batches(callbacks, hooks):
@@ -149,8 +110,13 @@ def fork_helper(run, errors, stopped=()):
     ERROR_BYTES in shared memory, and the helper exits with status 1; exceptions of the types
     `stopped` end it quietly.
     """
-    pid = os.fork()  # only strided's kernel threads run (`fork_hazard`); they have fork handlers
+    # Objects made before the fork stay out of the helper's garbage collection (`gc.freeze`):
+    # collecting another library's objects there (TensorFlow's, whose destructors take locks its
+    # threads held at the fork) could hang or abort the helper; and their pages stay shared.
+    gc.freeze()
+    pid = os.fork()  # the program asked for it (`usable`); strided's kernel threads have fork handlers
     if pid:
+        gc.unfreeze()
         return pid
     code = 0
     try:

@@ -1,4 +1,6 @@
-"""predict() on several processes: each predicts a contiguous run of the batches.
+"""predict() on several forked processes, when asked (`strided.set_data_parallel(True)`; by
+default predict runs in the calling process, and on every rank under `mpiexec`): each process
+predicts a contiguous run of the batches.
 
 Inference has nothing for the processes to agree on: the caller predicts one row (which tells
 the outputs' shapes and dtypes), allocates the outputs in shared memory, forks one helper

@@ -10,7 +10,13 @@ One training step is five lines, the same for every model:
 
 Everything else here is bookkeeping: batching (data_adapter.py), callbacks and progress
 bar (strided.callbacks), running metrics (compile_utils.py) and Keras' return values.
+
+On several ranks (`mpiexec -n N`, `strided.distributed`) the same step runs on every rank, each
+on its shard of the global batch; a `models.replica.Replica` adds the exchanges to it: the
+shard's share of the loss, the gradients summed over the ranks, and the whole batch's metrics.
 """
+
+import contextlib
 
 import numpy as np
 
@@ -19,7 +25,7 @@ from strided._subnormals import flushing
 from strided.autograd import no_grad
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.metrics.base import Metric
-from strided.models import data_adapter, data_parallel, parallel_predict
+from strided.models import data_adapter, data_parallel, distributed_loop, parallel_predict
 from strided.models.compile_utils import CompileState, log_value
 from strided.models.epoch_steps import epoch_steps, keyed
 from strided.models.input_shapes import describe_shape_mismatch
@@ -162,18 +168,22 @@ class Trainer:
         self._prepare_state(y, y_pred)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         variables = self._step_variables()
+        replica = self.__dict__.get("_replica")  # one rank of several, or None
         for variable in variables:
             variable.grad = None
         if variables and loss.requires_grad:
-            loss.backward()
-            self.optimizer.apply([v.grad for v in variables], variables)
+            (loss if replica is None else replica.share_of(loss)).backward()
+            grads = [v.grad for v in variables]
+            if replica is not None:
+                grads = replica.sum_gradients(grads)  # every rank's shares: the batch's gradients
+            self.optimizer.apply(grads, variables)
             for variable in variables:
                 variable.grad = None
                 constraint = getattr(variable, "constraint", None)
                 if constraint is not None:
                     constrained = constraint(variable.data)
                     variable.assign(getattr(constrained, "data", constrained))
-        self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
+        self._update_metrics(loss, y, y_pred, sample_weight, x)
         return self.get_metrics_result()
 
     def test_step(self, data):
@@ -184,8 +194,27 @@ class Trainer:
             self._prepare_state(y, y_pred)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=False) if self._has_loss(y) else None
-        self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
+        self._update_metrics(loss, y, y_pred, sample_weight, x)
         return self.get_metrics_result()
+
+    def _update_metrics(self, loss, y, y_pred, sample_weight, x):
+        """The running loss and metrics, with this batch (on several ranks: the whole global
+        batch, every rank's shard gathered)."""
+        replica = self.__dict__.get("_replica")
+        if replica is None:
+            self._compile_state.update(loss, y, y_pred, sample_weight, _batch_size(x))
+        else:
+            replica.update_metrics(self._compile_state, loss, y, y_pred, sample_weight, _batch_size(x))
+
+    def _shard(self, batch, positions, method):
+        """Context: (the part of `batch` this process computes, its positions): the whole batch
+        on one process, this rank's shard on several (see `models.replica`)."""
+        replica = self.__dict__.get("_replica")
+        if replica is None:
+            return contextlib.nullcontext((batch, positions))
+        if method not in replica.verdicts:
+            distributed_loop.begin(self, replica, batch, method, replica.verbose)
+        return replica.sharded(batch, positions, whole=replica.verdicts[method])
 
     def _has_loss(self, y):
         if type(self).compute_loss is not Trainer.compute_loss:
@@ -224,26 +253,32 @@ class Trainer:
         """
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
+        replica = distributed_loop.replica_for_run()  # one rank of several (mpiexec), or None
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapter.split_for_validation(
                 x, y, sample_weight, validation_split)
         train = data_adapter.make_adapter(x, y, sample_weight, batch_size, steps_per_epoch, shuffle,
                                           class_weight, method="fit")
         self._check_inputs(train, "fit")
+        train = distributed_loop.for_ranks(train, replica)
         validation = None
         if validation_data is not None:
-            validation = self._validation_adapter(validation_data, validation_batch_size or batch_size,
-                                                  validation_steps)
-        callback_list = self._callback_list(callbacks, verbose, epochs, train.steps, add_history=True)
+            validation = distributed_loop.for_ranks(
+                self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                         validation_steps), replica)
+        callback_list = self._callback_list(distributed_loop.rank_callbacks(callbacks, replica),
+                                            _rank_verbosity(verbose, replica), epochs, train.steps,
+                                            add_history=True)
         self.stop_training = False
         # The run's seed for its shuffling and per-sample randomness (models.epoch_steps);
         # BackupAndRestore may replace it, and the start, in on_train_begin.
         self._training_seed = strided_random.new_training_seed()
         self._resume_at = None
-        with runtime.speed_settings():  # malloc and BLAS settings for this call only
-            epoch_logs = self._fit_epochs(train, validation, callback_list, epochs, initial_epoch,
-                                          validation_freq)
-        callback_list.on_train_end(logs=epoch_logs)
+        with self._as_replica(replica, verbose):
+            with runtime.speed_settings():  # malloc and BLAS settings for this call only
+                epoch_logs = self._fit_epochs(train, validation, callback_list, epochs, initial_epoch,
+                                              validation_freq)
+            callback_list.on_train_end(logs=epoch_logs)
         history = _find_history(callback_list)
         if history is not None:
             self.history = history
@@ -253,6 +288,9 @@ class Trainer:
                     validation_freq):
         """fit's epochs, from on_train_begin to the last epoch's end; returns its logs."""
         callback_list.on_train_begin()
+        replica = self.__dict__.get("_replica")
+        if replica is not None:  # rank 0's seed and resume point (BackupAndRestore: rank 0's)
+            distributed_loop.share_run_state(self, replica)
         start_epoch, first_step = self._resume_at or (initial_epoch, 0)
         self._resume_at = None
         epoch_logs = None
@@ -261,7 +299,7 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             self._cache_step_structure()
             try:
-                processes = data_parallel.choose_processes(self, train, callback_list)
+                processes = 1 if replica is not None else data_parallel.choose_processes(self, train, callback_list)
                 if processes > 1:
                     logs = data_parallel.train_epoch(self, train, callback_list, processes, epoch, first_step)
                 else:
@@ -280,6 +318,8 @@ class Trainer:
                 val_logs = self._run_evaluation(validation, callback_list)
                 epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
+            if replica is not None:
+                self.stop_training = replica.stop_agreed(self.stop_training)
             if self.stop_training or getattr(train, "exhausted", False):
                 break
         return epoch_logs
@@ -290,13 +330,18 @@ class Trainer:
         last step's logs ({} for no batch)."""
         logs = {}
         seed = getattr(self, "_training_seed", None)
+        replica = self.__dict__.get("_replica")
         for step, positions, batch in steps:
             callback_list.on_train_batch_begin(step)
-            with flushing(), keyed(seed, epoch, step, positions):  # subnormal floats as 0 (strided._subnormals)
-                logs = self.train_step(batch)
+            with (flushing(),  # subnormal floats as 0 (strided._subnormals)
+                  self._shard(batch, positions, "fit") as (part, part_positions),
+                  keyed(seed, epoch, step, part_positions)):
+                logs = self.train_step(part)
             if self._step_structure is None and self.built:  # built by this first step
                 self._cache_step_structure()
             callback_list.on_train_batch_end(step, logs)
+            if replica is not None:
+                self.stop_training = replica.stop_agreed(self.stop_training)
             if self.stop_training:
                 break
         return logs
@@ -316,11 +361,15 @@ class Trainer:
             >>> test_loss, test_acc = model.evaluate(x_test, y_test, verbose=0)
         """
         self._require_compiled("evaluate")
+        verbose = _verbosity(verbose)
+        replica = distributed_loop.replica_for_run()
         adapter = data_adapter.make_adapter(x, y, sample_weight, batch_size, steps, method="evaluate")
         self._check_inputs(adapter, "evaluate")
-        callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
+        adapter = distributed_loop.for_ranks(adapter, replica)
+        callback_list = self._callback_list(distributed_loop.rank_callbacks(callbacks, replica),
+                                            _rank_verbosity(verbose, replica), 1, adapter.steps,
                                             add_history=False)
-        with runtime.speed_settings():
+        with runtime.speed_settings(), self._as_replica(replica, verbose):
             logs = self._run_evaluation(adapter, callback_list)
         if return_dict:
             return logs
@@ -332,7 +381,8 @@ class Trainer:
         logs, step = {}, -1
         for step, batch in enumerate(adapter.batches()):
             callback_list.on_test_batch_begin(step)
-            logs = self.test_step(batch)
+            with self._shard(batch, None, "evaluate") as (part, _):
+                logs = self.test_step(part)
             callback_list.on_test_batch_end(step, logs)
         if step < 0:
             raise ValueError("evaluate(): the data produced no batches: the generator or dataset "
@@ -349,13 +399,17 @@ class Trainer:
         Example:
             >>> probabilities = model.predict(x_test[:5])     # shape (5, 10)
         """
+        verbose = _verbosity(verbose)
+        replica = distributed_loop.replica_for_run()
         adapter = data_adapter.make_adapter(x, None, None, batch_size, steps, method="predict")
         self._check_inputs(adapter, "predict")
-        callback_list = self._callback_list(callbacks, _verbosity(verbose), 1, adapter.steps,
+        adapter = distributed_loop.for_ranks(adapter, replica)
+        callback_list = self._callback_list(distributed_loop.rank_callbacks(callbacks, replica),
+                                            _rank_verbosity(verbose, replica), 1, adapter.steps,
                                             add_history=False)
-        with runtime.speed_settings():
+        with runtime.speed_settings(), self._as_replica(replica, verbose):
             callback_list.on_predict_begin()
-            processes = parallel_predict.choose_processes(self, adapter, callback_list)
+            processes = 1 if replica is not None else parallel_predict.choose_processes(self, adapter, callback_list)
             if processes > 1:
                 merged, structure = parallel_predict.predict(self, adapter, callback_list, processes)
             else:
@@ -366,11 +420,17 @@ class Trainer:
     def _predict_batches(self, adapter, callback_list):
         """(the outputs' leaves, all rows; the last batch's outputs, for their nesting)."""
         chunks, structure = [], None
+        replica = self.__dict__.get("_replica")
         for step, (batch_x, _, _) in enumerate(adapter.batches()):
             callback_list.on_predict_batch_begin(step)
-            outputs = self.predict_step((batch_x,))
+            with self._shard((batch_x, None, None), None, "predict") as ((part_x, _, _), _):
+                outputs = self.predict_step((part_x,))
+                leaves = flatten(data_adapter.to_arrays(outputs))
+                if replica is not None:  # every rank's rows of the batch
+                    leaves = replica.gather_rows(leaves)
+                    outputs = pack_like(outputs, leaves)
             structure = outputs
-            chunks.append(flatten(data_adapter.to_arrays(outputs)))
+            chunks.append(leaves)
             callback_list.on_predict_batch_end(step, {"outputs": outputs})
         if not chunks:
             raise ValueError("predict(): the input produced no batches (is it empty?).")
@@ -436,6 +496,21 @@ class Trainer:
             if len(shape) != len(want) or any(w is not None and w != s for w, s in zip(want, shape)):
                 raise ValueError(f"{method}(): " + describe_shape_mismatch(tuple(np.shape(array)), want, index, self.name))
 
+    @contextlib.contextmanager
+    def _as_replica(self, replica, verbose):
+        """The block runs as `replica` (one rank of several; None: alone), guarded: an exception
+        on one rank is raised on every rank (`Collective.guard`), none waits for it in vain."""
+        if replica is None or self.__dict__.get("_replica") is not None:
+            yield
+            return
+        replica.verbose = verbose
+        self.__dict__["_replica"] = replica
+        try:
+            with replica.collective.guard(), distributed_loop.rank_threads(replica):
+                yield
+        finally:
+            self.__dict__.pop("_replica", None)
+
     def _callback_list(self, callbacks, verbose, epochs, steps, add_history):
         from strided import callbacks as callbacks_module
 
@@ -467,6 +542,11 @@ def _verbosity(verbose):
     if verbose not in (0, 1, 2, True, False):
         raise ValueError(f"`verbose` must be 'auto', 0, 1 or 2. Received: verbose={verbose!r}")
     return int(verbose)
+
+
+def _rank_verbosity(verbose, replica):
+    """Progress is printed by rank 0 alone."""
+    return verbose if replica is None or replica.is_primary else 0
 
 
 def _batch_size(x):

@@ -10,19 +10,24 @@ from strided.ops.arithmetic import *  # noqa: F401,F403
 from strided.ops.batch_norm import *  # noqa: F401,F403
 from strided.ops.control_flow import *  # noqa: F401,F403
 from strided.ops.conv import *  # noqa: F401,F403
+from strided.ops.conv3d import *  # noqa: F401,F403
 from strided.ops.conv_pool import *  # noqa: F401,F403
 from strided.ops.conv_transpose import *  # noqa: F401,F403
 from strided.ops.creation import *  # noqa: F401,F403
+from strided.ops.ctc import *  # noqa: F401,F403
 from strided.ops.dense import *  # noqa: F401,F403
+from strided.ops.depth_space import *  # noqa: F401,F403
 from strided.ops.dropout import *  # noqa: F401,F403
 from strided.ops.global_pooling import *  # noqa: F401,F403
 from strided.ops.joining import *  # noqa: F401,F403
 from strided.ops.losses import *  # noqa: F401,F403
 from strided.ops.math import *  # noqa: F401,F403
+from strided.ops.more_activations import *  # noqa: F401,F403
 from strided.ops.normalization import *  # noqa: F401,F403
 from strided.ops.numpy_arrays import *  # noqa: F401,F403
 from strided.ops.numpy_math import *  # noqa: F401,F403
 from strided.ops.pooling import *  # noqa: F401,F403
+from strided.ops.pooling3d import *  # noqa: F401,F403
 from strided.ops.reduction import *  # noqa: F401,F403
 from strided.ops.shape import *  # noqa: F401,F403
 from strided.ops.tensor_methods import install_tensor_methods

@@ -61,11 +61,26 @@ class BatchNormalization(Function):
         def cast(a):  # a per-channel vector, broadcastable against x
             return a.reshape(self.bshape).astype(x.dtype, copy=False)
 
-        self.centered = x - cast(mean)
+        need = self.needs_input_grad
         self.inv = 1 / np.sqrt(cast(variance) + self.epsilon)
         self.s = cast(params[-1]) if self.has_scale else 1
-        y = self.centered * (self.inv * self.s)
-        return y + cast(params[0]) if self.has_offset else y
+        if need[2] or (self.has_scale and need[-1]):  # d variance and d scale need x - mean
+            self.centered = x - cast(mean)
+        if self.reduce_axes == tuple(range(x.ndim - 1)) and x.ndim >= 2 and x.flags.c_contiguous:  # channels-last
+            # y = x * scale + shift in one chunked pass over x (the training kernel, given the
+            # statistics), instead of three passes: BatchNormalization at inference
+            def vector(a, default):
+                return np.full(x.shape[-1], default, x.dtype) if a is None else a.reshape(-1).astype(x.dtype, copy=False)
+
+            rows = x.reshape(-1, x.shape[-1])
+            norm = kernel_set().Normalization(vector(mean, 0), vector(variance, 1),
+                                              vector(params[-1] if self.has_scale else None, 1),
+                                              vector(params[0] if self.has_offset else None, 0), self.epsilon)
+            return norm.normalize(rows).reshape(x.shape)
+        scale = (self.inv * self.s).astype(x.dtype, copy=False)
+        y = np.multiply(x, scale)
+        y += (cast(params[0]) if self.has_offset else 0) - cast(mean) * scale
+        return y
 
     def backward(self, g):
         def flat(a):  # sum over everything but the channel axis -> (C,)

@@ -37,10 +37,21 @@ class Conv2D(Function):
         self.groups, self.data_format, self.activation = groups, data_format, activation
 
     def forward(self, x, kernel, bias=None):
-        x = to_channels_last(x, self.data_format)
+        planes, x = x, to_channels_last(x, self.data_format)
         self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.x_shape, self.kernel, self.has_bias = x.shape, kernel, bias is not None
         self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
+        if self.depthwise and self.data_format == "channels_first":  # plane by plane, no transposes
+            self.x = planes
+            y = self.kernels.depthwise_conv2d_forward_channels_first(
+                planes, _as_depthwise(kernel, self.groups), self.strides, self.pads, self.dilation
+            )
+            if bias is not None:
+                y += bias.reshape(-1, 1, 1)
+            if self.activation == "relu":
+                np.maximum(y, 0, out=y)
+                self.y = y
+            return y
         if self.depthwise:  # elementwise products per kernel offset, no GEMM
             self.x = x
             y = self.kernels.depthwise_conv2d_forward(
@@ -67,10 +78,20 @@ class Conv2D(Function):
         return to_data_format(y, self.data_format)
 
     def backward(self, gy):
-        gy = to_channels_last(gy, self.data_format)
         relu_output = self.y if self.activation == "relu" else None
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
+        if self.depthwise and self.data_format == "channels_first":  # plane by plane, as forward
+            if relu_output is not None:
+                gy = gy * (relu_output > 0)
+            dx, dk = self.kernels.depthwise_conv2d_backward_channels_first(
+                gy, self.x, _as_depthwise(self.kernel, self.groups), self.strides, self.pads,
+                self.dilation, need_dx, need_dk,
+            )
+            dk = None if dk is None else dk.reshape(self.kernel.shape)
+            db = gy.sum(axis=(0, 2, 3)) if need_db else None
+            return (dx, dk, db) if self.has_bias else (dx, dk)
+        gy = to_channels_last(gy, self.data_format)
         if self.depthwise:
             if relu_output is not None:
                 gy = gy * (relu_output > 0)

@@ -1,17 +1,25 @@
-"""Optimizers with Keras 3 names, defaults and formulas: SGD, RMSprop, Adam, AdamW, Adagrad.
+"""Optimizers with Keras 3 names, defaults and formulas: SGD, RMSprop, Adam, AdamW, Adagrad, Nadam,
+Adamax, Adadelta, Lion, Ftrl, Lamb, Adafactor.
 
     model.compile(optimizer="adam", ...)
     model.compile(optimizer=strided.optimizers.SGD(learning_rate=0.01, momentum=0.9), ...)
 """
 
 from strided.optimizers import schedules
+from strided.optimizers.adadelta import Adadelta
+from strided.optimizers.adafactor import Adafactor
 from strided.optimizers.adagrad import Adagrad
 from strided.optimizers.adam import Adam, AdamW
+from strided.optimizers.adam_variants import Adamax, Nadam
 from strided.optimizers.base import Optimizer
+from strided.optimizers.ftrl import Ftrl
+from strided.optimizers.lamb import Lamb
+from strided.optimizers.lion import Lion
 from strided.optimizers.rmsprop import RMSprop
 from strided.optimizers.sgd import SGD
 
-_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adam, AdamW, Adagrad)}
+_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adam, AdamW, Adagrad, Nadam, Adamax,
+                                                     Adadelta, Lion, Ftrl, Lamb, Adafactor)}
 
 
 def serialize(optimizer):
@@ -55,6 +63,7 @@ def get(identifier):
 
 
 __all__ = [
+    "Adadelta", "Adafactor", "Adamax", "Ftrl", "Lamb", "Lion", "Nadam",
     "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "deserialize", "get", "schedules",
     "serialize"
 ]

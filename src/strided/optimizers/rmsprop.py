@@ -35,7 +35,7 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-                 name="rmsprop", **kwargs):
+                 name="rm_sprop", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not 0 <= rho <= 1:
             raise ValueError(f"`rho` must be a float between [0, 1]. Received: {rho!r}")

@@ -33,7 +33,7 @@ class SGD(Optimizer):
         array([0.9, 1.9], dtype=float32)
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="sgd", **kwargs):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         if not isinstance(momentum, (int, float)) or isinstance(momentum, bool) or not (
             0 <= momentum <= 1

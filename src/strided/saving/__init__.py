@@ -12,11 +12,7 @@ nothing, and every damaged or crafted file raises `FileFormatError` (a ValueErro
 import os
 
 from strided.errors import FileFormatError
-from strided.layers.registry import (
-    custom_object_scope,
-    get_registered_class,
-    register_keras_serializable,
-)
+from strided.layers.registry import get_registered_class
 from strided.saving.atomic import atomic_write
 from strided.saving.model_file import (
     load_model,
@@ -24,6 +20,16 @@ from strided.saving.model_file import (
     read_model_file,
     read_model_parts,
     save_model,
+)
+from strided.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
 )
 from strided.saving.safe_h5 import H5Group
 from strided.saving.weights_io import (
@@ -102,4 +108,5 @@ def _load_keras_file_weights(model, filepath, skip_mismatch):
 
 __all__ = ["FileFormatError", "save_model", "load_model", "read_model_file", "model_from_json", "save_weights", "load_weights",
            "register_keras_serializable", "custom_object_scope", "get_registered_class",
-           "atomic_write"]
+           "atomic_write", "CustomObjectScope", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "serialize_keras_object", "deserialize_keras_object"]

@@ -11,6 +11,11 @@ import numpy as np
 
 from strided.errors import file_format_error
 from strided.saving.weight_checks import check_numeric_dtype
+from strided.utils.object_registration import (
+    GLOBAL_CUSTOM_NAMES,
+    get_registered_name,
+    get_registered_object,
+)
 
 _OPTIMIZER_PREFIX = "optimizer/"
 
@@ -24,10 +29,14 @@ def _serialize_entry(value, module):
         return [_serialize_entry(v, module) for v in value]
     if hasattr(value, "get_config"):
         try:
-            return {"class_name": type(value).__name__, "config": value.get_config()}
+            entry = {"class_name": type(value).__name__, "config": value.get_config()}
         except NotImplementedError:
             pass
-    name = getattr(value, "__name__", None)
+        else:
+            if type(value) in GLOBAL_CUSTOM_NAMES:  # registered: found again by "package>Name"
+                entry["registered_name"] = GLOBAL_CUSTOM_NAMES[type(value)]
+            return entry
+    name = get_registered_name(value) if hasattr(value, "__name__") else None
     if name:
         return name
     warnings.warn(f"Cannot save the compile argument {value!r} of type {type(value).__name__}; "
@@ -67,9 +76,16 @@ def optimizer_arrays(model):
 
 
 def _custom(entry):
+    """A registered or scoped object named by `entry`: a name, or Keras' {"class_name":
+    "function", "config": name} form of a function."""
     from strided.layers.registry import lookup_custom_object
 
-    return lookup_custom_object(entry) if isinstance(entry, str) else None
+    if isinstance(entry, dict) and entry.get("class_name") == "function":
+        entry = entry.get("config")
+    if not isinstance(entry, str):
+        return None
+    found = lookup_custom_object(entry)
+    return found if found is not None else get_registered_object(entry)
 
 
 def _deserialize_loss(entry):
@@ -103,7 +119,7 @@ def _deserialize_metric(entry):
 def _from_registry_or(getter, entry):
     from strided.layers.registry import get_registered_class
 
-    cls = get_registered_class(entry["class_name"])
+    cls = get_registered_object(entry.get("registered_name") or "") or get_registered_class(entry["class_name"])
     if cls is not None and hasattr(cls, "from_config"):
         return cls.from_config(entry.get("config", {}))
     return getter(entry)

@@ -26,11 +26,12 @@ import zipfile
 import numpy as np
 
 from strided.errors import FileFormatError, file_format_error
-from strided.layers.registry import custom_object_scope, deserialize, serialize
+from strided.layers.registry import deserialize, serialize
 from strided.layers.weight_budget import weight_budget
 from strided.saving import compile_config as compile_io
 from strided.saving.atomic import atomic_write
 from strided.saving.config_bounds import check_config_bounds
+from strided.saving.object_registration import custom_object_scope  # scopes + registered objects
 from strided.saving.safe_h5 import H5Group
 from strided.saving.safe_json import loads_bounded
 from strided.saving.safe_zip import SafeZip
@@ -46,10 +47,15 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     """Write `model` (architecture, weights, compile settings, optimizer state) to `filepath`.
 
     Args:
-        filepath: path ending in ".keras".
+        filepath: path ending in ".keras" (or ".h5"/".hdf5": Keras' legacy HDF5 format, see
+            `legacy_h5_writer`; include_optimizer=False leaves out the compile settings).
         overwrite: if False and the file exists, raise FileExistsError.
     """
     filepath = os.fspath(filepath)
+    if filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".weights.h5"):  # Keras' legacy format
+        from strided.saving.legacy_h5_writer import save_model_h5
+
+        return save_model_h5(model, filepath, overwrite, kwargs.get("include_optimizer", True))
     if not filepath.endswith(".keras"):
         raise ValueError(
             "Invalid filepath for model.save(): expected a '.keras' extension (use "
@@ -128,7 +134,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Rebuild the model saved in `filepath`: same architecture, weights and optimizer state.
 
     Args:
-        filepath: a ".keras" file written by `model.save`.
+        filepath: a ".keras" file written by `model.save` (strided's or Keras 3's), or a
+            legacy ".h5"/".hdf5" model file of any Keras version (see `legacy_h5_model`).
         custom_objects: {"ClassName": cls} for custom layers/models/losses.
         compile: also restore the compile settings and the optimizer state.
         safe_mode: accepted for Keras compatibility; loading never runs code from the file.
@@ -144,12 +151,15 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         True
     """
     filepath = os.fspath(filepath)
-    if filepath.endswith(".h5") and not filepath.endswith(".weights.h5"):
-        raise ValueError(
-            f"'{filepath}': legacy Keras 2 .h5 model files are not supported; save with "
-            "model.save('model.keras'), or load weights with model.load_weights()."
-        )
+    if filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(".weights.h5"):  # Keras' legacy format
+        from strided.saving.legacy_h5_model import load_model_h5
+
+        return load_model_h5(filepath, custom_objects, compile, safe_mode)
     config, weights = read_model_parts(filepath)
+    if isinstance(weights, H5Group):  # written by Keras 3: its newer options, at neutral values, dropped
+        from strided.saving.legacy_h5_config import model_config as keras_model_config
+
+        config = keras_model_config(config, filepath, CONFIG)
     check_config_bounds(config, filepath)
     try:
         with custom_object_scope(custom_objects), weight_budget(_stored_values(weights), filepath, BUDGET_MARGIN):
@@ -179,7 +189,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def model_from_json(json_string, custom_objects=None):
     """A new (untrained) model from `model.to_json()` output."""
     config = loads_bounded(json_string, "<model_from_json>", "JSON string")
-    return deserialize(config, custom_objects)
+    with custom_object_scope(custom_objects):
+        return deserialize(config, custom_objects)
 
 
 __all__ = ["save_model", "load_model", "model_from_json", "read_model_file", "read_model_parts"]

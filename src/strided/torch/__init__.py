@@ -138,8 +138,9 @@ def compile(model=None, **kwargs):  # noqa: A001
     return model if model is not None else (lambda fn: fn)
 
 
-# Loaded on first use: `torch.utils` (data), `torch.save` / `torch.load` (serialization).
-_LAZY_MODULES = ("utils", "serialization", "jit", "onnx")
+# Loaded on first use: `torch.utils` (data), `torch.save` / `torch.load` (serialization),
+# `torch.distributed` (MPI collectives).
+_LAZY_MODULES = ("utils", "serialization", "jit", "onnx", "distributed")
 _LAZY_NAMES = {"save": "serialization", "load": "serialization"}
 
 

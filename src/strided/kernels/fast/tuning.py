@@ -37,14 +37,13 @@ SMALL = WIDE
 # Python cost of a NumPy call (about a microsecond) stays small beside the block's work.
 ELEMENTWISE_BLOCK = 1 << 15
 
-# -- Depthwise convolution (`depthwise.windowed_sum`): output rows are done in blocks of about
-# this many floats, so the block's accumulator and its per-tap product stay in the L2 cache
-# over all kh*kw taps.
+# -- Depthwise convolution (`depthwise.windowed_sum`, `depthwise_planes`): output rows (or
+# channels-first planes) are done in blocks of about this many floats, so the block's input
+# copy and accumulator stay in the L2 cache over all kh*kw taps.
 DEPTHWISE_BLOCK = 1 << 15
-# With a width stride above 1: from this many channels on, a block is one einsum over its
-# patches view (one fused multiply-add pass per tap, loops C floats long); below, a multiply
-# and an add per tap over rows of W'*C floats (NumPy's loops are too short at C floats).
-DEPTHWISE_EINSUM_CHANNELS = 48
+# dK (`depthwise.windowed_products_sum`): blocks of this many floats of dY, larger, because each
+# block's per-tap sums (kh*kw rows of W'*C floats) are added once per block.
+DEPTHWISE_GRADIENT_BLOCK = 1 << 17
 
 # -- Threads: passes over fewer floats than these stay on the calling thread (a hand-off
 # between threads costs more than the pass).

@@ -13,6 +13,8 @@ strided (the lesson writes NCHW; only the axis order differs). Read them in this
     batch_norm.py      normalise with the batch's statistics
     activations.py     relu, sigmoid, tanh, gelu, silu, elu, leaky relu, softmax, ...
     losses.py          softmax cross-entropy
+    ctc.py             CTC loss: the forward-backward (alpha/beta) recursion in log space
+    ctc_decode.py      CTC decoding: greedy, and TensorFlow's prefix beam search
 
 `strided.set_kernels("reference")` makes every op run on these (see `kernels.dispatch`); the
 fast kernels compute the same numbers (to float rounding), and the tests check that they do.

@@ -22,11 +22,19 @@ Images are (N, H, W, C) (or (N, C, H, W) with data_format="channels_first"); a s
     mixing              MixUp, CutMix (on images, or on {"images", "labels"})
     equalization        Equalization
     center_crop         CenterCrop
+    random_perspective  RandomPerspective
+    random_elastic_transform  RandomElasticTransform
+    clahe               ContrastLimitedAdaptiveHistogramEqualization
+    rand_augment        RandAugment (num_ops random operations of _augment_operations)
+    aug_mix             AugMix (random augmentation chains mixed with the image)
+    max_num_bounding_boxes  MaxNumBoundingBoxes (pads or cuts {"bounding_boxes"} to a fixed count)
     rescaling_resizing  Rescaling, Resizing
     normalization       Normalization
 """
 
+from strided.layers.preprocessing.aug_mix import AugMix
 from strided.layers.preprocessing.center_crop import CenterCrop
+from strided.layers.preprocessing.clahe import ContrastLimitedAdaptiveHistogramEqualization
 from strided.layers.preprocessing.color_adjust import (
     AutoContrast,
     RandomColorDegeneration,
@@ -38,10 +46,13 @@ from strided.layers.preprocessing.color_adjust import (
 )
 from strided.layers.preprocessing.color_jitter import RandomColorJitter, RandomHue, RandomSaturation
 from strided.layers.preprocessing.equalization import Equalization
+from strided.layers.preprocessing.max_num_bounding_boxes import MaxNumBoundingBoxes
 from strided.layers.preprocessing.mixing import CutMix, MixUp
 from strided.layers.preprocessing.normalization import Normalization
+from strided.layers.preprocessing.rand_augment import RandAugment
 from strided.layers.preprocessing.random_blur import RandomGaussianBlur
 from strided.layers.preprocessing.random_color import RandomBrightness, RandomContrast
+from strided.layers.preprocessing.random_elastic_transform import RandomElasticTransform
 from strided.layers.preprocessing.random_erasing import RandomErasing
 from strided.layers.preprocessing.random_geometry import (
     RandomCrop,
@@ -51,6 +62,7 @@ from strided.layers.preprocessing.random_geometry import (
     RandomTranslation,
     RandomZoom,
 )
+from strided.layers.preprocessing.random_perspective import RandomPerspective
 from strided.layers.preprocessing.rescaling_resizing import Rescaling, Resizing
 
 __all__ = [
@@ -81,4 +93,10 @@ __all__ = [
     "RandomZoom",
     "Rescaling",
     "Resizing",
+    "AugMix",
+    "ContrastLimitedAdaptiveHistogramEqualization",
+    "RandAugment",
+    "RandomElasticTransform",
+    "RandomPerspective",
+    "MaxNumBoundingBoxes",
 ]

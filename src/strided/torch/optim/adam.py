@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from strided.torch.optim._blocks import update_in_blocks
 from strided.torch.optim.optimizer import Optimizer, check, new_state, step_tensor
 
 
@@ -51,35 +52,37 @@ class Adam(Optimizer):
             else:
                 grad = grad + weight_decay * param
         exp_avg, exp_avg_sq = state["exp_avg"]._node.data, state["exp_avg_sq"]._node.data
-        scratch = self._scratch(param)  # one temporary per shape: no new arrays per step
-        np.subtract(grad, exp_avg, out=scratch)  # m += (1 - beta1) (g - m), PyTorch's lerp
-        scratch *= 1 - beta1
-        exp_avg += scratch
-        exp_avg_sq *= beta2  # v = beta2 v + (1 - beta2) g^2
-        np.multiply(grad, grad, out=scratch)
-        scratch *= 1 - beta2
-        exp_avg_sq += scratch
         t = float(step)
         step_size = lr / (1 - beta1**t)
         correction2_sqrt = math.sqrt(1 - beta2**t)
+        arrays = [param, grad, exp_avg, exp_avg_sq]
         if group["amsgrad"]:
-            maximum = state["max_exp_avg_sq"]._node.data
-            np.maximum(maximum, exp_avg_sq, out=maximum)
-            np.sqrt(maximum, out=scratch)
-        else:
-            np.sqrt(exp_avg_sq, out=scratch)
-        scratch /= correction2_sqrt  # denominator sqrt(v) / sqrt(1 - beta2^t) + eps
-        scratch += eps
-        np.divide(exp_avg, scratch, out=scratch)
-        scratch *= step_size
-        param -= scratch
+            arrays.append(state["max_exp_avg_sq"]._node.data)
+        update_in_blocks(_adam_step, arrays, beta1, beta2, eps, step_size, correction2_sqrt)
 
-    def _scratch(self, param):
-        buffers = self.__dict__.setdefault("_buffers", {})
-        key = (param.shape, param.dtype)
-        if key not in buffers:
-            buffers[key] = np.empty_like(param)
-        return buffers[key]
+
+def _adam_step(param, grad, exp_avg, exp_avg_sq, *rest):
+    """One Adam step on (blocks of) the arrays, in place; `rest` is ([max_exp_avg_sq,] scratch,
+    beta1, beta2, eps, step_size, correction2_sqrt)."""
+    maximum = rest[0] if len(rest) == 7 else None
+    scratch, beta1, beta2, eps, step_size, correction2_sqrt = rest[-6:]
+    np.subtract(grad, exp_avg, out=scratch)  # m += (1 - beta1) (g - m), PyTorch's lerp
+    scratch *= 1 - beta1
+    exp_avg += scratch
+    exp_avg_sq *= beta2  # v = beta2 v + (1 - beta2) g^2
+    np.multiply(grad, grad, out=scratch)
+    scratch *= 1 - beta2
+    exp_avg_sq += scratch
+    if maximum is not None:
+        np.maximum(maximum, exp_avg_sq, out=maximum)
+        np.sqrt(maximum, out=scratch)
+    else:
+        np.sqrt(exp_avg_sq, out=scratch)
+    scratch /= correction2_sqrt  # denominator sqrt(v) / sqrt(1 - beta2^t) + eps
+    scratch += eps
+    np.divide(exp_avg, scratch, out=scratch)
+    scratch *= step_size
+    param -= scratch
 
 
 class AdamW(Adam):

@@ -7,6 +7,7 @@ Adadelta: v = rho v + (1 - rho) g^2;  d = sqrt(u + eps) / sqrt(v + eps) * g;  u 
 
 import numpy as np
 
+from strided.torch.optim._blocks import update_in_blocks
 from strided.torch.optim.optimizer import Optimizer, check, new_state, step_tensor
 
 
@@ -108,10 +109,25 @@ class Adadelta(Optimizer):
         grad = -grad if group["maximize"] else grad
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * param
-        square_avg, acc_delta = state["square_avg"]._node.data, state["acc_delta"]._node.data
-        square_avg *= rho
-        square_avg += (1 - rho) * (grad * grad)
-        delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * grad
-        acc_delta *= rho
-        acc_delta += (1 - rho) * (delta * delta)
-        param -= group["lr"] * delta
+        arrays = [param, grad, state["square_avg"]._node.data, state["acc_delta"]._node.data]
+        update_in_blocks(_adadelta_step, arrays, rho, eps, group["lr"], temporaries=2)
+
+
+def _adadelta_step(param, grad, square_avg, acc_delta, delta, scratch, rho, eps, lr):
+    """One Adadelta step on (blocks of) the arrays, in place."""
+    np.multiply(grad, grad, out=scratch)  # v = rho v + (1 - rho) g^2
+    scratch *= 1 - rho
+    square_avg *= rho
+    square_avg += scratch
+    np.add(acc_delta, eps, out=delta)  # d = sqrt(u + eps) / sqrt(v + eps) * g
+    np.sqrt(delta, out=delta)
+    np.add(square_avg, eps, out=scratch)
+    np.sqrt(scratch, out=scratch)
+    delta /= scratch
+    delta *= grad
+    np.multiply(delta, delta, out=scratch)  # u = rho u + (1 - rho) d^2
+    scratch *= 1 - rho
+    acc_delta *= rho
+    acc_delta += scratch
+    np.multiply(delta, lr, out=scratch)  # p -= lr d
+    param -= scratch

@@ -9,6 +9,7 @@
 import numpy as np
 
 from strided.torch._tensor import wrap_array
+from strided.torch.optim._blocks import update_in_blocks
 from strided.torch.optim.optimizer import Optimizer, check, required
 
 
@@ -37,14 +38,43 @@ class SGD(Optimizer):
         d_p = -grad if group["maximize"] else grad
         if weight_decay != 0:
             d_p = d_p + weight_decay * param
-        if momentum != 0:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = wrap_array(np.array(d_p, copy=True))
-                state["momentum_buffer"] = buffer
-            else:
-                data = buffer._node.data
-                data *= momentum
-                data += (1 - group["dampening"]) * d_p
-            d_p = d_p + momentum * buffer._node.data if group["nesterov"] else buffer._node.data
-        param -= lr * d_p
+        if momentum == 0:
+            update_in_blocks(_plain_step, [param, d_p], lr)
+            return
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            state["momentum_buffer"] = wrap_array(np.array(d_p, copy=True))
+            update_in_blocks(_first_momentum_step, [param, d_p], momentum, lr, group["nesterov"])
+        else:
+            update_in_blocks(_momentum_step, [param, d_p, buffer._node.data], momentum, 1 - group["dampening"], lr,
+                             group["nesterov"])
+
+
+def _plain_step(param, d_p, scratch, lr):
+    np.multiply(d_p, lr, out=scratch)  # p -= lr g
+    param -= scratch
+
+
+def _first_momentum_step(param, d_p, scratch, momentum, lr, nesterov):
+    """The first step: the buffer is g itself."""
+    if nesterov:  # p -= lr (g + momentum buf)
+        np.multiply(d_p, momentum, out=scratch)
+        scratch += d_p
+        scratch *= lr
+    else:
+        np.multiply(d_p, lr, out=scratch)
+    param -= scratch
+
+
+def _momentum_step(param, d_p, buffer, scratch, momentum, keep, lr, nesterov):
+    """buf = momentum buf + (1 - dampening) g;  p -= lr (g + momentum buf) or lr buf."""
+    buffer *= momentum
+    np.multiply(d_p, keep, out=scratch)
+    buffer += scratch
+    if nesterov:
+        np.multiply(buffer, momentum, out=scratch)
+        np.add(d_p, scratch, out=scratch)
+        scratch *= lr
+    else:
+        np.multiply(buffer, lr, out=scratch)
+    param -= scratch

@@ -70,7 +70,7 @@ def _conv(op, rank, input, weight, bias, stride, padding, dilation, groups):  # 
     order = (*range(2, rank + 2), 1, 0)  # (out, in, *k) -> (*k, in, out)
     kernel = ops.transpose(weight._node, order)
     bias_node = None if bias is None else bias._node
-    if rank == 2:
+    if rank == 2 and not (groups > 1 and weight.shape[1] == 1):  # depthwise: on its planes, channels-first
         y = channels_first(ops.conv_bias_activation(
             channels_last(x), kernel, bias_node, None, stride, pads, data_format="channels_last",
             dilation_rate=dilation,
@@ -79,6 +79,27 @@ def _conv(op, rank, input, weight, bias, stride, padding, dilation, groups):  # 
         y = ops.conv_bias_activation(x, kernel, bias_node, None, stride, pads, data_format="channels_first",
                                      dilation_rate=dilation)
     return wrap(y if batched else ops.squeeze(y, 0))
+
+
+def conv2d_fused(input, kernel, bias, stride, padding, dilation, relu=False, pool=None):  # noqa: A002
+    """relu?(conv2d(input) + bias), then max_pool2d(pool) when `pool` is given, as one engine op.
+
+    For `nn.Sequential`'s fusions (`modules/_fusion.py`): `input` a 4-D float Tensor already
+    checked by the caller, `kernel` an engine tensor in the engine's (kh, kw, in, out) layout
+    (a weight's differentiable transpose, or a batch norm folded into it), `bias` an engine
+    tensor or None, groups 1; `pool` a (ph, pw) window whose stride is the window.
+    """
+    stride = pair(stride, "stride")
+    dilation = pair(dilation, "dilation")
+    pads = _padding("conv2d", padding, tuple(kernel.data.shape[:2]), stride, dilation)
+    x = channels_last(input._node)
+    if pool is None:
+        y = ops.conv_bias_activation(x, kernel, bias, "relu" if relu else None, stride, pads,
+                                     data_format="channels_last", dilation_rate=dilation)
+    else:
+        y = ops.conv_relu_max_pool(x, kernel, bias, stride, pads, data_format="channels_last",
+                                   dilation_rate=dilation, pool_size=pool)
+    return wrap(channels_first(y))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002

@@ -1,7 +1,7 @@
 """linear, dropout, pad, interpolate, one_hot, embedding: the rest of `torch.nn.functional`.
 
-`linear` is the engine's Dense GEMM with the PyTorch weight (out, in) passed transposed (a
-view); `dropout` draws its mask from strided.torch's default generator (`torch.manual_seed`);
+`linear` is the Dense GEMM with the PyTorch weight kept in its (out, in) layout (`_linear.py`);
+`dropout` draws its mask from strided.torch's default generator (`torch.manual_seed`);
 `interpolate` builds PyTorch's index or interpolation matrices and applies them with
 differentiable indexing / matmul.
 """
@@ -12,10 +12,12 @@ import numbers
 import numpy as np
 
 from strided import ops
+from strided.autograd import trace
 from strided.torch import _math
 from strided.torch._random import rng
 from strided.torch._tensor import wrap, wrap_array
 from strided.torch._tensor_methods import assign
+from strided.torch.nn.functional._linear import linear_node
 
 
 def linear(input, weight, bias=None):  # noqa: A002
@@ -28,9 +30,10 @@ def linear(input, weight, bias=None):  # noqa: A002
         )
     if input.dtype != weight.dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}")
+    if weight.dim() == 2 and input.dim() >= 1 and (bias is None or bias.shape == (weight.shape[0],)) \
+            and trace.active() is None:  # (an ONNX export records the engine's Dense op)
+        return wrap(linear_node(input._node, weight._node, None if bias is None else bias._node))
     kernel = ops.transpose(weight._node, (1, 0))
-    if input.dim() == 2:
-        return wrap(ops.dense_bias_activation(input._node, kernel, None if bias is None else bias._node))
     y = _math.matmul(input, wrap(kernel))
     return y if bias is None else y + bias
 

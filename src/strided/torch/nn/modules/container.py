@@ -3,6 +3,7 @@
 import collections
 import operator
 
+from strided.torch.nn.modules._fusion import fused_run
 from strided.torch.nn.modules.module import Module
 from strided.torch.nn.parameter import Parameter
 
@@ -10,8 +11,9 @@ from strided.torch.nn.parameter import Parameter
 class Sequential(Module):
     """Modules called in order, each on the previous one's output.
 
-    One fusion, invisible in the results: a BatchNorm directly followed by a ReLU (neither with
-    hooks) runs as one op (`_BatchNorm.forward_relu`), the engine's fused batch-norm + ReLU.
+    Runs of stock modules without hooks that the engine computes as one op (Conv2d -> ReLU ->
+    MaxPool2d, BatchNorm -> ReLU, Linear -> ReLU, and without gradients Conv2d -> BatchNorm2d
+    in eval()) run fused, invisibly but for float rounding (`_fusion.py`).
 
     Args:
         *modules: the modules, or one OrderedDict of name -> module.
@@ -35,12 +37,12 @@ class Sequential(Module):
         modules = list(self._modules.values())
         index = 0
         while index < len(modules):
-            module = modules[index]
-            if index + 1 < len(modules) and _fusable_norm_relu(module, modules[index + 1]):
-                input = module.forward_relu(input)
-                index += 2
+            fused = fused_run(modules, index, input) if index + 1 < len(modules) else None
+            if fused is not None:
+                input, count = fused
+                index += count
                 continue
-            input = module(input)
+            input = modules[index](input)
             index += 1
         return input
 
@@ -91,14 +93,6 @@ class Sequential(Module):
 
     def __add__(self, other):
         return Sequential(*self, *other)
-
-
-def _fusable_norm_relu(module, following):
-    from strided.torch.nn.modules.activation import ReLU
-    from strided.torch.nn.modules.normalization import _BatchNorm
-
-    return (isinstance(module, _BatchNorm) and type(following) is ReLU and not module._forward_hooks
-            and not module._forward_pre_hooks and not following._forward_hooks and not following._forward_pre_hooks)
 
 
 def _index(index, length):

@@ -15,6 +15,7 @@ from strided.torch.utils.data.dataset import (
     TensorDataset,
     random_split,
 )
+from strided.torch.utils.data.distributed import DistributedSampler
 from strided.torch.utils.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -29,6 +30,7 @@ __all__ = [
     "ChainDataset",
     "ConcatDataset",
     "DataLoader",
+    "DistributedSampler",
     "Dataset",
     "IterableDataset",
     "RandomSampler",

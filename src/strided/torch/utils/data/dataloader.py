@@ -6,8 +6,9 @@
 How a batch is made (as in PyTorch): a sampler yields indices (SequentialSampler, or
 RandomSampler when shuffle=True), a BatchSampler groups them, the dataset is read at those
 indices (`dataset.__getitems__(indices)` when defined, else one `dataset[i]` each), and
-`collate_fn` (default_collate) stacks the samples. `batch_size=None` turns batching off: each
-sample passes through `default_convert` alone.
+`collate_fn` (default_collate) stacks the samples (a TensorDataset's batch, collated by
+default, is read with one gather per tensor: the same batch, without a tensor per sample).
+`batch_size=None` turns batching off: each sample passes through `default_convert` alone.
 
 Loading runs in the calling process: `num_workers`, `pin_memory`, `persistent_workers`,
 `prefetch_factor`, `timeout` and `multiprocessing_context` are accepted (and checked as PyTorch
@@ -17,8 +18,11 @@ checks them) but start no processes, so `worker_init_fn` is not called and
 
 import numbers
 
+import numpy as np
+
+from strided.torch._tensor import Tensor, wrap_array
 from strided.torch.utils.data._collate import default_collate, default_convert
-from strided.torch.utils.data.dataset import IterableDataset
+from strided.torch.utils.data.dataset import IterableDataset, TensorDataset
 from strided.torch.utils.data.sampler import BatchSampler, RandomSampler, SequentialSampler
 
 
@@ -123,8 +127,29 @@ class DataLoader:
         if self._iterable:
             return self._iterate_stream()
         if self.batch_sampler is not None:
+            if self._gathers_tensors():
+                return self._gathered_batches()
             return (self.collate_fn(self._fetch(indices)) for indices in self.batch_sampler)
         return (self.collate_fn(self.dataset[i]) for i in self.sampler)
+
+    def _gathers_tensors(self):
+        """Whether a batch can be read with one gather per tensor: a TensorDataset (the stock
+        class) of tensors without gradients, collated by default_collate."""
+        dataset = self.dataset
+        return (type(dataset) is TensorDataset and self.collate_fn is default_collate and dataset.tensors
+                and all(isinstance(t, Tensor) and not t.requires_grad for t in dataset.tensors))
+
+    def _gathered_batches(self):
+        """The batches of a TensorDataset as default_collate makes them ([X, Y, ...], a list, as
+        PyTorch), each tensor read at the batch's indices at once instead of one sample at a time
+        (a batch of anything but integer indices is read and collated sample by sample)."""
+        arrays = [tensor._node.data for tensor in self.dataset.tensors]
+        for indices in self.batch_sampler:
+            rows = np.asarray(indices) if isinstance(indices, (list, tuple, range, np.ndarray)) else None
+            if rows is None or rows.ndim != 1 or rows.dtype.kind not in "iu":
+                yield self.collate_fn(self._fetch(indices))
+                continue
+            yield [wrap_array(array[rows]) for array in arrays]
 
     def _iterate_stream(self):
         if self.batch_size is None:

@@ -1,0 +1,65 @@
+"""fit under `mpiexec`: a rank that raises ends the job with its error on every rank; a run that
+cannot be split says why once and still trains as one process does; a stop seen by rank 0 alone
+stops every rank after the same step; BackupAndRestore resumes a crashed job
+(scripts/fit_cases.py)."""
+
+import numpy as np
+from test_fit_same_answer import pytestmark, run  # noqa: F401  (the same launcher and skip)
+
+
+def weights(path):
+    with np.load(path) as saved:
+        return [saved[name] for name in saved.files if name != "epochs"]
+
+
+def test_a_rank_that_raises_ends_the_job_with_its_error_on_every_rank(tmp_path):
+    done = run("fit_cases.py", 2, "raises", tmp_path)
+    assert done.returncode != 0
+    for rank in (0, 1):  # rank 0 waited in a collective operation: it raises rank 1's error
+        assert f"rank {rank} caught ValueError: boom on rank 1" in done.stdout
+    assert "raised on rank 1 of 2" in done.stderr
+    assert not list(tmp_path.glob("*.npz"))
+
+
+def test_a_run_that_cannot_be_split_says_why_once_and_trains_as_one_process(tmp_path):
+    alone = run("fit_cases.py", None, "not-split", tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    (tmp_path / "not-split-rank0.npz").rename(tmp_path / "alone.npz")
+    done = run("fit_cases.py", 2, "not-split", tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("not data-parallel") == 1
+    assert "reduction='sum'" in done.stdout
+    assert "not data-parallel" not in alone.stdout  # one process: nothing to say
+    want = weights(tmp_path / "alone.npz")
+    for rank in (0, 1):  # every batch whole on every rank: one process's computation exactly
+        for got, expected in zip(weights(tmp_path / f"not-split-rank{rank}.npz"), want):
+            assert np.array_equal(got, expected)
+
+
+def test_backup_and_restore_resumes_a_crashed_job_to_the_uninterrupted_weights(tmp_path):
+    crashed = run("fit_cases.py", 3, "interrupted", tmp_path)
+    assert crashed.returncode != 0
+    assert (tmp_path / "backup" / "backup.npz").exists()  # written by rank 0
+    resumed = run("fit_cases.py", 3, "resumed", tmp_path)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    whole = run("fit_cases.py", None, "whole", tmp_path)
+    assert whole.returncode == 0, whole.stderr
+    want = weights(tmp_path / "whole-rank0.npz")
+    for rank in range(3):
+        for got, expected in zip(weights(tmp_path / f"resumed-rank{rank}.npz"), want):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+    assert not (tmp_path / "backup").exists()  # deleted by rank 0 after the finished run
+
+
+def test_a_stop_that_rank_0_alone_sees_stops_every_rank_after_the_same_step(tmp_path):
+    alone = run("fit_cases.py", None, "rank0-stops", tmp_path)
+    assert alone.returncode == 0, alone.stderr
+    (tmp_path / "rank0-stops-rank0.npz").rename(tmp_path / "alone.npz")
+    done = run("fit_cases.py", 2, "rank0-stops", tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    want = weights(tmp_path / "alone.npz")
+    for rank in (0, 1):
+        path = tmp_path / f"rank0-stops-rank{rank}.npz"
+        assert int(np.load(path)["epochs"]) == 2  # stopped in the second epoch, as alone
+        for got, expected in zip(weights(path), want):
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -1,0 +1,76 @@
+"""One rank's part of data-parallel training (strided.models.replica), with a stand-in
+collective: shards, bucketed gradient sums, the whole batch's metrics. The real thing runs
+under mpiexec in tests/distributed/test_fit_*.py."""
+
+import numpy as np
+import pytest
+
+from strided.distributed.collective import Collective
+from strided.models import replica as replica_module
+from strided.models.replica import Replica, shard_bounds
+
+
+class TwinRanks(Collective):
+    """Rank 0 of two ranks whose partner holds the same arrays (a sum doubles them)."""
+
+    rank, size = 0, 2
+
+    def __init__(self):
+        self.calls = []
+
+    def allreduce_sum(self, array):
+        self.calls.append(("allreduce_sum", np.size(array)))
+        return np.asarray(array) * 2
+
+    def allgather(self, array):
+        self.calls.append(("allgather", np.shape(array)))
+        return [np.asarray(array), np.asarray(array)]
+
+
+@pytest.mark.parametrize("n, size, rows", [(50, 3, [17, 17, 16]), (4, 3, [2, 1, 1]), (16, 2, [8, 8]), (3, 3, [1, 1, 1])])
+def test_shards_are_as_equal_as_can_be_and_cover_the_batch(n, size, rows):
+    bounds = shard_bounds(n, size)
+    assert [stop - start for start, stop in bounds] == rows
+    assert bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+
+
+def test_gradients_are_summed_in_buckets_and_missing_ones_stay_missing(monkeypatch):
+    monkeypatch.setattr(replica_module, "BUCKET_ELEMENTS", 10)
+    group = TwinRanks()
+    rank = Replica(group)
+    x, y = np.zeros((4, 1)), np.zeros(4)
+    grads = [np.ones((2, 3)), None, np.full(7, 2.0), np.ones(20, np.float32), np.arange(3.0)]
+    with rank.sharded((x, y, None)) as ((shard_x, shard_y, _), _positions):
+        assert len(shard_x) == len(shard_y) == 2  # rank 0's half
+        summed = rank.sum_gradients(grads)
+    assert summed[1] is None
+    for got, want in zip(summed, grads):
+        if want is not None:
+            assert got.shape == want.shape and got.dtype == want.dtype
+            np.testing.assert_array_equal(got, 2 * want)
+    # float64 in buckets of at most 10 values: [6], [7 + 3]; float32 (larger than a bucket) alone
+    assert sorted(size for kind, size in group.calls) == [6, 10, 20]
+
+
+def test_a_batch_smaller_than_the_ranks_is_computed_whole_without_exchanges():
+    group = TwinRanks()
+    rank = Replica(group)
+    batch = (np.zeros((1, 3)), np.zeros(1), None)
+    with rank.sharded(batch, np.arange(1)) as (part, positions):
+        assert part is batch and list(positions) == [0]
+        assert rank.sum_gradients([np.ones(2)])[0].tolist() == [1, 1]
+    assert group.calls == []
+
+
+def test_a_steps_losses_and_predictions_travel_in_one_exchange():
+    group = TwinRanks()
+    rank = Replica(group)
+    probabilities = np.arange(6, dtype=np.float32).reshape(2, 3) / 7
+    labels = np.array([[4], [9]], np.int32)
+    with rank.sharded((np.zeros((4, 1)), None, None)):
+        gathered, (first, second) = rank._gather_step(np.array([0.5, np.nan]), [probabilities, labels])
+    assert len(group.calls) == 1
+    assert gathered.shape == (2, 2) and gathered[1, 0] == 0.5 and np.isnan(gathered[1, 1])
+    assert first.dtype == np.float32 and np.array_equal(first, np.concatenate([probabilities] * 2))
+    assert second.dtype == np.int32 and np.array_equal(second, np.concatenate([labels] * 2))
