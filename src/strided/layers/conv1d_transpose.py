@@ -8,14 +8,13 @@ Output length (Keras' `deconv_output_length`, k_eff = d*(k - 1) + 1):
     with output_padding op:  L' = (L - 1)*s + k_eff - pad_total + op
 """
 
-from strided import _config, ops
-from strided._utils import normalize_tuple
+from strided import ops
 from strided.layers import _layer_utils as U
-from strided.layers.base import Layer
-from strided.layers.conv import BaseConv, _bias_view, _tuple, _with_spatial
+from strided.layers.conv import _bias_view, _with_spatial
+from strided.layers.conv_transpose import TransposedConv
 
 
-class Conv1DTranspose(Layer):
+class Conv1DTranspose(TransposedConv):
     """Transposed 1-D convolution: upsample sequences with a learned kernel.
 
     Args:
@@ -42,41 +41,17 @@ class Conv1DTranspose(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
-        name = type(self).__name__
-        self.filters = U.check_positive_int(name, "filters", filters)
-        self.kernel_size = _tuple(name, kernel_size, 1, "kernel_size")
-        self.strides = _tuple(name, strides, 1, "strides")
-        self.dilation_rate = _tuple(name, dilation_rate, 1, "dilation_rate")
-        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-            raise ValueError(f"{name}: `padding` must be 'valid' or 'same'. Received: padding={padding!r}")
-        self.padding = padding.lower()
-        self.output_padding = None
-        if output_padding is not None:
-            try:
-                self.output_padding = normalize_tuple(output_padding, 1, "output_padding", allow_zero=True)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"{name}: {error}") from None
-            if self.output_padding[0] >= self.strides[0] and self.output_padding[0] > 0:
-                raise ValueError(
-                    f"{name}: `output_padding` must be smaller than `strides`. Received: output_padding="
-                    f"{self.output_padding}, strides={self.strides}"
-                )
-        self.data_format = _config.standardize_data_format(data_format)
-        U.set_weight_arguments(
-            self, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+        self._set_common_arguments(
+            filters, kernel_size, strides, dilation_rate, output_padding, data_format,
+            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
             bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
         )
-
-    _input_channels = BaseConv._input_channels
-
-    def build(self, input_shape):
-        channels = self._input_channels(input_shape)
-        self.compute_output_shape(input_shape)
-        self.kernel = U.add_configured_weight(self, "kernel", self.kernel_size + (self.filters, channels))
-        self.bias = U.add_bias(self, self.filters)
-        self.built = True
+        name = type(self).__name__
+        if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+            raise ValueError(f"{name}: `padding` must be 'valid' or 'same'. Received: padding={padding!r}")
+        self.padding = padding.lower()
 
     def call(self, inputs):
         height_axis = 1 if self.data_format == "channels_last" else 2

@@ -16,7 +16,46 @@ from strided.layers.base import Layer
 from strided.layers.conv import BaseConv, _bias_view, _tuple, _with_spatial
 
 
-class Conv2DTranspose(Layer):
+class TransposedConv(Layer):
+    """What the transposed convolutions of every rank share (Conv1D/2D/3DTranspose): the
+    common arguments (`_set_common_arguments`, with Keras' check that `output_padding` is
+    smaller than `strides`) and the weights, kernel (*kernel_size, filters, in_channels) then
+    bias (filters,)."""
+
+    rank = None
+
+    def _set_common_arguments(self, filters, kernel_size, strides, dilation_rate, output_padding,
+                              data_format, **weight_arguments):
+        name = type(self).__name__
+        self.filters = U.check_positive_int(name, "filters", filters)
+        self.kernel_size = _tuple(name, kernel_size, self.rank, "kernel_size")
+        self.strides = _tuple(name, strides, self.rank, "strides")
+        self.dilation_rate = _tuple(name, dilation_rate, self.rank, "dilation_rate")
+        self.output_padding = None
+        if output_padding is not None:
+            try:
+                self.output_padding = normalize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"{name}: {error}") from None
+            if any(p >= s and p > 0 for p, s in zip(self.output_padding, self.strides)):
+                raise ValueError(
+                    f"{name}: `output_padding` must be smaller than `strides`. Received: output_padding="
+                    f"{self.output_padding}, strides={self.strides}"
+                )
+        self.data_format = _config.standardize_data_format(data_format)
+        U.set_weight_arguments(self, **weight_arguments)
+
+    _input_channels = BaseConv._input_channels
+
+    def build(self, input_shape):
+        channels = self._input_channels(input_shape)
+        self.compute_output_shape(input_shape)
+        self.kernel = U.add_configured_weight(self, "kernel", self.kernel_size + (self.filters, channels))
+        self.bias = U.add_bias(self, self.filters)
+        self.built = True
+
+
+class Conv2DTranspose(TransposedConv):
     """Transposed 2-D convolution ("deconvolution"), e.g. to upsample in a decoder.
 
     Args:
@@ -44,45 +83,20 @@ class Conv2DTranspose(Layer):
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
+        self._set_common_arguments(
+            filters, kernel_size, strides, dilation_rate, output_padding, data_format,
+            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        )
         name = type(self).__name__
-        self.filters = U.check_positive_int(name, "filters", filters)
-        self.kernel_size = _tuple(name, kernel_size, 2, "kernel_size")
-        self.strides = _tuple(name, strides, 2, "strides")
-        self.dilation_rate = _tuple(name, dilation_rate, 2, "dilation_rate")
         self.padding = U.normalize_padding(name, padding, 2)
         if not isinstance(self.padding, str) and any(before != after for before, after in self.padding):
             raise ValueError(
                 f"{name}: an explicit `padding` must be symmetric (an int or one int per axis). "
                 f"Received: padding={padding!r}"
             )
-        self.output_padding = None
-        if output_padding is not None:
-            try:
-                self.output_padding = normalize_tuple(output_padding, 2, "output_padding", allow_zero=True)
-            except (TypeError, ValueError) as error:
-                raise type(error)(f"{name}: {error}") from None
-            for p, s in zip(self.output_padding, self.strides):
-                if p >= s and not (p == 0 and s == 1):
-                    raise ValueError(
-                        f"{name}: `output_padding` must be smaller than `strides`. Received: output_padding="
-                        f"{self.output_padding}, strides={self.strides}"
-                    )
-        self.data_format = _config.standardize_data_format(data_format)
-        U.set_weight_arguments(
-            self, activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
-        )
-
-    _input_channels = BaseConv._input_channels
-
-    def build(self, input_shape):
-        channels = self._input_channels(input_shape)
-        self.compute_output_shape(input_shape)
-        self.kernel = U.add_configured_weight(self, "kernel", self.kernel_size + (self.filters, channels))
-        self.bias = U.add_bias(self, self.filters)
-        self.built = True
 
     def _op_padding(self):
         return self.padding if isinstance(self.padding, str) else tuple(before for before, _ in self.padding)

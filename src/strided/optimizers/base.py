@@ -222,8 +222,13 @@ class Optimizer:
                     variable.data *= 1.0 - self.weight_decay * lr
         triples = [(gradient, variable.data, self._slots[self._slot_position(variable)])
                    for gradient, variable in zip(grads, variables)]
-        update_in_blocks(self.update_step, triples, lr)
+        self._update_all(triples, lr)
         self.iterations += 1
+
+    def _update_all(self, triples, lr):
+        """Run `update_step` on every (gradient, weights, slots): in cache-sized blocks shared by
+        the kernel threads (`blocks.py`; right for elementwise rules)."""
+        update_in_blocks(self.update_step, triples, lr)
 
     # ------------------------------------------------------------------------ state
     def get_state(self):

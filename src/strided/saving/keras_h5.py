@@ -223,7 +223,7 @@ def _decode_all(values):
     return [v.decode("utf8") if isinstance(v, bytes) else str(v) for v in values]
 
 
-def _attribute_list(group, name):
+def attribute_list(group, name):
     """An attribute possibly split into name0, name1, ... chunks (Keras' big-attribute trick)."""
     def listed(value):
         return [value] if isinstance(value, str) else _decode_all(value)
@@ -240,11 +240,11 @@ def _attribute_list(group, name):
 def _legacy_entries(group):
     """[(layer name, [weight names], [arrays])] for entries that hold weights, in file order."""
     entries = []
-    for name in _attribute_list(group, "layer_names"):
+    for name in attribute_list(group, "layer_names"):
         layer_group = group[name]
         if not isinstance(layer_group, H5Group):
             raise file_format_error(group.file, f"HDF5 object '{name}'", "expected a layer group, found a dataset")
-        weight_names = _attribute_list(layer_group, "weight_names")
+        weight_names = attribute_list(layer_group, "weight_names")
         if weight_names:
             entries.append((name, weight_names, [np.asarray(layer_group[w]) for w in weight_names]))
     return entries

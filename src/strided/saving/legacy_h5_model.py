@@ -36,7 +36,7 @@ from strided.layers.weight_budget import weight_budget
 from strided.saving import compile_config as compile_io
 from strided.saving import legacy_h5_config, legacy_h5_optimizer
 from strided.saving.config_bounds import check_config_bounds
-from strided.saving.keras_h5 import load_keras_tree
+from strided.saving.keras_h5 import attribute_list, load_keras_tree
 from strided.saving.object_registration import custom_object_scope
 from strided.saving.safe_h5 import H5Group, read_tree
 from strided.saving.safe_json import loads_bounded
@@ -113,7 +113,7 @@ def _restore_training(model, tree, training_json, filepath, custom_objects):
     group = tree.get("optimizer_weights")
     if not getattr(model, "compiled", False) or not isinstance(group, H5Group):
         return
-    names = _names_attribute(group, "weight_names")
+    names = attribute_list(group, "weight_names")
     arrays = []
     for name in names:
         array = group.get(name)
@@ -124,20 +124,6 @@ def _restore_training(model, tree, training_json, filepath, custom_objects):
     state = legacy_h5_optimizer.read_state(names, arrays, model, filepath)
     if state:
         model.optimizer.set_state(state)
-
-
-def _names_attribute(group, name):
-    """A list of names, possibly split by Keras into name0, name1, ... attributes."""
-    def listed(value):
-        return [value] if isinstance(value, str) else list(value)
-
-    if name in group.attrs:
-        return listed(group.attrs[name])
-    values, chunk = [], 0
-    while f"{name}{chunk}" in group.attrs:
-        values.extend(listed(group.attrs[f"{name}{chunk}"]))
-        chunk += 1
-    return values
 
 
 def _root_attributes(data, filepath):
