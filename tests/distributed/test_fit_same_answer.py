@@ -1,4 +1,4 @@
-"""fit, evaluate and predict under `mpiexec -n 1/2/3` give what one process gives (float64, to
+"""fit, evaluate and predict under `mpiexec -n 1/2/3/4` give what one process gives (float64, to
 1e-12), the same on every rank; rank 0 alone writes the checkpoint and the CSV log and prints
 the progress (strided.models.replica, strided.models.distributed_loop)."""
 
@@ -33,7 +33,7 @@ def reference(tmp_path_factory):
     return out, dict(np.load(out / "rank0.npz"))
 
 
-@pytest.mark.parametrize("ranks", [1, 2, 3])
+@pytest.mark.parametrize("ranks", [1, 2, 3, 4])
 def test_every_rank_ends_with_one_processs_weights_logs_and_outputs(ranks, reference, tmp_path):
     alone_dir, alone = reference
     done = run("fit_same_answer.py", ranks, tmp_path)
