@@ -57,7 +57,8 @@ def libraries(framework, threads):
 
 
 def train_epoch(torch, F, model, optimizer, x, y, batch):
-    """One shuffled epoch, as `_torch_runner.train_epoch`; returns (mean loss, accuracy)."""
+    """One shuffled epoch of (x, y) tensors, the idiomatic PyTorch loop (also `_torch_runner`'s);
+    returns (mean loss, accuracy)."""
     model.train()
     count = len(x)
     order = torch.randperm(count)

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from _measure import best_time, median_time
+from _torch_api_worker import train_epoch as torch_api_train_epoch
 
 
 def _nchw(x):
@@ -20,22 +21,9 @@ def _nchw(x):
 
 
 def train_epoch(model, optimizer, x, y, batch):
-    """One shuffled epoch of (x, y) tensors; returns (mean loss, accuracy)."""
-    model.train()
-    count = len(x)
-    order = torch.randperm(count)
-    total_loss, correct = 0.0, 0
-    for start in range(0, count, batch):
-        index = order[start:start + batch]
-        xb, yb = x[index], y[index]
-        optimizer.zero_grad(set_to_none=True)
-        logits = model(xb)
-        loss = F.cross_entropy(logits, yb)
-        loss.backward()
-        optimizer.step()
-        total_loss += loss.item() * len(index)
-        correct += (logits.argmax(1) == yb).sum().item()
-    return total_loss / count, correct / count
+    """One shuffled epoch of (x, y) tensors; returns (mean loss, accuracy). The loop is
+    `_torch_api_worker.train_epoch`'s, which strided.torch runs too."""
+    return torch_api_train_epoch(torch, F, model, optimizer, x, y, batch)
 
 
 class TorchRunner:

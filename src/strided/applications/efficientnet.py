@@ -367,9 +367,7 @@ def preprocess_input(x, data_format=None):
     return x
 
 
-def decode_predictions(preds, top=5):
-    """(wnid, name, score) of the `top` ImageNet classes of each prediction."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_imagenet_predictions
 
 
 __all__ = [

@@ -265,7 +265,14 @@ def validate_activation(classifier_activation, weights):
         )
 
 
+def decode_imagenet_predictions(preds, top=5):
+    """(wnid, name, score) of the `top` ImageNet classes of each prediction: every ImageNet
+    application module's `decode_predictions` (Keras' signature, without `class_index`)."""
+    return decode_predictions(preds, top=top)
+
+
 __all__ = [
+    "decode_imagenet_predictions",
     "correct_pad",
     "decode_predictions",
     "load_class_index",

@@ -195,9 +195,7 @@ def preprocess_input(x, data_format=None):
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds, top=5):
-    """(wnid, name, score) of the `top` ImageNet classes of each prediction."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_imagenet_predictions
 
 
 __all__ = ["MobileNet", "decode_predictions", "preprocess_input"]

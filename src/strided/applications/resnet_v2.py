@@ -17,6 +17,7 @@ ResNet101V2 44,675,560; ResNet152V2 60,380,648 with the top) equal Keras'.
 
 from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
+from strided.applications.resnet import _ARGS_DOC  # the same arguments and shapes as ResNet50
 
 STAGES = {
     "resnet50v2": (3, 4, 6, 3),
@@ -104,25 +105,6 @@ def _resnet_v2(
     )
     model = _builder.finish(img_input, x, input_tensor, name)
     return _builder.load_weights(model, weights, imagenet_file(arch, include_top))
-
-
-_ARGS_DOC = """
-    Args:
-        include_top: keep the classifier (global average pooling + Dense `classes`).
-        weights: None (random), "imagenet" (Keras' published file, downloaded into the cache)
-            or the path to a Keras weights file.
-        input_tensor: a symbolic tensor (from `Input`) to use as the image input.
-        input_shape: (height, width, 3), at least 32x32; default (224, 224, 3) with the top,
-            any size without it.
-        pooling: without the top: None (4-D map, 2048 channels at 1/32 of the size), "avg" or "max".
-        classes: classes of the top (1000 with ImageNet weights).
-        classifier_activation: "softmax" (default) or None for logits.
-        name: the model's name.
-
-    Shape:
-        (batch, H, W, 3) -> (batch, classes);
-        without the top (batch, ceil(H/32), ceil(W/32), 2048).
-"""
 
 
 def ResNet50V2(
@@ -218,9 +200,7 @@ def preprocess_input(x, data_format=None):
     return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
 
 
-def decode_predictions(preds, top=5):
-    """(wnid, name, score) of the `top` ImageNet classes of each prediction."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_imagenet_predictions
 
 
 __all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "decode_predictions", "preprocess_input"]

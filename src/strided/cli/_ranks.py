@@ -89,21 +89,12 @@ def from_primary(compute):
     return value
 
 
-@contextlib.contextmanager
 def alone():
     """For the block, fit/evaluate/predict run on this rank only (rank 0 drawing its plots and
     report once the others have finished), as in a process without a launcher."""
-    from strided.distributed import SingleProcess, process_group
+    from strided import distributed
 
-    group = process_group.world()
-    if group.size == 1:
-        yield
-        return
-    process_group._world[0] = SingleProcess()
-    try:
-        yield
-    finally:
-        process_group._world[0] = group
+    return distributed.alone()
 
 
 def ranks_on_this_machine(environment=None):

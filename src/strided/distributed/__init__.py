@@ -16,9 +16,9 @@ default); what happens on a fault is described in `strided.distributed.mpi`.
 
 from strided.distributed.collective import Collective, SingleProcess
 from strided.distributed.mpi import MPICollective  # mpi4py is imported only when one is made
-from strided.distributed.process_group import init, is_primary, rank, size, world
+from strided.distributed.process_group import alone, init, is_primary, rank, size, world
 from strided.distributed.settings import set_timeout, timeout
 from strided.errors import DistributedError, DistributedTimeoutError
 
-__all__ = ["Collective", "SingleProcess", "MPICollective", "world", "init", "rank", "size", "is_primary",
+__all__ = ["Collective", "SingleProcess", "MPICollective", "world", "init", "rank", "size", "is_primary", "alone",
            "timeout", "set_timeout", "DistributedError", "DistributedTimeoutError"]

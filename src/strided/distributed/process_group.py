@@ -5,6 +5,8 @@ several ranks (`distributed.launcher`); only then is mpi4py imported, which init
 A plain `python train.py`, or `mpiexec -n 1`, gets `SingleProcess`.
 """
 
+import contextlib
+
 from strided.distributed import settings
 from strided.distributed.collective import SingleProcess
 from strided.distributed.launcher import launched_with_several_ranks
@@ -66,4 +68,20 @@ def is_primary():
     return world().rank == 0
 
 
-__all__ = ["init", "world", "rank", "size", "is_primary"]
+@contextlib.contextmanager
+def alone():
+    """For the block, this rank is a job of its own (`world()` is a `SingleProcess`): fit,
+    evaluate and predict run here only, as without a launcher (rank 0 finishing alone once
+    the others are done, e.g. drawing a report). The job's collective comes back afterwards."""
+    group = world()
+    if group.size == 1:
+        yield
+        return
+    _world[0] = SingleProcess()
+    try:
+        yield
+    finally:
+        _world[0] = group
+
+
+__all__ = ["init", "world", "rank", "size", "is_primary", "alone"]
