@@ -81,6 +81,9 @@ def test_chunks_do_not_depend_on_the_thread_count(workers, threads):
     threads(workers)
     seen = []
     parallel.for_each_chunk(lambda start, stop, scratch: seen.append((start, stop)), 50, 7)
+    assert sorted(seen) == parallel.batch_leaves(50, 7)
+    seen = []
+    parallel.for_each_chunk(lambda start, stop, scratch: seen.append((start, stop)), 50, 7, batch=False)
     assert sorted(seen) == parallel.chunk_bounds(50, 7)
 
 
@@ -141,7 +144,7 @@ def test_nested_and_concurrent_calls_run_and_give_the_right_sums(threads):
 
     with concurrent.futures.ThreadPoolExecutor(3) as pool:  # three callers at once
         results = list(pool.map(lambda _: parallel.for_each_chunk(outer, 10, 2)["n"][0], range(3)))
-    outer_chunks = len(parallel.chunk_bounds(10, 2))
+    outer_chunks = len(parallel.batch_leaves(10, 2))
     assert results == [40 * outer_chunks] * 3  # each outer chunk adds the 40 inner items
 
 
@@ -201,7 +204,7 @@ def _child_sum():
     return int(parallel.for_each_chunk(lambda a, b, s: s.add("n", np.array([sum(range(a, b))])), 10, 2)["n"][0])
 
 
-def test_sums_are_added_in_chunk_order_whatever_the_timing(threads):
+def test_sums_are_added_along_the_batch_tree_whatever_the_timing(threads):
     # Floating-point addition is not associative: the total must not depend on which thread
     # ran which chunk, so that seeded runs stay bit-for-bit identical.
     import time
@@ -214,9 +217,13 @@ def test_sums_are_added_in_chunk_order_whatever_the_timing(threads):
         time.sleep(delays[start])
         scratch.add("total", values[start:stop].sum(keepdims=True))
 
-    expected = np.zeros(1, np.float32)
-    for start, stop in parallel.chunk_bounds(64, 4):
-        expected = expected + values[start:stop].sum(keepdims=True) if start else values[start:stop].sum(keepdims=True)
+    def tree(start, stop):  # the batch's halving tree, leaves of at most 4
+        if stop - start <= 4:
+            return values[start:stop].sum(keepdims=True)
+        middle = start + (stop - start + 1) // 2
+        return tree(start, middle) + tree(middle, stop)
+
+    expected = tree(0, 64)
     for _ in range(3):
         np.testing.assert_array_equal(parallel.for_each_chunk(work, 64, 4)["total"], expected)
 

@@ -4,8 +4,7 @@ Floats below the smallest normal number (1.2e-38 in float32) take a slow path on
 processors: every multiply or add that reads or produces one is finished by a microcode assist,
 about a hundred times slower than the vector instruction itself. Training makes them: once a unit
 stops receiving gradient, Adam's first moment decays by 0.9 a step and reaches the subnormal range
-about 750 steps later. Measured on a 2-core Xeon: a Fashion-MNIST epoch at batch 32 slowed from
-8.9 to 11.4 ms a step after its first thousand steps, and took 19.7 s instead of 17.1 s.
+about 750 steps later, and an epoch slows down measurably (docs/speed.md).
 
 The x86 MXCSR register has two bits for this: FTZ (results that would be subnormal become 0) and
 DAZ (subnormal inputs are read as 0). TensorFlow sets them in its threads; PyTorch has

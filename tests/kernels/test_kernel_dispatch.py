@@ -157,7 +157,10 @@ def test_backward_runs_on_the_kernels_its_forward_used():
 
 
 class _TwinProcesses:
-    """A data-parallel group of two processes holding the same rows (`kernels.collective`)."""
+    """A data-parallel group of two processes holding the same rows (`kernels.collective`);
+    this one is the first."""
+
+    rank = 0
 
     def all_gather(self, vector):
         return np.stack([vector, vector])

@@ -27,8 +27,9 @@ class TwinRanks(Collective):
         return [np.asarray(array), np.asarray(array)]
 
 
-@pytest.mark.parametrize("n, size, rows", [(50, 3, [17, 17, 16]), (4, 3, [2, 1, 1]), (16, 2, [8, 8]), (3, 3, [1, 1, 1])])
-def test_shards_are_as_equal_as_can_be_and_cover_the_batch(n, size, rows):
+@pytest.mark.parametrize("n, size, rows", [(50, 3, [13, 12, 25]), (4, 3, [1, 1, 2]), (16, 2, [8, 8]), (3, 3, [1, 1, 1]),
+                                           (50, 4, [13, 12, 13, 12])])
+def test_shards_follow_the_batch_halving_tree_and_cover_the_batch(n, size, rows):
     bounds = shard_bounds(n, size)
     assert [stop - start for start, stop in bounds] == rows
     assert bounds[0][0] == 0 and bounds[-1][1] == n
@@ -39,10 +40,10 @@ def test_gradients_are_summed_in_buckets_and_missing_ones_stay_missing(monkeypat
     monkeypatch.setattr(replica_module, "BUCKET_ELEMENTS", 10)
     group = TwinRanks()
     rank = Replica(group)
-    x, y = np.zeros((4, 1)), np.zeros(4)
+    x, y = np.zeros((20, 1)), np.zeros(20)
     grads = [np.ones((2, 3)), None, np.full(7, 2.0), np.ones(20, np.float32), np.arange(3.0)]
     with rank.sharded((x, y, None)) as ((shard_x, shard_y, _), _positions):
-        assert len(shard_x) == len(shard_y) == 2  # rank 0's half
+        assert len(shard_x) == len(shard_y) == 10  # rank 0's half
         summed = rank.sum_gradients(grads)
     assert summed[1] is None
     for got, want in zip(summed, grads):
@@ -53,12 +54,13 @@ def test_gradients_are_summed_in_buckets_and_missing_ones_stay_missing(monkeypat
     assert sorted(size for kind, size in group.calls) == [6, 10, 20]
 
 
-def test_a_batch_smaller_than_the_ranks_is_computed_whole_without_exchanges():
+@pytest.mark.parametrize("rows", [1, 8])  # fewer rows than ranks; halves inside one leaf of 8
+def test_a_batch_too_small_to_split_exactly_is_computed_whole_without_exchanges(rows):
     group = TwinRanks()
     rank = Replica(group)
-    batch = (np.zeros((1, 3)), np.zeros(1), None)
-    with rank.sharded(batch, np.arange(1)) as (part, positions):
-        assert part is batch and list(positions) == [0]
+    batch = (np.zeros((rows, 3)), np.zeros(rows), None)
+    with rank.sharded(batch, np.arange(rows)) as (part, positions):
+        assert part is batch and list(positions) == list(range(rows))
         assert rank.sum_gradients([np.ones(2)])[0].tolist() == [1, 1]
     assert group.calls == []
 

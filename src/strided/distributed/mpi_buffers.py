@@ -7,12 +7,14 @@
   every rank when they disagree (so a mistake on one rank never leaves the others waiting).
 - `packed(value, header)`: a broadcast's header and payload: an array's own bytes, or the
   value pickled.
-- `sum_rows(rows)`: rows added in rank order, the one order every rank uses.
+- `sum_rows(rows)`: rows added along the ranks' halving tree, the one order every rank uses.
 """
 
 import pickle
 
 import numpy as np
+
+from strided.kernels.collective import tree_combine
 
 MAX_DIMENSIONS = 32
 _DTYPE_SLOTS = 4  # int64 slots holding a dtype's text (e.g. "<f4"), 32 characters
@@ -22,16 +24,14 @@ ARRAY, PICKLED, UNSENDABLE = 1, 2, 3  # what a broadcast carries
 
 
 def sum_rows(rows, out=None):
-    """rows[0] + rows[1] + ... added in this order (the same bits wherever it runs), into
-    `out` if given."""
+    """The rows added along the ranks' halving tree (the first ceil(P / 2) rows' sum plus the
+    rest's, each the same way: `kernels.collective.tree_combine`), the order in which one
+    process adds the parts of a batch the ranks share; into `out` if given."""
+    total = tree_combine(list(rows), np.add)
     if out is None:
-        total = rows[0].copy()
-    else:
-        total = out
-        np.copyto(total, rows[0])
-    for row in rows[1:]:
-        np.add(total, row, out=total)
-    return total
+        return np.array(total, copy=True)
+    np.copyto(out, total)
+    return out
 
 
 def describe(array):

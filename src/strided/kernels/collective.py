@@ -12,6 +12,7 @@ nothing is joined and `active()` is False.
 import contextlib
 
 _group = None
+_share = None  # (this process's rows, the whole batch's rows) while joined to a group
 
 
 def active():
@@ -24,12 +25,34 @@ def all_gather(vector):
     return _group.all_gather(vector)
 
 
+def tree_combine(values, add):
+    """The processes' `values` (in rank order) added along the ranks' halving tree: the first
+    ceil(P / 2) ranks' total, then the rest's, added -- the order in which one process adds
+    the halves, quarters, ... of a batch that the ranks share as `models.replica` splits it."""
+    if len(values) == 1:
+        return values[0]
+    middle = (len(values) + 1) // 2
+    return add(tree_combine(values[:middle], add), tree_combine(values[middle:], add))
+
+
+def first():
+    """Whether this process is the group's first (rank 0)."""
+    return _group.rank == 0
+
+
+def batch_share():
+    """(this process's rows, the whole batch's rows) of the batch the group shares, or None."""
+    return _share
+
+
 @contextlib.contextmanager
-def joined(group):
-    """Run the block as a member of `group` (an object with `all_gather(vector)`)."""
-    global _group
-    _group = group
+def joined(group, share=None):
+    """Run the block as a member of `group` (an object with `all_gather(vector)`), computing
+    `share` = (its rows, the whole batch's rows) of the batch."""
+    global _group, _share
+    _group, _share = group, share
     try:
         yield
     finally:
-        _group = None
+        _group, _share = None, None
+_share = None  # (this process's rows, the whole batch's rows) while joined to a group

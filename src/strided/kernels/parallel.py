@@ -7,11 +7,17 @@ and gradient routing of different chunks then run side by side, each GEMM single
 Used by the convolutions (kernels.conv, kernels.conv_pool), max pooling, batch norm, ReLU
 and the optimizers' updates; `strided.set_num_threads(n)` sets how many threads.
 
-Same answer on any number of threads: where the chunks start and end depends only on the
-batch and the size of one image's work (`chunk_bounds`), never on the thread count; each
-chunk's sums (a convolution's dK and db, batch norm's statistics) are kept apart and added
-in chunk order; and every GEMM inside a chunk runs on one BLAS thread, whichever thread runs
-the chunk. So a run on 1, 2 or 8 threads gives bit-identical results (tests/test_threads.py).
+Same answer on any number of threads, and of processes: a batch's chunks are the leaves of its
+halving tree (`batch_leaves`: split in two, first half first, until a block holds at most
+min(the chunk size, LEAF_IMAGES) images), which depend only on the batch and the size of one
+image's work, never on the thread count; each chunk's sums (a convolution's dK and db, batch
+norm's statistics) are kept apart and added pairwise along the tree (`tree_combine`); and every
+GEMM inside a chunk runs on one BLAS thread, whichever thread runs the chunk. So a run on 1, 2
+or 8 threads gives bit-identical results (tests/test_threads.py), and a process that computes
+one half (quarter, ...) of a batch computes exactly one subtree of it: data-parallel training
+adds the processes' subtrees along the top of the tree and gets one process's bits
+(`models.replica`, tests/distributed/test_fit_same_answer.py). Elementwise work (`map_rows`,
+the optimizers' updates: no sums) takes plain even chunks instead.
 
 Rules that keep it safe: one threaded region at a time (a call made meanwhile runs on its
 own thread), every thread in the floating-point mode of the caller (subnormals flushed or
@@ -30,6 +36,7 @@ import threading
 import numpy as np
 
 from strided import _blas_threads, _config, _subnormals
+from strided.kernels import collective
 
 # Outputs per chunk of the elementwise kernels (pooling, batch norm, ReLU; float32): 2 MB while
 # training, twice that for inference.
@@ -43,6 +50,12 @@ INFERENCE_WORKING_SET_FLOATS = 1 << 19
 # `smallest` long), so that 1, 2 or 4 threads share them evenly. A constant, not the thread
 # count: the chunk bounds, hence the sums' rounding, must not depend on the machine.
 CHUNK_COUNT_MULTIPLE = 4
+# A batch's leaves (`batch_leaves`) hold at most max(LEAF_IMAGES, batch / BATCH_LEAVES) images
+# (and at most a chunk's): up to BATCH_LEAVES processes sharing a batch then each compute whole
+# subtrees of its halving tree (the same sums as one process, bit for bit), and a large batch
+# (prediction) still gives each matrix product many rows.
+LEAF_IMAGES = 8
+BATCH_LEAVES = 8
 
 _helpers = []  # the helper threads (`_Helper`), started when a region first needs them
 _fork_hook = []  # [True] once `_forget_pool_after_fork` is registered with os.register_at_fork
@@ -87,20 +100,72 @@ def chunk_bounds(n, step, smallest=1):
     return list(zip(bounds[:-1], bounds[1:]))
 
 
-def for_each_chunk(work, n, step, smallest=1):
-    """Call work(start, stop, scratch) for the chunks `chunk_bounds(n, step, smallest)`.
+def leaf_limit(batch):
+    """The most images a leaf of a `batch`-image batch's tree holds (before the chunk size)."""
+    return max(LEAF_IMAGES, -(-batch // BATCH_LEAVES))
 
-    The threads take the next chunk as they become free (one that starts late takes fewer).
-    Each has its own `Scratch` for the whole call: buffers to reuse, and `add` for sums. The
-    sums are kept per chunk and added in chunk order, and the chunks do not depend on the
-    number of threads: the result is bit-for-bit the same on any number of threads.
-    Returns {name: sum over the chunks}.
+
+def batch_leaves(n, step):
+    """[(start, stop)] of the leaves of range(n)'s halving tree: a block longer than
+    min(step, leaf_limit(batch)) splits into its first ceil(len / 2) images and the rest,
+    `batch` being the whole batch's images (n, unless this process computes a share of a
+    batch with others: `kernels.collective.batch_share`).
+
+    Whether a block splits depends on its length and the whole batch alone, so the tree of any
+    block is the subtree of the whole batch's tree: a process given one half of a batch
+    (`models.replica`) finds, in its half, the same leaves as one process finds there.
+
+    >>> batch_leaves(10, 4)
+    [(0, 3), (3, 5), (5, 8), (8, 10)]
     """
-    chunks = chunk_bounds(n, step, smallest)
+    share = collective.batch_share()
+    limit = max(1, min(step, leaf_limit(n if share is None else share[1])))
+    leaves, pending = [], [(0, n)]
+    while pending:
+        start, stop = pending.pop()
+        if stop - start <= limit:
+            leaves.append((start, stop))
+        else:
+            middle = start + (stop - start + 1) // 2
+            pending += [(middle, stop), (start, middle)]  # the left half is taken first
+    return leaves
+
+
+def tree_combine(values, bounds, add):
+    """The values of the leaves `bounds` (consecutive, as `batch_leaves` gives them) added up
+    along their halving tree: add(left, right) at every inner node, in the same order on any
+    number of threads or processes. None stands for an empty leaf."""
+    by_start = dict(zip((start for start, _ in bounds), values))
+    leaf_set = set(bounds)
+
+    def node(start, stop):
+        if (start, stop) in leaf_set:
+            return by_start[start]
+        middle = start + (stop - start + 1) // 2
+        left, right = node(start, middle), node(middle, stop)
+        return right if left is None else left if right is None else add(left, right)
+
+    return node(bounds[0][0], bounds[-1][1])
+
+
+def for_each_chunk(work, n, step, smallest=1, batch=True):
+    """Call work(start, stop, scratch) for the chunks of range(n) and return
+    {name: sum over the chunks} of what the chunks `scratch.add`ed.
+
+    batch=True (a batch of images: a kernel with matrix products or sums over the batch): the
+    chunks are `batch_leaves(n, step)` and their sums are added along the halving tree, so the
+    result is bit-for-bit the same on any number of threads, and a process computing one half
+    of the batch gets the half's exact value. batch=False (elementwise work): chunks of `step`
+    as even as possible (`chunk_bounds`), sums added in chunk order.
+    Arrays under 2 * `smallest` rows stay on one thread. The threads take the next chunk as
+    they become free (one that starts late takes fewer); each has its own `Scratch` for the
+    whole call: buffers to reuse, and `add` for sums.
+    """
+    chunks = batch_leaves(n, step) if batch else chunk_bounds(n, step, smallest)
     sums = [{} for _ in chunks]
     workers = min(_config.num_threads(), len(chunks))
-    if not _blas_threads.can_set_threads():
-        workers = 1  # OpenBLAS not reachable: no single-threaded GEMMs side by side
+    if not _blas_threads.can_set_threads() or n < 2 * smallest:
+        workers = 1  # OpenBLAS not reachable (no single-threaded GEMMs side by side), or small
     if workers > 1 and _region.acquire(blocking=False):
         try:
             _run_shared(work, chunks, sums, workers)
@@ -109,14 +174,20 @@ def for_each_chunk(work, n, step, smallest=1):
     else:
         with _single_blas_thread():  # a chunk's GEMMs on one BLAS thread, as on the helpers
             _run_chunks(work, chunks, sums, iter(range(len(chunks))))
+    if batch:
+        return tree_combine(sums, chunks, _add_sums) if chunks else {}
     totals = {}
     for part in sums:  # in chunk order
-        for name, value in part.items():
-            if name in totals:
-                totals[name] += value
-            else:
-                totals[name] = value
+        totals = _add_sums(totals, part) if totals else dict(part)
     return totals
+
+
+def _add_sums(left, right):
+    """{name: left[name] + right[name]} (a name in one of them only: its value)."""
+    total = dict(left)
+    for name, value in right.items():
+        total[name] = total[name] + value if name in total else value
+    return total
 
 
 def map_rows(fn, out, *inputs):
@@ -133,7 +204,7 @@ def map_rows(fn, out, *inputs):
     def chunk(start, stop, scratch):
         fn(out[start:stop], *[x[start:stop] for x in inputs])
 
-    for_each_chunk(chunk, n, chunk_size(per_row), max(1, (1 << 15) // per_row))
+    for_each_chunk(chunk, n, chunk_size(per_row), max(1, (1 << 15) // per_row), batch=False)
     return out
 
 
@@ -194,9 +265,8 @@ class Scratch:
 class _Helper:
     """A thread that runs the chunks of the regions posted to it, and nothing else.
 
-    Lean on purpose: a region posts with one lock release and waits with one acquire. (A
-    ThreadPoolExecutor's futures and conditions cost about 100 us more per region, measured on
-    a 2-core virtual machine, where every wake of a sleeping thread already costs 30-40 us.)
+    Lean on purpose: a region posts with one lock release and waits with one acquire (a
+    ThreadPoolExecutor's futures and conditions cost measurably more per region: docs/speed.md).
     """
 
     def __init__(self):

@@ -113,6 +113,30 @@ def depthwise_conv2d_backward_channels_first(gy, x, kernel, strides=(1, 1), pads
     return _only((need_dx, need_dkernel), np.ascontiguousarray(dx.transpose(0, 3, 1, 2)), dkernel)
 
 
+def pointwise_planes_forward(x, kernel, bias=None, relu=False, training=True):
+    """y (N, O, H, W) of a 1x1 convolution of x (N, C, H, W): the channels-last reference,
+    transposed in and out."""
+    y, _ = conv2d_forward(x.transpose(0, 2, 3, 1), kernel, bias=bias, relu=relu)
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
+def pointwise_planes_backward(gy, x, kernel, need_dx=True, need_dkernel=True, need_dbias=False,
+                              relu_output=None):
+    """(dx (N, C, H, W), dkernel, dbias) of pointwise_planes_forward: the channels-last
+    reference, transposed."""
+    last = x.transpose(0, 2, 3, 1)
+    dx, dkernel, dbias = conv2d_backward(
+        gy.transpose(0, 2, 3, 1), last, last.shape, kernel, need_dx=need_dx, need_dkernel=need_dkernel,
+        need_dbias=need_dbias, relu_output=None if relu_output is None else relu_output.transpose(0, 2, 3, 1))
+    return (None if dx is None else np.ascontiguousarray(dx.transpose(0, 3, 1, 2))), dkernel, dbias
+
+
+def depthwise_bias_gradient(gy, channel_axis=-1):
+    """dBias (C,): gy summed over every axis but the channels'."""
+    axis = channel_axis % gy.ndim
+    return gy.sum(axis=tuple(a for a in range(gy.ndim) if a != axis))
+
+
 def conv_relu_maxpool_forward(x, kernel, bias, strides, pads, dilation, pool_size, keep=True, need_dx=True):
     """(P, saved) with P = max_pool(relu(conv(x) + bias)) ("valid", strides == pool_size)."""
     activated = activations.relu(conv.conv2d(x, kernel, bias, strides, pads, dilation))
@@ -158,8 +182,8 @@ def sum_pool2d_backward(gy, x_shape, pool_size, strides, pads):
 
 
 # ------------------------------------------------------------------------- batch norm
-def moments(x2):
-    """(mean, var, rows) of x2 (M, C); in data-parallel training, of every process's rows."""
+def moments(x2, images=None):
+    """(mean, var, rows) of x2 (M, C) (`images` images' rows); in data-parallel training, of every process's rows."""
     mean, var = batch_norm.batch_statistics(x2)
     rows = x2.shape[0]
     if collective.active():  # combine the processes' (rows, mean, var), in process order
@@ -177,7 +201,7 @@ class Normalization:
     """Batch norm (then ReLU) with given statistics: the reference forms behind the fast
     `kernels.fast.batch_norm.Normalization`'s three passes."""
 
-    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None):
+    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None, images=None):
         self.mean, self.var, self.gamma, self.beta = mean, var, gamma, beta
         self.epsilon, self.relu, self.rows, self.y = epsilon, relu, rows, None
 
@@ -188,31 +212,49 @@ class Normalization:
         return y.astype(x2.dtype, copy=False)
 
     def gradient_sums(self, g2, x2):
-        """(dy, dbeta, dgamma): dy is g2 through the ReLU's mask (when fused)."""
+        """(dy, dbeta, dgamma): dy is g2 through the ReLU's mask (when fused). In data-parallel
+        training dbeta and dgamma are the whole batch's, on the first process (the others'
+        zero: the processes' gradients are added afterwards)."""
         dy = _relu_mask(g2, self.y if self.relu else None)
         dgamma, dbeta = batch_norm.batch_norm_parameter_gradients(dy, x2, self.mean, self.var, self.epsilon)
+        self.whole_sums = dbeta, dgamma
+        if collective.active():
+            channels = g2.shape[1]
+            summed = collective.all_gather(np.concatenate([dbeta, dgamma]).astype(np.float64)).sum(axis=0)
+            self.whole_sums = summed[:channels].astype(g2.dtype), summed[channels:].astype(g2.dtype)
+            share = 1 if collective.first() else 0
+            return dy, self.whole_sums[0] * share, self.whole_sums[1] * share
         return dy, dbeta, dgamma
 
     def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
         """dx; in data-parallel training with the whole batch's dbeta and dgamma."""
         if collective.active():
-            channels = dy2.shape[1]
-            summed = collective.all_gather(np.concatenate([dbeta, dgamma]).astype(np.float64)).sum(axis=0)
-            dbeta, dgamma = summed[:channels].astype(dy2.dtype), summed[channels:].astype(dy2.dtype)
+            dbeta, dgamma = self.whole_sums
         dx = batch_norm.batch_norm_backward(dy2, x2, self.mean, self.var, self.gamma, self.epsilon,
                                             dgamma, dbeta, self.rows)
         return dx.astype(dy2.dtype, copy=False)
 
 
 # ------------------------------------------------------------------------------- dense
-def dense_forward(x2, kernel, bias=None, relu=False):
+def dense_forward(x2, kernel, bias=None, relu=False, images=None):
     y = dense.dense(x2, kernel, bias)
     return activations.relu(y) if relu else y
 
 
-def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel=True, need_dbias=True):
+def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel=True, need_dbias=True,
+                   images=None):
     gradients = dense.dense_backward(_relu_mask(gy2, relu_output), x2, kernel)
     return _only((need_dx, need_dkernel, need_dbias), *gradients)
+
+
+def linear_forward(x2, weight, bias=None, relu=False):
+    """PyTorch's Linear (weight (out, in)): the Dense reference with the weight transposed."""
+    return dense_forward(x2, weight.T, bias, relu)
+
+
+def linear_backward(gy2, x2, weight, relu_output=None, need_dx=True, need_dweight=True, need_dbias=True):
+    dx, dkernel, dbias = dense_backward(gy2, x2, weight.T, relu_output, need_dx, need_dweight, need_dbias)
+    return dx, None if dkernel is None else dkernel.T, dbias
 
 
 # ------------------------------------------------------------------------------ losses

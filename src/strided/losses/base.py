@@ -95,13 +95,19 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size", n
         values = values * weight
     if reduction is None or reduction == "none" or values.ndim == 0:
         return values
-    total = ops.sum(values)
+    from strided.kernels import collective
+    from strided.ops.reduction import batch_sum
+
+    total = batch_sum(values)
     if reduction == "sum":
         return total
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         divisor = float(np.sum(weight * np.ones(values.shape, weight.dtype)))
     else:
         divisor = float(values.size)
+        share = collective.batch_share()
+        if share is not None and values.shape[0] == share[0]:
+            divisor = divisor * share[1] / share[0]  # the whole batch's count, as one process divides
     return total * (1.0 / divisor) if divisor else total * 0.0
 
 

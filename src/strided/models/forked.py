@@ -2,10 +2,9 @@
 
 Why processes: strided's kernels split a batch over threads, but threads share Python's GIL.
 Between two NumPy calls a thread needs the GIL; if the other thread holds it, it sleeps, and a
-sleeping core of a virtual machine takes 30-40 us to wake. Measured on a 2-core Xeon VM: the
-Fashion-MNIST CNN's convolutions (forward and backward, batch 32) take 7.1 ms on two threads and
-5.5 ms as two processes with 16 images each. A forked process has its own interpreter and GIL,
-and a copy of the caller's model, data and settings.
+sleeping core of a virtual machine is slow to wake, so two processes with half the images each
+run a convolution faster than two threads (docs/speed.md has the measurement). A forked process
+has its own interpreter and GIL, and a copy of the caller's model, data and settings.
 
 Forking is opt-in (`strided.set_data_parallel(True)`); without it fit and predict run in the
 calling process, and `mpiexec -n N` runs them on N ranks (`strided.distributed`).
@@ -134,9 +133,8 @@ def acquire(semaphore, partner_alive, timeout=None):
     """Acquire `semaphore`: True; False if `partner_alive()` (checked every WAIT seconds) turns
     false; None after `timeout` seconds (default `helper_timeout()`) without either.
 
-    It spins first, up to SPIN seconds: a process that sleeps while it waits takes 30-40 us to be
-    woken on a virtual machine, every step. Measured on the 2-core Xeon, Fashion-MNIST at batch
-    32: 7.25-7.67 ms a step without spinning, 7.04-7.41 spinning up to 0.5 ms, 7.05-7.08 up to 2.
+    It spins first, up to SPIN seconds: a process that sleeps while it waits is slow to be woken
+    on a virtual machine, every step (docs/speed.md has the measurement).
     """
     deadline = time.perf_counter() + SPIN
     while time.perf_counter() < deadline:

@@ -24,6 +24,7 @@ import pickle
 import numpy as np
 
 from strided.distributed.collective import Collective
+from strided.kernels.collective import tree_combine
 from strided.models import forked
 
 _GO, _STOP = 1, 0
@@ -152,10 +153,8 @@ class _Member(Collective):
     def allreduce_sum(self, array):
         array = np.asarray(array)
         area = self._share(array)
-        total = self._part(area, 0, array.dtype).copy()
-        for q in range(1, self.size):
-            total += self._part(area, q, array.dtype)
-        return total
+        parts = [self._part(area, q, array.dtype) for q in range(self.size)]
+        return np.array(tree_combine(parts, np.add), copy=True)  # the ranks' tree, as MPI's
 
     def broadcast(self, value, root=0):
         data = np.frombuffer(pickle.dumps(value), np.uint8) if self.rank == root else np.zeros(0, np.uint8)

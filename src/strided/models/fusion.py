@@ -6,8 +6,8 @@ The block every tutorial CNN is made of,
     x = layers.MaxPooling2D(2)(x)
 
 computes the same numbers with `ops.conv_relu_max_pool`, which never stores the convolution's
-full-size output (see `strided.kernels.conv_pool`; about 1.4x faster for this pair in training,
-and inference at batch 1000 no longer streams hundreds of MB through memory). And the CIFAR
+full-size output (see `strided.kernels.conv_pool`; faster for this pair in training, and
+inference at batch 1000 no longer streams the full-size maps through memory; docs/speed.md). And the CIFAR
 network's
 
     x = layers.BatchNormalization()(x)

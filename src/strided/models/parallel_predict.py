@@ -6,9 +6,8 @@ Inference has nothing for the processes to agree on: the caller predicts one row
 the outputs' shapes and dtypes), allocates the outputs in shared memory, forks one helper
 per further thread (`models.forked`: each process has its own GIL), and each process predicts its
 run of batches on one thread, into its rows of the outputs. The callbacks run in the caller: for
-its own batches as they come, for the helpers' once they are done. Measured on the 2-core Xeon:
-the Fashion-MNIST CNN predicts 10,000 images (batch 1000) in 650 ms on two threads, in 515-526 ms
-on two processes (with one-thread chunks, `kernels.parallel`).
+its own batches as they come, for the helpers' once they are done. (docs/speed.md has the
+measurement against threads.)
 
 A helper that raises makes predict() raise the same exception (`forked.helper_error`); one
 that predicts no batch for `forked.helper_timeout()` seconds (stopped, deadlocked) is killed

@@ -1,26 +1,35 @@
 """This process's part of data-parallel training: one rank of a `Collective` group.
 
 Every rank runs the same fit/evaluate/predict loop on the same global batches (`batch_size` is
-the global batch, as Keras' distribution strategies treat it) and takes its shard of each: rows
-[start, stop) of an n-row batch, the first ranks' shards the longest. In a training step, on
-every rank (`Trainer.train_step`, the one training step; this object only adds the exchanges):
+the global batch, as Keras' distribution strategies treat it) and takes its shard of each
+(`shard_bounds`: the batch's halves, quarters, ...). In a training step, on every rank
+(`Trainer.train_step` and `_train_shard`; this object only adds the exchanges):
 
-    y_pred = model(shard);  loss_r = the shard's mean loss                     (forward)
-    backward of (n_r / n) * loss_r                                             (its share)
-    g = allreduce_sum(the gradients), in buckets, in rank order                (the same bits everywhere)
+    y_pred = model(shard);  loss_r = sum of the shard's losses / n             (forward, n: the whole batch)
+    backward of loss_r                                                         (the shard's part)
+    g = allreduce_sum(the gradients), added along the ranks' tree              (the same bits everywhere)
+    g += the regularization terms' gradients                                   (once)
     the same optimizer update with g on every rank                             (replicated weights)
     allgather each rank's predictions and losses -> every rank's metrics and logs see the whole batch
 
-With the loss averaged over the batch (Keras' default "sum_over_batch_size"), the summed shares
-are the gradient of the whole batch's loss, regularization terms included (each share adds them
-whole, scaled by n_r / n). Batch norm takes its statistics, and its backward pass's sums, over
-all the shards together (`kernels.collective`, joined for the step), and dropout and augmentation
-draw each sample's randomness from its place in the epoch (`models.epoch_steps.keyed`): the same
-training as on one process, to rounding.
+The same bits as one process. One process adds every sum over a batch (a loss, a weight's
+gradient, batch norm's statistics) along the batch's halving tree, leaf by leaf
+(`kernels.parallel.batch_leaves`), and gives every matrix product over the batch's rows one
+leaf at a time (a BLAS product's rounding depends on how many rows it gets). A rank's shard is a
+subtree of that tree, so its sums are the subtree's, bit for bit, and the ranks' sums are added
+along the top of the tree (`kernels.collective.tree_combine`, in MPI's `sum_rows` too). Batch
+norm takes its statistics, and its backward pass's sums, over all the shards that way
+(`kernels.collective`, joined for the step); dropout and augmentation draw each sample's
+randomness from its place in the epoch (`models.epoch_steps.keyed`). Layers whose kernels do not
+take the batch leaf by leaf (docs/distributed.md lists them) train the same to rounding.
 
-A batch with fewer rows than ranks (the last one, say) is trained whole on every rank: the same
-computation everywhere, with no exchange. `whole=True` does that for every batch of a run that
-cannot be split (`models.distributed_loop` says why): slower, but the same result on every rank.
+Bit for bit whenever every block the ranks split holds more than a leaf (`exactly_splittable`:
+up to 8 ranks at any batch of 8 rows per rank or more). Up to 8 ranks, a batch too small for
+that (a small last batch) is trained whole on every rank: the same computation everywhere, with
+no exchange; with more ranks it is split anyway, and equals one process's result to rounding.
+A batch with fewer rows than ranks is always trained whole. `whole=True` does that for every
+batch of a run that cannot be split (`models.distributed_loop` says why): slower, but the same
+result on every rank.
 """
 
 import contextlib
@@ -29,17 +38,39 @@ import numpy as np
 
 from strided.autograd import Tensor
 from strided.kernels import collective as kernel_collective
+from strided.kernels.parallel import BATCH_LEAVES, leaf_limit
 from strided.layers.keras_tensor import flatten, map_structure
 
 BUCKET_ELEMENTS = 1 << 22  # gradients are summed in buckets of at most this many values
 
 
 def shard_bounds(n, size):
-    """[(start, stop)] of each rank's rows of an n-row batch: as equal as can be, the first
-    n % size ranks one row more (none empty when n >= size)."""
-    base, extra = divmod(n, size)
-    starts = [r * base + min(r, extra) for r in range(size + 1)]
-    return list(zip(starts[:-1], starts[1:]))
+    """[(start, stop)] of each rank's rows of an n-row batch: the first ceil(size / 2) ranks
+    share the batch's first ceil(n / 2) rows, the others the rest, each half split again the
+    same way -- the halving tree along which one process adds a batch's sums
+    (`kernels.parallel.batch_leaves`), so that every rank's sums are whole subtrees of it.
+    Even for a power-of-two number of ranks; otherwise some ranks take up to twice the rows
+    of others. None are empty when n >= size."""
+    if size == 1:
+        return [(0, n)]
+    ranks, rows = (size + 1) // 2, (n + 1) // 2
+    left = shard_bounds(rows, ranks)
+    right = shard_bounds(n - rows, size - ranks)
+    return left + [(start + rows, stop + rows) for start, stop in right]
+
+
+def exactly_splittable(n, size, whole=None):
+    """Whether `size` ranks can share an n-row batch as `shard_bounds` splits it and each still
+    compute whole subtrees of the batch's halving tree: every block split between ranks holds
+    more than `kernels.parallel.leaf_limit(n)` rows (a smaller one is a leaf, which one process
+    computes in one piece)."""
+    whole = n if whole is None else whole
+    if size == 1:
+        return n >= 1
+    if n <= leaf_limit(whole):
+        return False
+    rows, ranks = (n + 1) // 2, (size + 1) // 2
+    return exactly_splittable(rows, ranks, whole) and exactly_splittable(n - rows, size - ranks, whole)
 
 
 class Replica:
@@ -64,10 +95,11 @@ class Replica:
     def sharded(self, batch, positions=None, whole=False):
         """The block computes this rank's shard of the global `batch` (x, y, sample_weight):
         yields (shard, its positions); batch norm gathers over the ranks meanwhile. A batch
-        with fewer rows than ranks, or any batch when `whole`, is yielded whole."""
+        with fewer rows than ranks, one that up to 8 ranks cannot split exactly (a small last
+        batch), and any batch when `whole`, is yielded whole."""
         x, y, sample_weight = batch
         n = _rows(x)
-        if whole or n is None or n < self.size:
+        if whole or n is None or n < self.size or (self.size <= BATCH_LEAVES and not exactly_splittable(n, self.size)):
             self._batch = None
             yield batch, positions
             return
@@ -77,7 +109,7 @@ class Replica:
         shard = tuple(None if part is None else map_structure(lambda a: a[start:stop], part)
                       for part in batch)
         try:
-            with kernel_collective.joined(_BatchNormGroup(self.collective)):
+            with kernel_collective.joined(_BatchNormGroup(self.collective), (stop - start, n)):
                 yield shard, None if positions is None else positions[start:stop]
         finally:
             self._batch = None
@@ -95,16 +127,8 @@ class Replica:
         return bool(self.collective.broadcast(bool(stop)))
 
     # --------------------------------------------------------------- training
-    def share_of(self, loss):
-        """The shard's part of the whole batch's mean loss: (n_r / n) * loss_r."""
-        if not self.splitting:
-            return loss
-        _, _, n, bounds = self._batch
-        start, stop = bounds[self.rank]
-        return loss * ((stop - start) / n)
-
     def sum_gradients(self, grads):
-        """Every rank's gradients (of their `share_of` losses) summed, in buckets; a variable
+        """Every rank's gradients (of their shards' parts of the loss) summed, in buckets; a variable
         without gradient on every rank (no path from the loss to it) stays None."""
         if not self.splitting:
             return grads
@@ -125,7 +149,7 @@ class Replica:
         return result
 
     # ---------------------------------------------------------------- metrics
-    def update_metrics(self, state, loss, y, y_pred, sample_weight, batch_size):
+    def update_metrics(self, state, loss, y, y_pred, sample_weight, batch_size, extra=None):
         """Accumulate the whole global batch into the running loss and metrics (`state`, a
         `CompileState`), on every rank alike: each rank's predictions and losses gathered (the
         targets and sample weights of the whole batch every rank has already)."""
@@ -137,8 +161,9 @@ class Replica:
         vector = np.array([np.nan if v is None else float(np.asarray(getattr(v, "data", v))) for v in values])
         leaves = [np.asarray(getattr(p, "data", p)) for p in flatten(y_pred)]
         gathered, outputs = self._gather_step(vector, leaves)
-        fractions = np.array([(stop - start) / n for start, stop in bounds])
-        combined = fractions @ gathered  # each value of the whole batch: sum_r (n_r / n) * value_r
+        combined = kernel_collective.tree_combine(list(gathered), np.add)  # each value: the shards' parts added
+        if extra is not None:
+            combined[0] += extra  # the regularization terms, once
         loss = None if values[0] is None else Tensor(np.float64(combined[0]))
         state.last_output_losses = [None if v is None else Tensor(np.float64(c))
                                     for v, c in zip(values[1:], combined[1:])]
@@ -181,6 +206,7 @@ class _BatchNormGroup:
 
     def __init__(self, collective):
         self.collective = collective
+        self.rank = collective.rank
 
     def all_gather(self, vector):
         parts = self.collective.allgather(np.asarray(vector, np.float64)[None])

@@ -23,6 +23,7 @@ import numpy as np
 from strided import runtime
 from strided._subnormals import flushing
 from strided.autograd import no_grad
+from strided.kernels import collective as kernel_collective
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.metrics.base import Metric
 from strided.models import data_adapter, data_parallel, distributed_loop, parallel_predict
@@ -151,11 +152,31 @@ class Trainer:
 
     def _step_losses(self):
         """`self.losses`, from the cached structure during fit()."""
+        added, regularization = self._step_loss_parts()
+        return added + regularization
+
+    def _step_loss_parts(self):
+        """(the losses layers added in this call (`add_loss`), the weights' regularization terms)."""
         if self._step_structure is None:
-            return self.losses
-        layers, regularized = self._step_structure.layers, self._step_structure.regularized
-        result = [loss for layer in layers for loss in layer._losses]
-        return result + [regularizer(variable) for variable, regularizer in regularized]
+            layers = self._flatten_layers(include_self=True, recursive=True)
+            regularized = [(v, v.regularizer) for v in self.trainable_weights
+                           if getattr(v, "regularizer", None) is not None]
+        else:
+            layers, regularized = self._step_structure.layers, self._step_structure.regularized
+        added = [loss for layer in layers for loss in layer._losses]
+        return added, [regularizer(variable) for variable, regularizer in regularized]
+
+    def _shard_losses(self, y, y_pred, sample_weight):
+        """On a rank's shard: (the shard's part of the batch's loss, the regularization terms),
+        the first with the added losses weighted by the shard's share of the batch."""
+        data_loss = self._compile_state.compute_loss(y, y_pred, sample_weight)
+        added, regularization = self._step_loss_parts()
+        if added:
+            rows, whole = kernel_collective.batch_share()
+            for term in added:
+                term = term * (rows / whole)
+                data_loss = term if data_loss is None else data_loss + term
+        return data_loss, regularization
 
     def _prepare_state(self, y, y_pred):
         if not self._compile_state.built:
@@ -166,32 +187,74 @@ class Trainer:
         x, y, sample_weight = data
         y_pred = self(x, training=True)
         self._prepare_state(y, y_pred)
+        replica = self.__dict__.get("_replica")  # one rank of several, or None
+        if replica is not None and replica.splitting:
+            return self._train_shard(replica, x, y, y_pred, sample_weight)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
         variables = self._step_variables()
-        replica = self.__dict__.get("_replica")  # one rank of several, or None
         for variable in variables:
             variable.grad = None
         if variables and loss.requires_grad:
-            (loss if replica is None else replica.share_of(loss)).backward()
-            grads = [v.grad for v in variables]
-            if replica is not None:
-                grads = replica.sum_gradients(grads)  # every rank's shares: the batch's gradients
-            self.optimizer.apply(grads, variables)
-            for variable in variables:
-                variable.grad = None
-                constraint = getattr(variable, "constraint", None)
-                if constraint is not None:
-                    constrained = constraint(variable.data)
-                    variable.assign(getattr(constrained, "data", constrained))
+            loss.backward()
+            self.optimizer.apply([v.grad for v in variables], variables)
+            self._apply_constraints(variables)
         self._update_metrics(loss, y, y_pred, sample_weight, x)
         return self.get_metrics_result()
+
+    def _train_shard(self, replica, x, y, y_pred, sample_weight):
+        """`train_step` on this rank's shard of a batch the ranks share (`models.replica`): the
+        gradients of the shard's part of the loss (its sum over the whole batch's count),
+        summed over the ranks, then those of the regularization terms added once -- as one
+        process adds its two parts of each weight's gradient."""
+        data_loss, extras = self._shard_losses(y, y_pred, sample_weight)
+        variables = self._step_variables()
+        for variable in variables:
+            variable.grad = None
+        if variables and data_loss is not None and data_loss.requires_grad:
+            data_loss.backward()
+            grads = replica.sum_gradients([v.grad for v in variables])
+            if extras:
+                for variable in variables:
+                    variable.grad = None
+                extra = extras[0]
+                for term in extras[1:]:
+                    extra = extra + term
+                if extra.requires_grad:
+                    extra.backward()
+                grads = [g if v.grad is None else v.grad if g is None else g + v.grad
+                         for g, v in zip(grads, variables)]
+            self.optimizer.apply(grads, variables)
+            self._apply_constraints(variables)
+        extra_value = None
+        if extras:
+            extra_value = sum(float(np.asarray(getattr(e, "data", e))) for e in extras)
+        replica.update_metrics(self._compile_state, data_loss, y, y_pred, sample_weight, _batch_size(x),
+                               extra=extra_value)
+        return self.get_metrics_result()
+
+    @staticmethod
+    def _apply_constraints(variables):
+        """Forget the step's gradients and project each constrained variable (Keras' order)."""
+        for variable in variables:
+            variable.grad = None
+            constraint = getattr(variable, "constraint", None)
+            if constraint is not None:
+                constrained = constraint(variable.data)
+                variable.assign(getattr(constrained, "data", constrained))
 
     def test_step(self, data):
         """Loss and metrics of a batch, without training; returns the running logs."""
         x, y, sample_weight = data
+        replica = self.__dict__.get("_replica")
         with no_grad():
             y_pred = self(x, training=False)
             self._prepare_state(y, y_pred)
+            if replica is not None and replica.splitting:  # the shard's part, the extras once
+                loss, extras = self._shard_losses(y, y_pred, sample_weight)
+                extras = [float(np.asarray(getattr(e, "data", e))) for e in extras]
+                replica.update_metrics(self._compile_state, loss, y, y_pred, sample_weight, _batch_size(x),
+                                       extra=sum(extras) if extras else None)
+                return self.get_metrics_result()
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=False) if self._has_loss(y) else None
         self._update_metrics(loss, y, y_pred, sample_weight, x)

@@ -38,7 +38,8 @@ class ChannelsLastBatchNorm(Function):
 
     def forward(self, x, gamma, beta):
         self.x2 = x.reshape(-1, x.shape[-1])
-        self.norm = kernel_set().Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu, self.rows)
+        self.norm = kernel_set().Normalization(self.mean, self.var, gamma, beta, self.epsilon, self.relu, self.rows,
+                                               images=x.shape[0] if x.ndim > 1 else None)
         return self.norm.normalize(self.x2).reshape(x.shape)
 
     def backward(self, gy):
@@ -176,7 +177,7 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
-        mean, var, rows = kernel_set().moments(x.data.reshape(-1, x.shape[-1]))
+        mean, var, rows = kernel_set().moments(x.data.reshape(-1, x.shape[-1]), images=x.shape[0] if x.ndim > 1 else None)
         y = ChannelsLastBatchNorm.apply(
             x, params[0], params[1], epsilon=float(epsilon), mean=mean, var=var, relu=bool(relu),
             rows=rows,

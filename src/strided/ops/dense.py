@@ -26,7 +26,8 @@ class Dense(Function):
         self.x_shape, self.x2, self.kernel = x.shape, x.reshape(-1, x.shape[-1]), kernel
         self.has_bias = bias is not None
         self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
-        y = self.kernels.dense_forward(self.x2, kernel, bias, self.relu)
+        self.images = x.shape[0] if x.ndim > 1 else None
+        y = self.kernels.dense_forward(self.x2, kernel, bias, self.relu, images=self.images)
         self.y = y if self.relu else None
         return y.reshape(*x.shape[:-1], kernel.shape[-1])
 
@@ -34,7 +35,7 @@ class Dense(Function):
         need = self.needs_input_grad
         dx, dk, db = self.kernels.dense_backward(
             gy.reshape(-1, self.kernel.shape[-1]), self.x2, self.kernel, self.y, need[0], need[1],
-            self.has_bias and need[2],
+            self.has_bias and need[2], images=self.images,
         )
         dx = None if dx is None else dx.reshape(self.x_shape)
         return (dx, dk, db) if self.has_bias else (dx, dk)

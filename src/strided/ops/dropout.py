@@ -109,7 +109,7 @@ def dropout(x, rate, noise_shape=None, seed=None, training=True):
             kept = generator.keep_mask(shape, keep)
         else:
             kept = generator.random(shape, dtype=np.float32) < keep
-        mask = np.multiply(kept, 1 / keep, dtype=x.dtype)  # 9x faster than kept.astype(...) * scale
+        mask = np.multiply(kept, 1 / keep, dtype=x.dtype)  # one pass: no float copy of `kept` first
     return Dropout.apply(x, mask=mask)
 
 

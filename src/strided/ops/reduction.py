@@ -46,6 +46,22 @@ class Sum(Function):
         return np.broadcast_to(_expand(gy, self.axes, self.keepdims), self.shape).copy()
 
 
+class BatchSum(Function):
+    """The sum of every element, added leaf by leaf along the batch's halving tree
+    (`kernels.parallel.batch_leaves`): the same bits whichever process sums which half."""
+
+    def forward(self, x):
+        from strided.kernels import parallel
+
+        self.shape = x.shape
+        leaves = parallel.batch_leaves(x.shape[0], x.shape[0])
+        parts = [np.sum(x[start:stop]) for start, stop in leaves]
+        return np.asarray(parallel.tree_combine(parts, leaves, np.add), dtype=x.dtype)
+
+    def backward(self, gy):
+        return np.broadcast_to(gy, self.shape).copy()
+
+
 class Mean(Sum):
     def forward(self, x):
         self.shape = x.shape
@@ -109,6 +125,15 @@ def sum(x, axis=None, keepdims=False):
     """
     x = as_tensor(x)
     return Sum.apply(x, axes=_axes("sum", x, axis), keepdims=bool(keepdims))
+
+
+def batch_sum(x):
+    """Sum of every element of `x` (N, ...), added along the batch's halving tree; the sum
+    of a loss over a batch that processes may share (`models.replica`)."""
+    x = as_tensor(x)
+    if x.ndim == 0 or x.shape[0] == 0:
+        return Sum.apply(x, axes=_axes("sum", x, None), keepdims=False)
+    return BatchSum.apply(x)
 
 
 def mean(x, axis=None, keepdims=False):

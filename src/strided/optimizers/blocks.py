@@ -3,7 +3,7 @@
 Adam reads and writes five arrays (gradient, variable, two moments, a temporary) in about a
 dozen NumPy passes. Done on whole arrays, every pass streams them from memory; done on blocks
 of BLOCK elements, a block's five pieces stay in the CPU's L2 cache for all the passes, and
-the blocks are shared by `kernels.parallel`'s threads (ResNet-18's step went from 66 to 61 ms).
+the blocks are shared by `kernels.parallel`'s threads (docs/speed.md has the measurements).
 """
 
 import numpy as np
@@ -13,8 +13,7 @@ from strided.kernels.parallel import Scratch, for_each_chunk
 
 BLOCK = 1 << 16  # elements updated at a time: Adam's five arrays of a block fit in L2 (1.3 MB)
 # Fewer parameters than this are updated on the calling thread: handing the blocks to another
-# thread costs more than it saves (Fashion-MNIST CNN, 244K parameters, on a 2-core virtual
-# machine: 0.62 ms on one thread, 0.87 ms on two).
+# thread costs more than it saves (the Fashion-MNIST CNN's 244K parameters, docs/speed.md).
 SHARED = 1 << 20
 
 
@@ -34,7 +33,7 @@ def update_in_blocks(update_step, triples, learning_rate):
     if sum(block[0].size for block in blocks) < SHARED:
         update(0, len(blocks), Scratch())  # on this thread: cheaper than handing blocks over
     else:
-        for_each_chunk(update, len(blocks), -(-len(blocks) // num_threads()))
+        for_each_chunk(update, len(blocks), -(-len(blocks) // num_threads()), batch=False)
 
 
 def split(gradient, data, slots):

@@ -28,7 +28,8 @@ import numpy as np
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # Values per sample from which a row is drawn from its own Philox stream instead of hashed
-# value by value: the hash costs per value, a stream per row (see docs/speed.md)
+# value by value: the hash costs per value, a stream per row (a fixed size: the draws must not
+# depend on the machine)
 ROW_STREAM_SIZE = 1024
 _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _MASK = (1 << 64) - 1

@@ -58,7 +58,7 @@ class Crash(callbacks.Callback):
 def model_and_data():
     set_random_seed(5)
     rng = np.random.default_rng(1)
-    x, y = rng.normal(size=(45, 8)), rng.integers(0, 2, 45)
+    x, y = rng.normal(size=(90, 8)), rng.integers(0, 2, 90)
     model = Sequential([layers.Input((8,)), layers.Dense(6, activation="relu"), layers.Dropout(0.2),
                         layers.Dense(2, activation="softmax")])
     return model, x, y
@@ -81,7 +81,7 @@ def main(case, out_dir):
     if case == "rank0-stops":
         extra = [StopOnRankZero()]
     try:
-        history = model.fit(x, y, batch_size=8, epochs=3, shuffle=True, verbose=1 if case == "not-split" else 0,
+        history = model.fit(x, y, batch_size=24, epochs=3, shuffle=True, verbose=1 if case == "not-split" else 0,
                   callbacks=extra)
     except BaseException as error:
         print(f"rank {rank} caught {type(error).__name__}: {error}", flush=True)

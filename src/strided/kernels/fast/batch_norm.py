@@ -50,28 +50,55 @@ def combine_moments(parts):
     return rows, mean, squares.sum(axis=0) + counts @ (means - mean) ** 2
 
 
-def moments(x2):
+def moments(x2, images=None):
     """(mean, biased var, rows) of an (M, C) array over its rows (and over the other processes'
-    rows in data-parallel training): one pass over memory, shared by threads."""
-    parts = {}  # chunk start -> moments: combined in chunk order, so runs repeat exactly
-
+    rows in data-parallel training): one pass over memory, shared by threads. The rows are
+    `images` (default M) images' rows one after the other; each chunk of images has its
+    moments, combined pairwise along the batch's halving tree (`parallel.tree_combine`), and
+    the processes' the same way (`collective.tree_combine`): the same bits on any number of
+    threads or processes."""
     def chunk(start, stop, scratch):
-        parts[start] = chunk_moments(x2[start:stop], scratch)
+        scratch.add("moments", _Moments(chunk_moments(x2[start:stop], scratch)))
 
-    for_each_chunk(chunk, x2.shape[0], rows_per_chunk(x2), smallest(x2))
-    rows, mean, squares = combine_moments([parts[start] for start in sorted(parts)])
+    parts = _by_images(chunk, x2, images)
+    rows, mean, squares = parts["moments"].value
     if collective.active():
         channels = x2.shape[1]
         gathered = collective.all_gather(np.concatenate([[rows], mean, squares]))
-        rows, mean, squares = combine_moments([(g[0], g[1:channels + 1], g[channels + 1:]) for g in gathered])
+        rows, mean, squares = collective.tree_combine(
+            [(g[0], g[1:channels + 1], g[channels + 1:]) for g in gathered],
+            lambda a, b: combine_moments([a, b]))
     return mean.astype(x2.dtype), (squares / rows).astype(x2.dtype), int(rows)
+
+
+class _Moments:
+    """Chunk moments that `Scratch.add` and the tree add with Chan's pairwise formula."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def copy(self):
+        return self
+
+    def __add__(self, other):
+        return _Moments(combine_moments([self.value, other.value]))
+
+
+def _by_images(work, x2, images, step_rows=None):
+    """for_each_chunk over whole images of x2 (M, C), M = images * rows per image: work(start,
+    stop, scratch) gets row bounds; the chunks are the batch's leaves (`parallel.batch_leaves`)."""
+    images = images or x2.shape[0]
+    per_image = max(1, x2.shape[0] // max(images, 1))
+    step = max(1, (step_rows or rows_per_chunk(x2)) // per_image)
+    return for_each_chunk(lambda a, b, scratch: work(a * per_image, b * per_image, scratch),
+                          images, step, max(1, smallest(x2) // per_image))
 
 
 class Normalization:
     """y = x * scale + shift (+ ReLU) for given batch statistics, and its backward passes."""
 
-    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None):
-        self.mean, self.gamma, self.relu, self.rows = mean, gamma, relu, rows
+    def __init__(self, mean, var, gamma, beta, epsilon, relu=False, rows=None, images=None):
+        self.mean, self.gamma, self.relu, self.rows, self.images = mean, gamma, relu, rows, images
         self.inv_std = (1 / np.sqrt(var + epsilon)).astype(mean.dtype, copy=False)
         self.scale = self.inv_std * gamma
         self.shift = beta - mean * self.scale
@@ -106,22 +133,27 @@ class Normalization:
             product = scratch.buffer("product", part.shape, part.dtype)
             scratch.add("dot", column_dots(part, x2[start:stop], product))
 
-        totals = for_each_chunk(chunk, g2.shape[0], rows_per_chunk(g2), smallest(g2))
+        totals = _by_images(chunk, g2, self.images)
         dbeta, dot = totals["dbeta"], totals["dot"]
-        dgamma = (dot - self.mean * dbeta) * self.inv_std  # sum(dy * xhat)
-        return masked, dbeta, dgamma.astype(g2.dtype, copy=False)
+        share = 1
+        if collective.active():  # the whole batch's sums, added along the ranks' tree
+            channels = g2.shape[1]
+            gathered = collective.all_gather(np.concatenate([dbeta, dot]).astype(np.float64))
+            summed = collective.tree_combine(list(gathered), np.add).astype(g2.dtype)
+            dbeta, dot = summed[:channels], summed[channels:]
+            share = 1 if collective.first() else 0  # the gradients of gamma and beta, counted once
+        dgamma = ((dot - self.mean * dbeta) * self.inv_std).astype(g2.dtype, copy=False)  # sum(dy * xhat)
+        self.whole_sums = dbeta, dgamma
+        return masked, dbeta * share, dgamma * share
 
     def input_gradient_pass(self, dy2, x2, dbeta, dgamma):
         """dx (M, C) for the masked upstream gradient dy2 from `gradient_sums`:
         dx = scale * dy + slope * x + offset, with per-channel slope and offset.
 
-        In data-parallel training dbeta and dgamma are this process's shares of the sums (the
-        gradients of gamma and beta, which the processes add up afterwards); dx needs the whole
-        batch's, gathered here."""
+        In data-parallel training dx takes the whole batch's sums, which `gradient_sums` gathered
+        (it gives gamma's and beta's gradients on the first process only, the others' zero)."""
         if collective.active():
-            channels = dy2.shape[1]
-            summed = collective.all_gather(np.concatenate([dbeta, dgamma]).astype(np.float64)).sum(axis=0)
-            dbeta, dgamma = summed[:channels].astype(dy2.dtype), summed[channels:].astype(dy2.dtype)
+            dbeta, dgamma = self.whole_sums
         rows = self.rows or dy2.shape[0]
         slope = -self.scale * self.inv_std * dgamma / rows
         offset = -self.scale * dbeta / rows - slope * self.mean

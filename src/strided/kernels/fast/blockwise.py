@@ -39,7 +39,7 @@ def apply_blocks(formula, dtype, inputs, temporaries=0):
         buffers = [scratch.buffer(f"elementwise{i}", (stop - start,), dtype) for i in range(temporaries)]
         formula(flat_out[start:stop], *[a[start:stop] for a in flat_inputs], *buffers)
 
-    for_each_chunk(block, size, ELEMENTWISE_BLOCK)
+    for_each_chunk(block, size, ELEMENTWISE_BLOCK, batch=False)
     return out
 
 

@@ -1,29 +1,61 @@
 """Fast Dense: y = x @ W + b with the bias added and the ReLU applied in place on the GEMM's output.
 
-Accelerates `kernels.reference.dense` (followed by `reference.activations.relu`). The trick:
+Accelerates `kernels.reference.dense` (followed by `reference.activations.relu`). The tricks:
 no new array for y + b or for max(y, 0) -- both run in place on the GEMM's result, the ReLU
 over wide rows (`elementwise.relu`); the backward pass is the reference one, with dy masked
 by y > 0 first when the ReLU was fused.
+
+Every product runs on the batch's leaves (`parallel.batch_leaves`, a few samples each, on the
+kernel threads), and dW and db are added along the batch's halving tree: a BLAS product's
+rounding depends on how many rows it is given, so a sample's y, and the sums, are then the
+same bits whoever computes which half of the batch (threads or processes).
 """
 
+import numpy as np
+
 from strided.kernels.fast import elementwise
+from strided.kernels.parallel import for_each_chunk
 
 
-def dense_forward(x2, kernel, bias=None, relu=False):
-    """y (M, U) = x2 @ kernel (+ bias) (then max(y, 0)), for x2 (M, K)."""
-    y = x2 @ kernel
-    if bias is not None:
-        y += bias
-    if relu:
-        elementwise.relu(y, y)
+def dense_forward(x2, kernel, bias=None, relu=False, images=None):
+    """y (M, U) = x2 @ kernel (+ bias) (then max(y, 0)), for x2 (M, K): `images` samples' rows."""
+    y = np.empty((x2.shape[0], kernel.shape[1]), np.result_type(x2, kernel))
+
+    def chunk(start, stop, scratch):
+        out = np.matmul(x2[start:stop], kernel, out=y[start:stop])
+        if bias is not None:
+            out += bias
+        if relu:
+            elementwise.relu(out, out)
+
+    _by_samples(chunk, x2.shape[0], images)
     return y
 
 
-def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel=True, need_dbias=True):
+def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel=True, need_dbias=True,
+                   images=None):
     """(dx, dkernel, dbias) for the upstream gradient gy2 (M, U); `relu_output` is the forward's
     y when it applied a ReLU (its mask y > 0 is applied to gy2 first)."""
-    g = gy2 if relu_output is None else gy2 * (relu_output > 0)
-    dx = g @ kernel.T if need_dx else None
-    dk = x2.T @ g if need_dkernel else None
-    db = g.sum(axis=0) if need_dbias else None
-    return dx, dk, db
+    dx = np.empty_like(x2, dtype=np.result_type(gy2, kernel)) if need_dx else None
+
+    def chunk(start, stop, scratch):
+        g = gy2[start:stop]
+        if relu_output is not None:
+            g = g * (relu_output[start:stop] > 0)
+        if need_dx:
+            np.matmul(g, kernel.T, out=dx[start:stop])
+        if need_dkernel:
+            scratch.add("dk", x2[start:stop].T @ g)
+        if need_dbias:
+            scratch.add("db", g.sum(axis=0))
+
+    sums = _by_samples(chunk, x2.shape[0], images)
+    return dx, sums.get("dk") if need_dkernel else None, sums.get("db") if need_dbias else None
+
+
+def _by_samples(work, rows, images):
+    """for_each_chunk over whole samples of `rows` rows (`images` samples, default one per row)."""
+    images = images or rows
+    per_sample = max(1, rows // max(images, 1))
+    return for_each_chunk(lambda a, b, scratch: work(a * per_sample, b * per_sample, scratch),
+                          images, images, max(1, 4096 // per_sample))

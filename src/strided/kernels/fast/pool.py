@@ -108,7 +108,7 @@ def max_pool2d_backward(gy, argmax, x_shape, pool_size, strides, pads):
 def _by_images(chunk, x_shape):
     """Run chunk(start, stop, scratch) over the batch, split over the threads when it is large."""
     per_image = math.prod(x_shape[1:])
-    for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, tuning.POOL_THREADED_FLOATS // per_image))
+    for_each_chunk(chunk, x_shape[0], chunk_size(per_image), max(1, tuning.POOL_THREADED_FLOATS // per_image), batch=False)
 
 
 def sum_pool2d_forward(x, pool_size, strides, pads):

@@ -42,4 +42,4 @@ def update_in_blocks(formula, arrays, *args, temporaries=1):
     if first.size < SHARED:
         blocks(0, count, Scratch())
     else:
-        for_each_chunk(blocks, count, 1)
+        for_each_chunk(blocks, count, 1, batch=False)
