@@ -12,10 +12,15 @@
 5. `load_weights`: "imagenet" fetches the published file (see `_weights`); a path is read
    according to its format: Keras `.h5`/`.weights.h5`/`.keras`, PyTorch
    `.pt`/`.pth`/`.bin`/`.safetensors`, else the model's own `load_weights`.
+
+`build` runs the five steps around a family's own layers (`features`), from the eight
+arguments every constructor takes (`Arguments`); `constructor` makes the public functions
+whose arguments are just those eight (ResNet50, DenseNet121, InceptionV3, ...).
 """
 
 import os
 import zipfile
+from typing import NamedTuple
 
 from strided import _config, layers
 from strided.applications import imagenet_utils
@@ -221,6 +226,108 @@ def load_weights(model, weights, imagenet_file=None, torch_names=None, include_t
     else:
         model.load_weights(weights)
     return model
+
+
+class Arguments(NamedTuple):
+    """The eight arguments every application constructor takes, in Keras' order."""
+
+    include_top: object = True
+    weights: object = "imagenet"
+    input_tensor: object = None
+    input_shape: object = None
+    pooling: object = None
+    classes: object = 1000
+    classifier_activation: object = "softmax"
+    name: object = None
+
+    @classmethod
+    def of(cls, call_arguments):
+        """The eight out of a constructor's `locals()`, taken before it assigns any of them."""
+        return cls(*(call_arguments[field] for field in cls._fields))
+
+
+def build(
+    args,
+    features,
+    *,
+    default_size=224,
+    min_size=32,
+    has_imagenet=True,
+    model_name="this model",
+    top=None,
+    pooling_names=(None, None),
+    head=None,
+    imagenet_file=None,
+    torch_names=None,
+    **dense_kwargs,
+):
+    """An application model: the steps of the module docstring around `features`.
+
+    `args` are the constructor's `Arguments`; `features(img_input)` builds the family's layers
+    up to the head. The head is `classifier_head` (`top`, `pooling_names` and `dense_kwargs`
+    go to it), or `head(x)` for a family whose head is its own. `default_size`/`min_size` go
+    to `model_input`, `has_imagenet`/`model_name` to `check_arguments`, `imagenet_file` (a
+    `_weights.WeightsFile`, or a dict of them by `include_top`) and `torch_names` to
+    `load_weights`.
+    """
+    check_arguments(
+        args.weights,
+        args.include_top,
+        args.classes,
+        args.pooling,
+        args.classifier_activation,
+        has_imagenet,
+        model_name,
+    )
+    img_input = model_input(
+        args.input_tensor, args.input_shape, args.include_top, args.weights, default_size, min_size
+    )
+    x = features(img_input)
+    if head is not None:
+        x = head(x)
+    else:
+        x = classifier_head(
+            x,
+            args.include_top,
+            args.pooling,
+            args.classes,
+            args.classifier_activation,
+            top,
+            pooling_names,
+            **dense_kwargs,
+        )
+    model = finish(img_input, x, args.input_tensor, args.name)
+    if isinstance(imagenet_file, dict):
+        imagenet_file = imagenet_file[bool(args.include_top)]
+    return load_weights(model, args.weights, imagenet_file, torch_names, args.include_top)
+
+
+def constructor(public_name, default_name, build_model, doc, weights="imagenet", classes=1000):
+    """The public function `public_name` with Keras' signature, returning `build_model(Arguments)`.
+
+    Every application whose arguments are exactly Keras' eight is made here (ResNet50,
+    DenseNet121, InceptionV3, ...), so that signature is written once. `default_name` is the
+    default of `name`; `weights` and `classes` are the defaults of those arguments; `doc` is
+    the docstring. The function belongs to the module `build_model` (or the function a
+    `functools.partial` wraps) comes from.
+    """
+
+    def application(
+        include_top=True,
+        weights=weights,
+        input_tensor=None,
+        input_shape=None,
+        pooling=None,
+        classes=classes,
+        classifier_activation="softmax",
+        name=default_name,
+    ):
+        return build_model(Arguments.of(locals()))
+
+    application.__name__ = application.__qualname__ = public_name
+    application.__module__ = getattr(build_model, "func", build_model).__module__
+    application.__doc__ = doc
+    return application
 
 
 __all__ = []

@@ -29,16 +29,35 @@ TORCH_NAMES = {
 }
 
 
-def AlexNet(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="alexnet",
-):
+def _features(img_input):
+    """The five convolutions and three max poolings, up to the 6x6x256 map (pool5)."""
+    x = layers.ZeroPadding2D(padding=((2, 2), (2, 2)), name="conv1_pad")(img_input)
+    x = layers.Conv2D(64, 11, strides=4, activation="relu", name="conv1")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = layers.Conv2D(192, 5, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv4")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    return layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+
+
+def _alexnet(args):
+    """AlexNet from the constructor's `_builder.Arguments`."""
+    return _builder.build(
+        args,
+        _features,
+        min_size=63,
+        top=_builder.flatten_dense((4096, 4096), "relu", dropout=0.5),
+        imagenet_file=IMAGENET,
+        torch_names=TORCH_NAMES.get,
+    )
+
+
+AlexNet = _builder.constructor(
+    "AlexNet",
+    "alexnet",
+    _alexnet,
     """AlexNet: 5 convolutions (ReLU, overlapping max pooling) + 3 dense layers with dropout.
 
     Args:
@@ -59,22 +78,8 @@ def AlexNet(
     Example:
         >>> AlexNet(weights=None).count_params()
         61100840
-    """
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights, min_size=63)
-    x = layers.ZeroPadding2D(padding=((2, 2), (2, 2)), name="conv1_pad")(img_input)
-    x = layers.Conv2D(64, 11, strides=4, activation="relu", name="conv1")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
-    x = layers.Conv2D(192, 5, padding="same", activation="relu", name="conv2")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
-    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
-    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv4")(x)
-    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
-    top = _builder.flatten_dense((4096, 4096), "relu", dropout=0.5)
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET, TORCH_NAMES.get, include_top)
+    """,
+)
 
 
 def preprocess_input(x, data_format=None):

@@ -115,78 +115,84 @@ def ConvNeXt(
         )
     expected = MODEL_CONFIGS.get(str(weights_name).split("convnext_")[-1])
     pretrained = expected is not None and expected[:2] == (depths, projection_dims)
-    _builder.check_arguments(
-        weights,
-        include_top,
-        classes,
-        pooling,
-        classifier_activation,
-        has_imagenet=pretrained,
-        model_name=f"ConvNeXt with depths={depths}",
-    )
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=default_size
-    )
-    x = img_input
-    if include_preprocessing and img_input.shape[-1] == 3:
-        x = layers.Normalization(
-            mean=list(IMAGENET_MEAN_255),
-            variance=list(IMAGENET_VARIANCE_255),
-            name=f"{name}_prestem_normalization",
-        )(x)
-    downsampling = [
-        Sequential(
-            [
-                layers.Conv2D(projection_dims[0], 4, strides=4, name=f"{name}_stem_conv"),
-                layers.LayerNormalization(epsilon=1e-6, name=f"{name}_stem_layernorm"),
-            ],
-            name=f"{name}_stem",
-        )
-    ]
-    for i in range(3):
-        downsampling.append(
+    arguments = _builder.Arguments.of(locals())
+
+    def features(img_input):
+        x = img_input
+        if include_preprocessing and img_input.shape[-1] == 3:
+            x = layers.Normalization(
+                mean=list(IMAGENET_MEAN_255),
+                variance=list(IMAGENET_VARIANCE_255),
+                name=f"{name}_prestem_normalization",
+            )(x)
+        downsampling = [
             Sequential(
                 [
-                    layers.LayerNormalization(
-                        epsilon=1e-6, name=f"{name}_downsampling_layernorm_{i}"
-                    ),
-                    layers.Conv2D(
-                        projection_dims[i + 1], 2, strides=2, name=f"{name}_downsampling_conv_{i}"
-                    ),
+                    layers.Conv2D(projection_dims[0], 4, strides=4, name=f"{name}_stem_conv"),
+                    layers.LayerNormalization(epsilon=1e-6, name=f"{name}_stem_layernorm"),
                 ],
-                name=f"{name}_downsampling_block_{i}",
+                name=f"{name}_stem",
             )
-        )
-    rates = [float(r) for r in np.linspace(0.0, drop_path_rate, sum(depths))]
-    done = 0
-    for i in range(4):
-        x = downsampling[i](x)
-        for j in range(depths[i]):
-            x = convnext_block(
-                x,
-                projection_dims[i],
-                rates[done + j],
-                layer_scale_init_value,
-                name=f"{name}_stage_{i}_block_{j}",
+        ]
+        for i in range(3):
+            downsampling.append(
+                Sequential(
+                    [
+                        layers.LayerNormalization(
+                            epsilon=1e-6, name=f"{name}_downsampling_layernorm_{i}"
+                        ),
+                        layers.Conv2D(
+                            projection_dims[i + 1],
+                            2,
+                            strides=2,
+                            name=f"{name}_downsampling_conv_{i}",
+                        ),
+                    ],
+                    name=f"{name}_downsampling_block_{i}",
+                )
             )
-        done += depths[i]
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name=f"{name}_head_gap")(x)
-        x = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_head_layernorm")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name=f"{name}_head_dense")(x)
-    else:
+        rates = [float(r) for r in np.linspace(0.0, drop_path_rate, sum(depths))]
+        done = 0
+        for i in range(4):
+            x = downsampling[i](x)
+            for j in range(depths[i]):
+                x = convnext_block(
+                    x,
+                    projection_dims[i],
+                    rates[done + j],
+                    layer_scale_init_value,
+                    name=f"{name}_stage_{i}_block_{j}",
+                )
+            done += depths[i]
+        return x
+
+    def head(x):
+        if include_top:
+            x = layers.GlobalAveragePooling2D(name=f"{name}_head_gap")(x)
+            x = layers.LayerNormalization(epsilon=1e-6, name=f"{name}_head_layernorm")(x)
+            return layers.Dense(
+                classes, activation=classifier_activation, name=f"{name}_head_dense"
+            )(x)
         x = _builder.global_pooling(x, pooling)
-        x = layers.LayerNormalization(epsilon=1e-6)(x)
-    model = _builder.finish(img_input, x, input_tensor, name)
+        return layers.LayerNormalization(epsilon=1e-6)(x)
+
     entry = None
-    if weights == "imagenet":
+    if weights == "imagenet" and pretrained:
         fname = name + (".h5" if include_top else "_notop.h5")
         entry = _weights.WeightsFile(
             fname,
             f"{_weights.KERAS_BASE}{FOLDER}{fname}",
             sha256=SHA256[weights_name][0 if include_top else 1],
         )
-    return _builder.load_weights(model, weights, entry)
+    return _builder.build(
+        arguments,
+        features,
+        default_size=default_size,
+        has_imagenet=pretrained,
+        model_name=f"ConvNeXt with depths={depths}",
+        head=head,
+        imagenet_file=entry,
+    )
 
 
 def _variant(size):

@@ -19,6 +19,8 @@ parameter counts (DenseNet121 8,062,504; DenseNet169 14,307,880; DenseNet201 20,
 the top) equal Keras'. As in Keras, only "channels_last" is supported.
 """
 
+import functools
+
 from strided import _config, layers
 from strided.applications import _builder, _weights, imagenet_utils
 
@@ -91,6 +93,11 @@ def DenseNet(
     name="densenet",
 ):
     """The DenseNet family builder: `blocks` conv blocks in each of the four dense blocks."""
+    args = _builder.Arguments.of(locals())
+    return _densenet(blocks, args)
+
+
+def _densenet(blocks, args):
     if _config.image_data_format() == "channels_first":
         raise ValueError(
             "DenseNet does not support the `channels_first` image data format. Switch to "
@@ -98,38 +105,28 @@ def DenseNet(
         )
     blocks = tuple(int(b) for b in blocks)
     arch = next((a for a, b in BLOCKS.items() if b == blocks), None)
-    _builder.check_arguments(
-        weights,
-        include_top,
-        classes,
-        pooling,
-        classifier_activation,
+
+    def features(img_input):
+        x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
+        x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+        x = _bn_relu(x, "conv1")
+        x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)))(x)
+        x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+        for stage, count in enumerate(blocks, start=2):
+            x = dense_block(x, count, name=f"conv{stage}")
+            if stage < 1 + len(blocks):
+                x = transition_block(x, 0.5, name=f"pool{stage}")
+        x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=EPSILON, name="bn")(x)
+        return layers.Activation("relu", name="relu")(x)
+
+    return _builder.build(
+        args,
+        features,
         has_imagenet=arch is not None,
         model_name=f"DenseNet with blocks={blocks}",
-    )
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
-    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)))(img_input)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-    x = _bn_relu(x, "conv1")
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)))(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
-    for stage, count in enumerate(blocks, start=2):
-        x = dense_block(x, count, name=f"conv{stage}")
-        if stage < 1 + len(blocks):
-            x = transition_block(x, 0.5, name=f"pool{stage}")
-    x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=EPSILON, name="bn")(x)
-    x = layers.Activation("relu", name="relu")(x)
-    x = _builder.classifier_head(
-        x,
-        include_top,
-        pooling,
-        classes,
-        classifier_activation,
         pooling_names=("avg_pool", "max_pool"),
+        imagenet_file=imagenet_file(arch, args.include_top) if arch is not None else None,
     )
-    model = _builder.finish(img_input, x, input_tensor, name)
-    entry = imagenet_file(arch, include_top) if arch is not None else None
-    return _builder.load_weights(model, weights, entry)
 
 
 _ARGS_DOC = """
@@ -151,91 +148,31 @@ _ARGS_DOC = """
 """
 
 
-def DenseNet121(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="densenet121",
-):
-    return DenseNet(
-        BLOCKS["densenet121"],
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def DenseNet169(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="densenet169",
-):
-    return DenseNet(
-        BLOCKS["densenet169"],
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def DenseNet201(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="densenet201",
-):
-    return DenseNet(
-        BLOCKS["densenet201"],
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-DenseNet121.__doc__ = (
+DenseNet121 = _builder.constructor(
+    "DenseNet121",
+    "densenet121",
+    functools.partial(_densenet, BLOCKS["densenet121"]),
     "DenseNet121: dense blocks of (6, 12, 24, 16), 8,062,504 parameters (Keras' `DenseNet121`).\n"
     + _ARGS_DOC
     + """
     Example:
         >>> DenseNet121(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 1024)
-"""
+""",
 )
-DenseNet169.__doc__ = (
+DenseNet169 = _builder.constructor(
+    "DenseNet169",
+    "densenet169",
+    functools.partial(_densenet, BLOCKS["densenet169"]),
     "DenseNet169: dense blocks of (6, 12, 32, 32), 14,307,880 parameters (Keras' `DenseNet169`)."
-    "\n" + _ARGS_DOC
+    "\n" + _ARGS_DOC,
 )
-DenseNet201.__doc__ = (
+DenseNet201 = _builder.constructor(
+    "DenseNet201",
+    "densenet201",
+    functools.partial(_densenet, BLOCKS["densenet201"]),
     "DenseNet201: dense blocks of (6, 12, 48, 32), 20,242,984 parameters (Keras' `DenseNet201`)."
-    "\n" + _ARGS_DOC
+    "\n" + _ARGS_DOC,
 )
 
 

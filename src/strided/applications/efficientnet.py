@@ -22,6 +22,7 @@ B7 66,658,687 with the top) equal Keras'.
 """
 
 import copy
+import functools
 import math
 
 from strided import layers
@@ -183,19 +184,7 @@ def EfficientNet(
 ):
     """The EfficientNet family builder (B0 = width 1.0, depth 1.0, 224x224), as Keras'."""
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
-    _builder.check_arguments(
-        weights,
-        include_top,
-        classes,
-        pooling,
-        classifier_activation,
-        has_imagenet=weights_name in MD5,
-        model_name=name,
-    )
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=default_size
-    )
-    bn_axis = _builder.channel_axis()
+    arguments = _builder.Arguments.of(locals())
 
     def round_filters(filters, divisor=depth_divisor):
         filters *= width_coefficient
@@ -205,75 +194,79 @@ def EfficientNet(
     def round_repeats(repeats):
         return math.ceil(depth_coefficient * repeats)
 
-    x = layers.Rescaling(1.0 / 255.0)(img_input)
-    x = layers.Normalization(axis=bn_axis)(x)
-    if weights == "imagenet":  # Keras' compensation for the variance stored in its weights
-        x = layers.Rescaling([1.0 / math.sqrt(stddev) for stddev in IMAGENET_STDDEV_RGB])(x)
-    x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
-    x = layers.Conv2D(
-        round_filters(32),
-        3,
-        strides=2,
-        padding="valid",
-        use_bias=False,
-        kernel_initializer=CONV_KERNEL_INITIALIZER,
-        name="stem_conv",
-    )(x)
-    x = _batch_norm_activation(x, activation, "stem_")
-    blocks_args = copy.deepcopy(blocks_args)
-    b, blocks = 0, float(sum(round_repeats(args["repeats"]) for args in blocks_args))
-    for i, args in enumerate(blocks_args):
-        if args["repeats"] <= 0:
-            raise ValueError(
-                "The number of repeats in `EfficientNet` must be > 0. "
-                f"Received: repeats={args['repeats']}"
-            )
-        args["filters_in"] = round_filters(args["filters_in"])
-        args["filters_out"] = round_filters(args["filters_out"])
-        for j in range(round_repeats(args.pop("repeats"))):
-            if j > 0:
-                args["strides"] = 1
-                args["filters_in"] = args["filters_out"]
-            x = block(
-                x,
-                activation,
-                drop_connect_rate * b / blocks,
-                name=f"block{i + 1}{chr(j + 97)}_",
-                **args,
-            )
-            b += 1
-    x = _conv1x1(round_filters(1280), "top_conv")(x)
-    x = _batch_norm_activation(x, activation, "top_")
+    def features(img_input):
+        bn_axis = _builder.channel_axis()
+        x = layers.Rescaling(1.0 / 255.0)(img_input)
+        x = layers.Normalization(axis=bn_axis)(x)
+        if weights == "imagenet":  # Keras' compensation for the variance stored in its weights
+            x = layers.Rescaling([1.0 / math.sqrt(stddev) for stddev in IMAGENET_STDDEV_RGB])(x)
+        x = layers.ZeroPadding2D(padding=imagenet_utils.correct_pad(x, 3), name="stem_conv_pad")(x)
+        x = layers.Conv2D(
+            round_filters(32),
+            3,
+            strides=2,
+            padding="valid",
+            use_bias=False,
+            kernel_initializer=CONV_KERNEL_INITIALIZER,
+            name="stem_conv",
+        )(x)
+        x = _batch_norm_activation(x, activation, "stem_")
+        stages = copy.deepcopy(blocks_args)
+        b, blocks = 0, float(sum(round_repeats(args["repeats"]) for args in stages))
+        for i, args in enumerate(stages):
+            if args["repeats"] <= 0:
+                raise ValueError(
+                    "The number of repeats in `EfficientNet` must be > 0. "
+                    f"Received: repeats={args['repeats']}"
+                )
+            args["filters_in"] = round_filters(args["filters_in"])
+            args["filters_out"] = round_filters(args["filters_out"])
+            for j in range(round_repeats(args.pop("repeats"))):
+                if j > 0:
+                    args["strides"] = 1
+                    args["filters_in"] = args["filters_out"]
+                x = block(
+                    x,
+                    activation,
+                    drop_connect_rate * b / blocks,
+                    name=f"block{i + 1}{chr(j + 97)}_",
+                    **args,
+                )
+                b += 1
+        x = _conv1x1(round_filters(1280), "top_conv")(x)
+        return _batch_norm_activation(x, activation, "top_")
 
     def top(x):
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         return layers.Dropout(dropout_rate, name="top_dropout")(x) if dropout_rate > 0 else x
 
-    x = _builder.classifier_head(
-        x,
-        include_top,
-        pooling,
-        classes,
-        classifier_activation,
-        top,
+    return _builder.build(
+        arguments,
+        features,
+        default_size=default_size,
+        has_imagenet=weights_name in MD5,
+        model_name=name,
+        top=top,
         pooling_names=("avg_pool", "max_pool"),
+        imagenet_file=(
+            imagenet_file(name, weights_name, include_top)
+            if weights == "imagenet" and weights_name in MD5
+            else None
+        ),
         kernel_initializer=DENSE_KERNEL_INITIALIZER,
     )
-    model = _builder.finish(img_input, x, input_tensor, name)
-    entry = imagenet_file(name, weights_name, include_top) if weights_name in MD5 else None
-    return _builder.load_weights(model, weights, entry)
 
 
-def EfficientNetB0(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="efficientnetb0",
-):
+def _efficientnet(variant, args):
+    """EfficientNet `variant` ("b0" ... "b7") from the constructor's `_builder.Arguments`."""
+    width, depth, size, dropout = (1.0, 1.0, 224, 0.2) if variant == "b0" else SCALING[variant][:4]
+    return EfficientNet(width, depth, size, dropout, weights_name=variant, **args._asdict())
+
+
+EfficientNetB0 = _builder.constructor(
+    "EfficientNetB0",
+    "efficientnetb0",
+    functools.partial(_efficientnet, "b0"),
     """EfficientNetB0: 16 MBConv blocks, 5,330,571 parameters (Keras' `EfficientNetB0`).
 
     Args:
@@ -295,62 +288,22 @@ def EfficientNetB0(
     Example:
         >>> EfficientNetB0(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 1280)
-    """
-    return EfficientNet(
-        1.0,
-        1.0,
-        224,
-        0.2,
-        name=name,
-        include_top=include_top,
-        weights=weights,
-        input_tensor=input_tensor,
-        input_shape=input_shape,
-        pooling=pooling,
-        classes=classes,
-        classifier_activation=classifier_activation,
-        weights_name="b0",
-    )
+    """,
+)
 
 
 def _scaled_variant(variant):
     """The constructor EfficientNetB1 ... B7: B0's builder with the coefficients of SCALING."""
     width, depth, size, dropout, params = SCALING[variant]
-
-    def constructor(
-        include_top=True,
-        weights="imagenet",
-        input_tensor=None,
-        input_shape=None,
-        pooling=None,
-        classes=1000,
-        classifier_activation="softmax",
-        name=f"efficientnet{variant}",
-    ):
-        return EfficientNet(
-            width,
-            depth,
-            size,
-            dropout,
-            name=name,
-            include_top=include_top,
-            weights=weights,
-            input_tensor=input_tensor,
-            input_shape=input_shape,
-            pooling=pooling,
-            classes=classes,
-            classifier_activation=classifier_activation,
-            weights_name=variant,
-        )
-
-    constructor.__name__ = constructor.__qualname__ = f"EfficientNet{variant.upper()}"
-    constructor.__doc__ = (
+    return _builder.constructor(
+        f"EfficientNet{variant.upper()}",
+        f"efficientnet{variant}",
+        functools.partial(_efficientnet, variant),
         f"EfficientNet{variant.upper()}: B0 scaled x{width} in width, x{depth} in depth, "
         f"{size}x{size} images; {params} parameters (Keras' `EfficientNet{variant.upper()}`).\n\n"
         "    Arguments, inputs (raw [0, 255] pixels) and outputs as `EfficientNetB0`; the default\n"
-        f"    input is ({size}, {size}, 3) and the top's dropout is {dropout}.\n"
+        f"    input is ({size}, {size}, 3) and the top's dropout is {dropout}.\n",
     )
-    return constructor
 
 
 EfficientNetB1 = _scaled_variant("b1")

@@ -140,84 +140,73 @@ def EfficientNetV2(
                 f"{sorted(DEFAULT_BLOCKS_ARGS)} or explicit `blocks_args`."
             )
         blocks_args = DEFAULT_BLOCKS_ARGS[name]
-    _builder.check_arguments(
-        weights,
-        include_top,
-        classes,
-        pooling,
-        classifier_activation,
-        has_imagenet=weights_name in MD5,
-        model_name=name,
-    )
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=default_size
-    )
-    bn_axis = _builder.channel_axis()
-    x = img_input
-    if include_preprocessing:
-        channels = img_input.shape[bn_axis]
-        if name.split("-")[-1].startswith("b") and channels == 3:
-            x = layers.Rescaling(scale=1.0 / 255)(x)
-            x = layers.Normalization(
-                mean=list(IMAGENET_MEAN), variance=list(IMAGENET_VARIANCE), axis=bn_axis
-            )(x)
-        else:
-            x = layers.Rescaling(scale=1.0 / 128.0, offset=-1)(x)
+    arguments = _builder.Arguments.of(locals())
 
     def filters_of(count):
         return round_filters(count, width_coefficient, min_depth, depth_divisor)
 
-    x = same_conv(filters_of(blocks_args[0]["input_filters"]), 3, "stem_conv", strides=2)(x)
-    x = batch_norm("stem_bn", bn_momentum)(x)
-    x = layers.Activation(activation, name="stem_activation")(x)
-    blocks_args = copy.deepcopy(blocks_args)
-    b, blocks = 0, float(sum(args["num_repeat"] for args in blocks_args))
-    for i, args in enumerate(blocks_args):
-        if args["num_repeat"] <= 0:
-            raise ValueError(
-                "The number of repeats in `EfficientNetV2` must be > 0. "
-                f"Received: num_repeat={args['num_repeat']}"
-            )
-        args["input_filters"] = filters_of(args["input_filters"])
-        args["output_filters"] = filters_of(args["output_filters"])
-        block = {0: mbconv_block, 1: fused_mbconv_block}[args.pop("conv_type")]
-        for j in range(round_repeats(args.pop("num_repeat"), depth_coefficient)):
-            if j > 0:
-                args["strides"] = 1
-                args["input_filters"] = args["output_filters"]
-            x = block(
-                x,
-                activation=activation,
-                bn_momentum=bn_momentum,
-                survival_probability=drop_connect_rate * b / blocks,
-                name=f"block{i + 1}{chr(j + 97)}_",
-                **args,
-            )
-            b += 1
-    x = same_conv(filters_of(1280), 1, "top_conv")(x)
-    x = batch_norm("top_bn", bn_momentum)(x)
-    x = layers.Activation(activation, name="top_activation")(x)
+    def features(img_input):
+        bn_axis = _builder.channel_axis()
+        x = img_input
+        if include_preprocessing:
+            channels = img_input.shape[bn_axis]
+            if name.split("-")[-1].startswith("b") and channels == 3:
+                x = layers.Rescaling(scale=1.0 / 255)(x)
+                x = layers.Normalization(
+                    mean=list(IMAGENET_MEAN), variance=list(IMAGENET_VARIANCE), axis=bn_axis
+                )(x)
+            else:
+                x = layers.Rescaling(scale=1.0 / 128.0, offset=-1)(x)
+        x = same_conv(filters_of(blocks_args[0]["input_filters"]), 3, "stem_conv", strides=2)(x)
+        x = batch_norm("stem_bn", bn_momentum)(x)
+        x = layers.Activation(activation, name="stem_activation")(x)
+        stages = copy.deepcopy(blocks_args)
+        b, blocks = 0, float(sum(args["num_repeat"] for args in stages))
+        for i, args in enumerate(stages):
+            if args["num_repeat"] <= 0:
+                raise ValueError(
+                    "The number of repeats in `EfficientNetV2` must be > 0. "
+                    f"Received: num_repeat={args['num_repeat']}"
+                )
+            args["input_filters"] = filters_of(args["input_filters"])
+            args["output_filters"] = filters_of(args["output_filters"])
+            block = {0: mbconv_block, 1: fused_mbconv_block}[args.pop("conv_type")]
+            for j in range(round_repeats(args.pop("num_repeat"), depth_coefficient)):
+                if j > 0:
+                    args["strides"] = 1
+                    args["input_filters"] = args["output_filters"]
+                x = block(
+                    x,
+                    activation=activation,
+                    bn_momentum=bn_momentum,
+                    survival_probability=drop_connect_rate * b / blocks,
+                    name=f"block{i + 1}{chr(j + 97)}_",
+                    **args,
+                )
+                b += 1
+        x = same_conv(filters_of(1280), 1, "top_conv")(x)
+        x = batch_norm("top_bn", bn_momentum)(x)
+        return layers.Activation(activation, name="top_activation")(x)
 
     def top(x):
         x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
         return layers.Dropout(dropout_rate, name="top_dropout")(x) if dropout_rate > 0 else x
 
-    x = _builder.classifier_head(
-        x,
-        include_top,
-        pooling,
-        classes,
-        classifier_activation,
-        top,
-        pooling_names=("avg_pool", "max_pool"),
-        kernel_initializer=DENSE_KERNEL_INITIALIZER,
-    )
-    model = _builder.finish(img_input, x, input_tensor, name)
     entry = None
-    if weights == "imagenet":
+    if weights == "imagenet" and weights_name in MD5:
         fname = name + (".h5" if include_top else "_notop.h5")
         entry = _weights.keras_file(FOLDER, fname, MD5[weights_name][0 if include_top else 1])
-    return _builder.load_weights(model, weights, entry)
+    return _builder.build(
+        arguments,
+        features,
+        default_size=default_size,
+        has_imagenet=weights_name in MD5,
+        model_name=name,
+        top=top,
+        pooling_names=("avg_pool", "max_pool"),
+        imagenet_file=entry,
+        kernel_initializer=DENSE_KERNEL_INITIALIZER,
+    )
 
 
 # (width coefficient, depth coefficient, default image size, parameters with the top)

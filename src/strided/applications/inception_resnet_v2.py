@@ -139,16 +139,30 @@ def _mixed_7a(x):
     )
 
 
-def InceptionResNetV2(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="inception_resnet_v2",
-):
+def _features(img_input):
+    """The stem, the 40 Inception-ResNet blocks and conv_7b, up to the 1536-channel map."""
+    x = _mixed_5b(_stem(img_input))
+    for block_idx in range(1, 11):
+        x = inception_resnet_block(x, scale=0.17, block_type="block35", block_idx=block_idx)
+    x = _mixed_6a(x)
+    for block_idx in range(1, 21):
+        x = inception_resnet_block(x, scale=0.1, block_type="block17", block_idx=block_idx)
+    x = _mixed_7a(x)
+    for block_idx in range(1, 10):
+        x = inception_resnet_block(x, scale=0.2, block_type="block8", block_idx=block_idx)
+    x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
+    return conv2d_bn(x, 1536, 1, name="conv_7b")
+
+
+def _inception_resnet_v2(args):
+    """InceptionResNetV2 from the constructor's `_builder.Arguments`."""
+    return _builder.build(args, _features, default_size=299, min_size=75, imagenet_file=IMAGENET)
+
+
+InceptionResNetV2 = _builder.constructor(
+    "InceptionResNetV2",
+    "inception_resnet_v2",
+    _inception_resnet_v2,
     """Inception-ResNet v2: 40 residual Inception blocks, 55,873,736 parameters (Keras').
 
     Args:
@@ -169,25 +183,8 @@ def InceptionResNetV2(
     Example:
         >>> InceptionResNetV2(weights=None, include_top=False, input_shape=(75, 75, 3)).output_shape
         (None, 1, 1, 1536)
-    """
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=299, min_size=75
-    )
-    x = _mixed_5b(_stem(img_input))
-    for block_idx in range(1, 11):
-        x = inception_resnet_block(x, scale=0.17, block_type="block35", block_idx=block_idx)
-    x = _mixed_6a(x)
-    for block_idx in range(1, 21):
-        x = inception_resnet_block(x, scale=0.1, block_type="block17", block_idx=block_idx)
-    x = _mixed_7a(x)
-    for block_idx in range(1, 10):
-        x = inception_resnet_block(x, scale=0.2, block_type="block8", block_idx=block_idx)
-    x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
-    x = conv2d_bn(x, 1536, 1, name="conv_7b")
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET[bool(include_top)])
+    """,
+)
 
 
 def preprocess_input(x, data_format=None):

@@ -101,41 +101,8 @@ def _module_e(x, index):
     )
 
 
-def InceptionV3(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="inception_v3",
-):
-    """InceptionV3: 94 conv2d_bn bricks in 11 Inception modules, 23,851,784 parameters (Keras').
-
-    Args:
-        include_top: keep the classifier (global average pooling + Dense `classes`).
-        weights: None (random), "imagenet" (Keras' published file, downloaded into the cache)
-            or the path to a Keras weights file.
-        input_tensor: a symbolic tensor (from `Input`) to use as the image input.
-        input_shape: (height, width, 3), at least 75x75; default (299, 299, 3) with the top.
-        pooling: without the top: None (4-D map of 2048 channels), "avg" or "max".
-        classes: classes of the top (1000 with ImageNet weights).
-        classifier_activation: "softmax" (default) or None for logits.
-        name: the model's name.
-
-    Shape:
-        (batch, 299, 299, 3) -> (batch, classes); without the top (batch, 8, 8, 2048) at 299x299,
-        (batch, 1, 1, 2048) at 75x75.
-
-    Example:
-        >>> InceptionV3(weights=None, include_top=False, input_shape=(75, 75, 3)).output_shape
-        (None, 1, 1, 2048)
-    """
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=299, min_size=75
-    )
+def _features(img_input):
+    """The stem and the 11 Inception modules, up to the 8x8x2048 map (mixed10)."""
     axis = _builder.channel_axis()
     x = conv2d_bn(img_input, 32, 3, 3, strides=(2, 2), padding="valid")
     x = conv2d_bn(x, 32, 3, 3, padding="valid")
@@ -166,10 +133,40 @@ def InceptionV3(
     branch_pool = layers.MaxPooling2D((3, 3), strides=(2, 2))(x)
     x = layers.concatenate([branch3x3, branch7x7x3, branch_pool], axis=axis, name="mixed8")
     x = _module_e(x, 0)
-    x = _module_e(x, 1)
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET[include_top])
+    return _module_e(x, 1)
+
+
+def _inception_v3(args):
+    """InceptionV3 from the constructor's `_builder.Arguments`."""
+    return _builder.build(args, _features, default_size=299, min_size=75, imagenet_file=IMAGENET)
+
+
+InceptionV3 = _builder.constructor(
+    "InceptionV3",
+    "inception_v3",
+    _inception_v3,
+    """InceptionV3: 94 conv2d_bn bricks in 11 Inception modules, 23,851,784 parameters (Keras').
+
+    Args:
+        include_top: keep the classifier (global average pooling + Dense `classes`).
+        weights: None (random), "imagenet" (Keras' published file, downloaded into the cache)
+            or the path to a Keras weights file.
+        input_tensor: a symbolic tensor (from `Input`) to use as the image input.
+        input_shape: (height, width, 3), at least 75x75; default (299, 299, 3) with the top.
+        pooling: without the top: None (4-D map of 2048 channels), "avg" or "max".
+        classes: classes of the top (1000 with ImageNet weights).
+        classifier_activation: "softmax" (default) or None for logits.
+        name: the model's name.
+
+    Shape:
+        (batch, 299, 299, 3) -> (batch, classes); without the top (batch, 8, 8, 2048) at 299x299,
+        (batch, 1, 1, 2048) at 75x75.
+
+    Example:
+        >>> InceptionV3(weights=None, include_top=False, input_shape=(75, 75, 3)).output_shape
+        (None, 1, 1, 2048)
+    """,
+)
 
 
 def preprocess_input(x, data_format=None):

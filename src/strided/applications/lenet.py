@@ -18,16 +18,36 @@ from strided.applications import _builder, imagenet_utils
 from strided.autograd import Tensor
 
 
-def LeNet5(
-    include_top=True,
-    weights=None,
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=10,
-    classifier_activation="softmax",
-    name="lenet5",
-):
+def _features(img_input):
+    """conv1 -> pool1 -> conv2 -> pool2, up to the 5x5x16 map."""
+    x = layers.Conv2D(6, 5, activation="tanh", name="conv1")(img_input)
+    x = layers.AveragePooling2D(2, name="pool1")(x)
+    x = layers.Conv2D(16, 5, activation="tanh", name="conv2")(x)
+    return layers.AveragePooling2D(2, name="pool2")(x)
+
+
+def _lenet5(args):
+    """LeNet5 from the constructor's `_builder.Arguments`."""
+    if args.input_shape is None and args.input_tensor is None:  # one grey channel, not three
+        channels_first = _config.image_data_format() == "channels_first"
+        size = 32 if args.include_top else None
+        shape = (1, size, size) if channels_first else (size, size, 1)
+        args = args._replace(input_shape=shape)
+    return _builder.build(
+        args,
+        _features,
+        default_size=32,
+        min_size=16,
+        has_imagenet=False,
+        model_name="LeNet5",
+        top=_builder.flatten_dense((120, 84), "tanh"),
+    )
+
+
+LeNet5 = _builder.constructor(
+    "LeNet5",
+    "lenet5",
+    _lenet5,
     """LeNet-5: conv 6 -> pool -> conv 16 -> pool -> dense 120 -> 84 -> classes, tanh activations.
 
     Args:
@@ -47,31 +67,10 @@ def LeNet5(
     Example:
         >>> LeNet5().count_params()
         61706
-    """
-    _builder.check_arguments(
-        weights,
-        include_top,
-        classes,
-        pooling,
-        classifier_activation,
-        has_imagenet=False,
-        model_name="LeNet5",
-    )
-    if input_shape is None and input_tensor is None:  # one grey channel, not ImageNet's three
-        channels_first = _config.image_data_format() == "channels_first"
-        size = 32 if include_top else None
-        input_shape = (1, size, size) if channels_first else (size, size, 1)
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights=None, default_size=32, min_size=16
-    )
-    x = layers.Conv2D(6, 5, activation="tanh", name="conv1")(img_input)
-    x = layers.AveragePooling2D(2, name="pool1")(x)
-    x = layers.Conv2D(16, 5, activation="tanh", name="conv2")(x)
-    x = layers.AveragePooling2D(2, name="pool2")(x)
-    top = _builder.flatten_dense((120, 84), "tanh")
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights)
+    """,
+    weights=None,
+    classes=10,
+)
 
 
 def preprocess_input(x, data_format=None):

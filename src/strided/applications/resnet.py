@@ -17,6 +17,8 @@ convolutions have biases; names (conv1_conv, conv2_block1_1_conv, ..., predictio
 parameter counts (ResNet50 25,636,712; ResNet101 44,707,176) equal Keras'.
 """
 
+import functools
+
 from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
@@ -68,34 +70,28 @@ def stack(x, filters, blocks, stride1=2, name=None):
     return x
 
 
-def _resnet(
-    arch,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-):
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
-    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
-    x = layers.BatchNormalization(axis=_builder.channel_axis(), epsilon=1.001e-5, name="conv1_bn")(
-        x
+def _resnet(arch, args):
+    """The ResNet `arch` (a key of STAGES) from the constructor's `_builder.Arguments`."""
+
+    def features(img_input):
+        x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+        x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
+        x = layers.BatchNormalization(
+            axis=_builder.channel_axis(), epsilon=1.001e-5, name="conv1_bn"
+        )(x)
+        x = layers.Activation("relu", name="conv1_relu")(x)
+        x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+        x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+        for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
+            x = stack(x, filters, blocks, stride1=1 if stage == 2 else 2, name=f"conv{stage}")
+        return x
+
+    return _builder.build(
+        args,
+        features,
+        pooling_names=POOLING_NAMES,
+        imagenet_file=imagenet_file(arch, args.include_top),
     )
-    x = layers.Activation("relu", name="conv1_relu")(x)
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
-        x = stack(x, filters, blocks, stride1=1 if stage == 2 else 2, name=f"conv{stage}")
-    x = _builder.classifier_head(
-        x, include_top, pooling, classes, classifier_activation, pooling_names=POOLING_NAMES
-    )
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, imagenet_file(arch, include_top))
 
 
 _ARGS_DOC = """
@@ -116,97 +112,36 @@ _ARGS_DOC = """
         without the top (batch, ceil(H/32), ceil(W/32), 2048).
 """
 
-
-def ResNet50(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet50",
-):
-    return _resnet(
-        "resnet50",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def ResNet101(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet101",
-):
-    return _resnet(
-        "resnet101",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def ResNet152(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet152",
-):
-    return _resnet(
-        "resnet152",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-ResNet50.__doc__ = (
+ResNet50 = _builder.constructor(
+    "ResNet50",
+    "resnet50",
+    functools.partial(_resnet, "resnet50"),
     "ResNet50: 16 bottleneck blocks (3, 4, 6, 3), 25,636,712 parameters (Keras' `ResNet50`).\n"
     + _ARGS_DOC
     + """
     Example:
         >>> ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 2048)
-"""
+""",
 )
-ResNet101.__doc__ = (
+ResNet101 = _builder.constructor(
+    "ResNet101",
+    "resnet101",
+    functools.partial(_resnet, "resnet101"),
     "ResNet101: 33 bottleneck blocks (3, 4, 23, 3), 44,707,176 parameters (Keras' `ResNet101`).\n"
     + _ARGS_DOC
     + """
     Example:
         >>> ResNet101(weights=None).count_params()
         44707176
-"""
+""",
 )
-ResNet152.__doc__ = (
+ResNet152 = _builder.constructor(
+    "ResNet152",
+    "resnet152",
+    functools.partial(_resnet, "resnet152"),
     "ResNet152: 50 bottleneck blocks (3, 8, 36, 3), 60,419,944 parameters (Keras' `ResNet152`).\n"
-    + _ARGS_DOC
+    + _ARGS_DOC,
 )
 
 

@@ -21,6 +21,7 @@ Parameters: ResNet18 11,689,512 trainable (torchvision's count) + 9,600 BatchNor
 ResNet34 21,797,672 + 17,024.
 """
 
+import functools
 import re
 
 from strided import layers
@@ -92,43 +93,38 @@ def basic_block(x, filters, stride=1, conv_shortcut=False, name=None):
     return layers.Activation("relu", name=f"{name}_out")(x)
 
 
-def _resnet(
-    arch,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-):
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
-    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
-    x = _batch_norm("conv1_bn")(x)
-    x = layers.Activation("relu", name="conv1_relu")(x)
-    # torch pads max pooling with -inf; after a ReLU, zeros give the same maxima
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    in_filters = 64
-    for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
-        for block in range(1, blocks + 1):
-            stride = 2 if stage > 2 and block == 1 else 1
-            x = basic_block(
-                x,
-                filters,
-                stride,
-                conv_shortcut=stride != 1 or in_filters != filters,
-                name=f"conv{stage}_block{block}",
-            )
-            in_filters = filters
-    x = _builder.classifier_head(
-        x, include_top, pooling, classes, classifier_activation, pooling_names=POOLING_NAMES
+def _resnet(arch, args):
+    """The ResNet `arch` (a key of STAGES) from the constructor's `_builder.Arguments`."""
+
+    def features(img_input):
+        x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+        x = layers.Conv2D(64, 7, strides=2, use_bias=False, name="conv1_conv")(x)
+        x = _batch_norm("conv1_bn")(x)
+        x = layers.Activation("relu", name="conv1_relu")(x)
+        # torch pads max pooling with -inf; after a ReLU, zeros give the same maxima
+        x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+        x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+        in_filters = 64
+        for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
+            for block in range(1, blocks + 1):
+                stride = 2 if stage > 2 and block == 1 else 1
+                x = basic_block(
+                    x,
+                    filters,
+                    stride,
+                    conv_shortcut=stride != 1 or in_filters != filters,
+                    name=f"conv{stage}_block{block}",
+                )
+                in_filters = filters
+        return x
+
+    return _builder.build(
+        args,
+        features,
+        pooling_names=POOLING_NAMES,
+        imagenet_file=IMAGENET[arch],
+        torch_names=torch_names,
     )
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET[arch], torch_names, include_top)
 
 
 _ARGS_DOC = """
@@ -150,53 +146,10 @@ _ARGS_DOC = """
 """
 
 
-def ResNet18(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet18",
-):
-    return _resnet(
-        "resnet18",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def ResNet34(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet34",
-):
-    return _resnet(
-        "resnet34",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-ResNet18.__doc__ = (
+ResNet18 = _builder.constructor(
+    "ResNet18",
+    "resnet18",
+    functools.partial(_resnet, "resnet18"),
     "ResNet18 (torchvision's design): 8 basic blocks, 11,689,512 trainable parameters.\n"
     + _ARGS_DOC
     + """
@@ -204,11 +157,14 @@ ResNet18.__doc__ = (
         >>> model = ResNet18(weights=None, input_shape=(32, 32, 3), classes=10)
         >>> model.output_shape
         (None, 10)
-"""
+""",
 )
-ResNet34.__doc__ = (
+ResNet34 = _builder.constructor(
+    "ResNet34",
+    "resnet34",
+    functools.partial(_resnet, "resnet34"),
     "ResNet34 (torchvision's design): 16 basic blocks, 21,797,672 trainable parameters.\n"
-    + _ARGS_DOC
+    + _ARGS_DOC,
 )
 
 

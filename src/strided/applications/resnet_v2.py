@@ -15,6 +15,8 @@ max pools keep automatic names as in Keras) and parameter counts (ResNet50V2 25,
 ResNet101V2 44,675,560; ResNet152V2 60,380,648 with the top) equal Keras'.
 """
 
+import functools
+
 from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 from strided.applications.resnet import _ARGS_DOC  # the same arguments and shapes as ResNet50
@@ -74,124 +76,52 @@ def stack_v2(x, filters, blocks, stride1=2, name=None):
     return residual_block_v2(x, filters, stride=stride1, name=f"{name}_block{blocks}")
 
 
-def _resnet_v2(
-    arch,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-):
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
-    x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
-    x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
-    x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
-    x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
-        x = stack_v2(x, filters, blocks, stride1=1 if stage == 5 else 2, name=f"conv{stage}")
-    x = _bn("post_bn")(x)
-    x = layers.Activation("relu", name="post_relu")(x)
-    x = _builder.classifier_head(
-        x,
-        include_top,
-        pooling,
-        classes,
-        classifier_activation,
+def _resnet_v2(arch, args):
+    """The ResNet v2 `arch` (a key of STAGES) from the constructor's `_builder.Arguments`."""
+
+    def features(img_input):
+        x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(img_input)
+        x = layers.Conv2D(64, 7, strides=2, use_bias=True, name="conv1_conv")(x)
+        x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
+        x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
+        for stage, (blocks, filters) in enumerate(zip(STAGES[arch], (64, 128, 256, 512)), start=2):
+            x = stack_v2(x, filters, blocks, stride1=1 if stage == 5 else 2, name=f"conv{stage}")
+        x = _bn("post_bn")(x)
+        return layers.Activation("relu", name="post_relu")(x)
+
+    return _builder.build(
+        args,
+        features,
         pooling_names=("avg_pool", "max_pool"),
-    )
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, imagenet_file(arch, include_top))
-
-
-def ResNet50V2(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet50v2",
-):
-    return _resnet_v2(
-        "resnet50v2",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
+        imagenet_file=imagenet_file(arch, args.include_top),
     )
 
 
-def ResNet101V2(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet101v2",
-):
-    return _resnet_v2(
-        "resnet101v2",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def ResNet152V2(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="resnet152v2",
-):
-    return _resnet_v2(
-        "resnet152v2",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-ResNet50V2.__doc__ = (
+ResNet50V2 = _builder.constructor(
+    "ResNet50V2",
+    "resnet50v2",
+    functools.partial(_resnet_v2, "resnet50v2"),
     "ResNet50V2: 16 pre-activation blocks (3, 4, 6, 3), 25,613,800 parameters (Keras').\n"
     + _ARGS_DOC
     + """
     Example:
         >>> ResNet50V2(weights=None, include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 2048)
-"""
+""",
 )
-ResNet101V2.__doc__ = (
+ResNet101V2 = _builder.constructor(
+    "ResNet101V2",
+    "resnet101v2",
+    functools.partial(_resnet_v2, "resnet101v2"),
     "ResNet101V2: 33 pre-activation blocks (3, 4, 23, 3), 44,675,560 parameters (Keras').\n"
-    + _ARGS_DOC
+    + _ARGS_DOC,
 )
-ResNet152V2.__doc__ = (
+ResNet152V2 = _builder.constructor(
+    "ResNet152V2",
+    "resnet152v2",
+    functools.partial(_resnet_v2, "resnet152v2"),
     "ResNet152V2: 50 pre-activation blocks (3, 8, 36, 3), 60,380,648 parameters (Keras').\n"
-    + _ARGS_DOC
+    + _ARGS_DOC,
 )
 
 

@@ -12,6 +12,8 @@ torchvision's `vgg16`/`vgg19` state_dicts load too (`features.N`/`classifier.N` 
 to these names, and fc1's rows are permuted from torch's channels-first flatten).
 """
 
+import functools
+
 from strided import layers
 from strided.applications import _builder, _weights, imagenet_utils
 
@@ -49,45 +51,36 @@ def torch_names(blocks):
     return names
 
 
-def _vgg(
-    arch,
-    include_top,
-    weights,
-    input_tensor,
-    input_shape,
-    pooling,
-    classes,
-    classifier_activation,
-    name,
-):
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(input_tensor, input_shape, include_top, weights)
-    x = img_input
-    for block, (convs, filters) in enumerate(zip(BLOCKS[arch], FILTERS), start=1):
-        for conv in range(1, convs + 1):
-            x = layers.Conv2D(
-                filters, (3, 3), activation="relu", padding="same", name=f"block{block}_conv{conv}"
-            )(x)
-        x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
-    top = _builder.flatten_dense((4096, 4096), "relu")
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation, top)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    names = torch_names(BLOCKS[arch])
-    return _builder.load_weights(
-        model, weights, IMAGENET[(arch, include_top)], names.get, include_top
+def _vgg(arch, args):
+    """The VGG `arch` (a key of BLOCKS) from the constructor's `_builder.Arguments`."""
+
+    def features(img_input):
+        x = img_input
+        for block, (convs, filters) in enumerate(zip(BLOCKS[arch], FILTERS), start=1):
+            for conv in range(1, convs + 1):
+                x = layers.Conv2D(
+                    filters,
+                    (3, 3),
+                    activation="relu",
+                    padding="same",
+                    name=f"block{block}_conv{conv}",
+                )(x)
+            x = layers.MaxPooling2D((2, 2), strides=(2, 2), name=f"block{block}_pool")(x)
+        return x
+
+    return _builder.build(
+        args,
+        features,
+        top=_builder.flatten_dense((4096, 4096), "relu"),
+        imagenet_file=IMAGENET[(arch, bool(args.include_top))],
+        torch_names=torch_names(BLOCKS[arch]).get,
     )
 
 
-def VGG16(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="vgg16",
-):
+VGG16 = _builder.constructor(
+    "VGG16",
+    "vgg16",
+    functools.partial(_vgg, "vgg16"),
     """VGG16: 13 convolutions + 3 dense layers, 138,357,544 parameters (Keras' `VGG16`).
 
     Args:
@@ -111,30 +104,12 @@ def VGG16(
         >>> model = VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
         >>> model.output_shape
         (None, 1, 1, 512)
-    """
-    return _vgg(
-        "vgg16",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
-
-
-def VGG19(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="vgg19",
-):
+    """,
+)
+VGG19 = _builder.constructor(
+    "VGG19",
+    "vgg19",
+    functools.partial(_vgg, "vgg19"),
     """VGG19: 16 convolutions + 3 dense layers, 143,667,240 parameters (Keras' `VGG19`).
 
     Arguments and shapes as `VGG16`.
@@ -142,18 +117,8 @@ def VGG19(
     Example:
         >>> VGG19(weights=None).count_params()
         143667240
-    """
-    return _vgg(
-        "vgg19",
-        include_top,
-        weights,
-        input_tensor,
-        input_shape,
-        pooling,
-        classes,
-        classifier_activation,
-        name,
-    )
+    """,
+)
 
 
 def preprocess_input(x, data_format=None):

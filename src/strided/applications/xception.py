@@ -70,16 +70,31 @@ def middle_block(x, block):
     return layers.add([x, residual])
 
 
-def Xception(
-    include_top=True,
-    weights="imagenet",
-    input_tensor=None,
-    input_shape=None,
-    pooling=None,
-    classes=1000,
-    classifier_activation="softmax",
-    name="xception",
-):
+def _features(img_input):
+    """The entry, middle and exit flows, up to the 2048-channel map (block14_sepconv2_act)."""
+    x = conv_bn_relu(img_input, 32, 2, "block1_conv1")
+    x = conv_bn_relu(x, 64, 1, "block1_conv2")
+    x = downsampling_block(x, 128, 2, relu_first=False)
+    x = downsampling_block(x, 256, 3)
+    x = downsampling_block(x, 728, 4)
+    for block in range(5, 13):
+        x = middle_block(x, block)
+    x = downsampling_block(x, 1024, 13, first_filters=728)
+    x = sepconv_bn(x, 1536, "block14_sepconv1", relu_first=False)
+    x = layers.Activation("relu", name="block14_sepconv1_act")(x)
+    x = sepconv_bn(x, 2048, "block14_sepconv2", relu_first=False)
+    return layers.Activation("relu", name="block14_sepconv2_act")(x)
+
+
+def _xception(args):
+    """Xception from the constructor's `_builder.Arguments`."""
+    return _builder.build(args, _features, default_size=299, min_size=71, imagenet_file=IMAGENET)
+
+
+Xception = _builder.constructor(
+    "Xception",
+    "xception",
+    _xception,
     """Xception: 36 convolutions in 14 blocks, 22,910,480 parameters (Keras' `Xception`).
 
     Args:
@@ -100,26 +115,8 @@ def Xception(
     Example:
         >>> Xception(weights=None, include_top=False, input_shape=(71, 71, 3)).output_shape
         (None, 3, 3, 2048)
-    """
-    _builder.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    img_input = _builder.model_input(
-        input_tensor, input_shape, include_top, weights, default_size=299, min_size=71
-    )
-    x = conv_bn_relu(img_input, 32, 2, "block1_conv1")
-    x = conv_bn_relu(x, 64, 1, "block1_conv2")
-    x = downsampling_block(x, 128, 2, relu_first=False)
-    x = downsampling_block(x, 256, 3)
-    x = downsampling_block(x, 728, 4)
-    for block in range(5, 13):
-        x = middle_block(x, block)
-    x = downsampling_block(x, 1024, 13, first_filters=728)
-    x = sepconv_bn(x, 1536, "block14_sepconv1", relu_first=False)
-    x = layers.Activation("relu", name="block14_sepconv1_act")(x)
-    x = sepconv_bn(x, 2048, "block14_sepconv2", relu_first=False)
-    x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    x = _builder.classifier_head(x, include_top, pooling, classes, classifier_activation)
-    model = _builder.finish(img_input, x, input_tensor, name)
-    return _builder.load_weights(model, weights, IMAGENET[bool(include_top)])
+    """,
+)
 
 
 def preprocess_input(x, data_format=None):

@@ -45,47 +45,59 @@ class Module:
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_forward_pre_hooks", {})
 
-    def _check_initialised(self):
+    def _check_initialised(self, what):
         if "_parameters" not in self.__dict__:
             raise AttributeError(
-                f"cannot assign module attributes before Module.__init__() call: call "
-                f"super().__init__() first in {type(self).__name__}.__init__"
+                f"cannot assign {what} before Module.__init__() call: call super().__init__() first "
+                f"in {type(self).__name__}.__init__"
             )
 
     # ------------------------------------------------------------- attributes
+    # As PyTorch's: a name keeps its place in its store when it is set again (a dict assignment
+    # replaces in place); it moves to the end only when it changes store (a Parameter over a
+    # child module, say) or after `del`. Setting None over a registered name keeps the key.
     def __setattr__(self, name, value):
+        params = self.__dict__.get("_parameters")
+        modules = self.__dict__.get("_modules")
+        buffers = self.__dict__.get("_buffers")
         if isinstance(value, Parameter):
-            self._check_initialised()
-            self._remove(name)
-            self._parameters[name] = value
-        elif isinstance(value, Module):
-            self._check_initialised()
-            self._remove(name)
-            self._modules[name] = value
-        elif isinstance(value, Buffer):
-            self._check_initialised()
-            self._remove(name)
-            self.register_buffer(name, value, value.persistent)
-        elif "_parameters" in self.__dict__ and name in self._parameters:
+            self._check_initialised("parameters")
+            self._remove_from(name, self.__dict__, self._buffers, self._modules)
+            self.register_parameter(name, value)
+        elif params is not None and name in params:
             if value is not None:
                 raise TypeError(
-                    f"cannot assign '{type(value).__name__}' as parameter '{name}' (torch.nn.Parameter or None expected)"
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' (torch.nn.Parameter or None expected)"
                 )
-            self._parameters[name] = None
-        elif "_modules" in self.__dict__ and name in self._modules:
+            self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self._check_initialised("module")
+            self._remove_from(name, self.__dict__, self._parameters, self._buffers)
+            modules[name] = value
+        elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' (torch.nn.Module or None expected)")
-            self._modules[name] = None
-        elif "_buffers" in self.__dict__ and name in self._buffers:
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
+                )
+            modules[name] = value
+        elif isinstance(value, Buffer) or buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' (torch.Tensor or None expected)")
-            self._buffers[name] = value
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                )
+            if isinstance(value, Buffer):
+                persistent = value.persistent
+            else:
+                persistent = name not in self._non_persistent_buffers_set
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
 
-    def _remove(self, name):
-        for store in (self.__dict__, self._parameters, self._modules, self._buffers):
+    def _remove_from(self, name, *stores):
+        for store in stores:
             store.pop(name, None)
+        self._non_persistent_buffers_set.discard(name)
 
     def __getattr__(self, name):
         for store in ("_parameters", "_buffers", "_modules"):
@@ -105,21 +117,45 @@ class Module:
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(self._parameters) | set(self._modules) | set(self._buffers))
 
+    def _claim_name(self, kind, name, store):
+        """PyTorch's checks on a name to register: a str, no ".", not empty, not taken elsewhere.
+
+        A name already in `store` is replaced in place. A name held by another store (a child
+        module's name given to `register_buffer`, say) or by the class (a method, `training`)
+        raises PyTorch's KeyError. A plain instance attribute is taken over, where PyTorch
+        raises: strided's own modules write `self.bias = None` before `register_parameter`.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {_typename(name)}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain "."' + (f", got: {name}" if kind == "module" else ""))
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if name in store:
+            return
+        others = [other for other in (self._parameters, self._buffers, self._modules) if other is not store]
+        if any(name in other for other in others) or hasattr(type(self), name):
+            raise KeyError(f"attribute '{name}' already exists")
+        self.__dict__.pop(name, None)
+
     def register_parameter(self, name, param):
-        self._check_initialised()
+        """Add (or replace, keeping its place) the parameter `name`; None keeps the key, empty."""
+        self._check_initialised("parameter")
+        self._claim_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' (torch.nn.Parameter or None required)")
-        self._remove(name)
+            raise TypeError(
+                f"cannot assign '{_typename(param)}' object to parameter '{name}' (torch.nn.Parameter or None required)"
+            )
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
         """A tensor that is part of the module's state (saved, moved) but not trained."""
-        self._check_initialised()
+        self._check_initialised("buffer")
+        self._claim_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)")
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)")
         if isinstance(tensor, Buffer):
             tensor = wrap_array(tensor._node.data)
-        self._remove(name)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -127,10 +163,11 @@ class Module:
             self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
+        """Add (or replace, keeping its place) the child module `name`; None keeps the key, empty."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_initialised()
-        self._remove(name)
+            raise TypeError(f"{_typename(module)} is not a Module subclass")
+        self._check_initialised("module")
+        self._claim_name("module", name, self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -347,6 +384,15 @@ class Module:
 
     def __getstate__(self):
         return self.__dict__
+
+
+def _typename(value):
+    """The type's name as `torch.typename` gives it ("torch.FloatTensor", "int", "pkg.mod.Class")."""
+    if isinstance(value, Tensor):
+        return value.type()
+    named = value if hasattr(value, "__qualname__") else type(value)
+    module = getattr(named, "__module__", "") or ""
+    return named.__qualname__ if module in ("", "builtins") else f"{module}.{named.__qualname__}"
 
 
 class _Handle:
