@@ -178,16 +178,19 @@ def for_each_chunk(work, n, step, smallest=1, batch=True):
         return tree_combine(sums, chunks, _add_sums) if chunks else {}
     totals = {}
     for part in sums:  # in chunk order
-        totals = _add_sums(totals, part) if totals else dict(part)
+        _add_sums(totals, part)
     return totals
 
 
 def _add_sums(left, right):
-    """{name: left[name] + right[name]} (a name in one of them only: its value)."""
-    total = dict(left)
+    """left[name] += right[name] for every name, in place (a chunk's sums are its own arrays,
+    `Scratch.add` copies them); a name in `right` only is taken as it is. Returns `left`."""
     for name, value in right.items():
-        total[name] = total[name] + value if name in total else value
-    return total
+        if name in left:
+            left[name] += value
+        else:
+            left[name] = value
+    return left
 
 
 def map_rows(fn, out, *inputs):
@@ -254,12 +257,13 @@ class Scratch:
             buffer = self.buffers[name] = np.empty(size, dtype)
         return buffer[:size].reshape(shape)
 
-    def add(self, name, value):
-        """This chunk's sums[name] += value (the first value is copied)."""
+    def add(self, name, value, fresh=False):
+        """This chunk's sums[name] += value (the first value is copied, unless `fresh`: an
+        array the chunk made for this and will not touch again)."""
         if name in self.sums:
             self.sums[name] += value
         else:
-            self.sums[name] = value.copy()
+            self.sums[name] = value if fresh else value.copy()
 
 
 class _Helper:

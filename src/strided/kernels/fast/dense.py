@@ -45,9 +45,9 @@ def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel
         if need_dx:
             np.matmul(g, kernel.T, out=dx[start:stop])
         if need_dkernel:
-            scratch.add("dk", x2[start:stop].T @ g)
+            scratch.add("dk", x2[start:stop].T @ g, fresh=True)
         if need_dbias:
-            scratch.add("db", g.sum(axis=0))
+            scratch.add("db", g.sum(axis=0), fresh=True)
 
     sums = _by_samples(chunk, x2.shape[0], images)
     return dx, sums.get("dk") if need_dkernel else None, sums.get("db") if need_dbias else None
