@@ -35,8 +35,8 @@ class Collective:
         return self.rank == 0
 
     def allreduce_sum(self, array, out=None):
-        """The sum of `array` over the ranks, added in rank order: the same bits on every rank.
-        Every rank passes the same shape and dtype; `out`, if given, is a C-contiguous array of
+        """The sum of `array` over the ranks, added along the ranks' halving tree
+        (`kernels.collective.tree_combine`): the same bits on every rank. Every rank passes the same shape and dtype; `out`, if given, is a C-contiguous array of
         that shape and dtype the sum is written into (and returned); it may be `array` itself."""
         raise NotImplementedError
 

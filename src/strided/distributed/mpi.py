@@ -7,12 +7,13 @@ MPI_Waitall on a helper thread, while this thread watches the clock and the faul
 so no wait outlasts the timeout (`strided.distributed.set_timeout`, 30 s by default).
 
 allreduce_sum is deterministic: each rank owns one contiguous segment of the array; a single
-Ialltoallv hands every rank the others' parts of its segment, it adds them in rank order
-(((rank 0 + rank 1) + rank 2) + ...), and Iallgatherv gives every rank every summed segment.
-Each element is added by exactly one rank in one order, so every rank holds the same bits,
-equal to adding the ranks' arrays in rank order in one process. It moves as many bytes as a
-ring allreduce (2 (n-1)/n of the array per rank). Small arrays take one Iallgather instead
-(one round trip), then every rank adds the rows in rank order: the same bits again.
+Ialltoallv hands every rank the others' parts of its segment, it adds them along the ranks'
+halving tree ((rank 0 + rank 1) + (rank 2 + rank 3) for four: `mpi_buffers.sum_rows`, the
+order in which one process adds the parts of a batch the ranks share), and Iallgatherv gives
+every rank every summed segment. Each element is added by exactly one rank in one order, so
+every rank holds the same bits. It moves as many bytes as a ring allreduce (2 (n-1)/n of the
+array per rank). Small arrays take one Iallgather instead (one round trip), then every rank
+adds the rows the same way: the same bits again.
 
 What happens on a fault:
 

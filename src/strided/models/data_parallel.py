@@ -7,7 +7,7 @@ Why processes rather than threads: see `models.forked` (Python's GIL). This is o
 the one data-parallel trainer: the processes are the ranks of a `ForkedGroup`
 (`models.forked_collective`, the collective interface in shared memory), and each runs the
 trainer's own step, `Trainer.train_step`, on its shard of every batch (`models.replica`: the
-shard's share of the mean loss, gradients summed in rank order, the same optimizer update in
+shard's part of the loss, gradients summed along the ranks' tree, the same optimizer update in
 every process, batch norm's statistics over every shard, the whole batch's metrics). Under
 `mpiexec` the ranks are MPI's instead (`strided.distributed`), and this backend is not used.
 

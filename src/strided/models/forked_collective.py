@@ -9,7 +9,7 @@ member (`group.member(p)`), a `Collective` of rank p. Every operation is one exc
     write this rank's array into its part of area (calls % 2)
     exchange: each helper posts `ready` and waits for `go`; process 0 waits for every
               `ready`, then posts every `go`                     -> every part is written
-    read the parts (allreduce_sum adds them in rank order: the same bits in every process)
+    read the parts (allreduce_sum adds them along the ranks' tree: the same bits in every process)
 
 The areas alternate, so a part is rewritten only after every process has passed the next
 exchange, that is, finished reading it. Process 0 ends the group (`close`): a helper waiting

@@ -2,7 +2,8 @@
 
 As in PyTorch, every rank calls the same collectives in the same order; results are written
 into the tensors given (`all_reduce(t)` changes `t`). Sums come from the collective layer's
-`allreduce_sum`, which adds the ranks' arrays in rank order, so every rank gets the same bits.
+`allreduce_sum`, which adds the ranks' arrays along their halving tree, so every rank gets the
+same bits.
 MIN/MAX/PRODUCT and the bitwise ops reduce every rank's array (an allgather) in rank order;
 AVG is the sum divided by the world size (floating-point tensors only).
 

@@ -13,8 +13,8 @@ What a PyTorch user observes, reproduced on strided's MPI collectives:
 Each rank reads its own share of the data, usually with `utils.data.DistributedSampler`.
 
 Where it differs from PyTorch's: the gradients are averaged when the backward ends, in one
-`allreduce_sum` per dtype (no buckets overlapping the backward), added in rank order so every
-rank holds the same bits; a parameter the backward did not reach on some rank counts as zero
+`allreduce_sum` per dtype (no buckets overlapping the backward), added along the ranks' tree so
+every rank holds the same bits; a parameter the backward did not reach on some rank counts as zero
 there (PyTorch needs `find_unused_parameters=True` for that, else raises); a gradient reaching
 a parameter outside the wrapped forward (a penalty computed from `model.parameters()`) is
 added locally, not averaged, which is the same thing when it is the same on every rank.
