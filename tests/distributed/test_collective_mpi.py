@@ -1,6 +1,7 @@
 """The four collective operations over MPI, under `mpiexec -n 3` (uneven shares) and `-n 2`
 (scripts/collective_operations.py): allreduce_sum gives the same bits on every rank, equal to
-adding the ranks' arrays in rank order in one process; allgather takes first dimensions that
+adding the ranks' arrays along their halving tree in one process (also when started and
+finished later, with other operations between); allgather takes first dimensions that
 differ; broadcast sends arrays and picklable values; mistakes raise the same error everywhere."""
 
 import pathlib
@@ -13,16 +14,16 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent / "scripts"))
 import collective_launch  # noqa: E402
 import collective_operations  # noqa: E402
 
+from strided.kernels.collective import tree_combine  # noqa: E402
+
 pytestmark = pytest.mark.skipif(collective_launch.available() is not None,
                                 reason=str(collective_launch.available()))
 
 
 def rank_order_sum(case, size):
-    """The ranks' arrays added in rank order in this one process: ((r0 + r1) + r2) + ..."""
-    total = collective_operations.inputs(case, 0).copy()
-    for rank in range(1, size):
-        total += collective_operations.inputs(case, rank)
-    return total
+    """The ranks' arrays added along the ranks' halving tree in this one process: (r0 + r1) + r2
+    for three ranks, (r0 + r1) + (r2 + r3) for four."""
+    return tree_combine([collective_operations.inputs(case, rank) for rank in range(size)], np.add)
 
 
 def by_kind(reports, kind):
@@ -66,6 +67,16 @@ def test_allreduce_sum_is_the_rank_order_sum_bit_for_bit_on_every_rank(job):
             assert entry["out_digest"] == expected and entry["out_is_out"], (case, rank)
             assert entry["in_place_digest"] == expected, (case, rank)  # out=array itself
             assert entry["input_unchanged"], (case, rank)
+
+
+def test_a_started_sum_is_the_same_bits_with_other_operations_in_between(job):
+    size, reports = job
+    for case in collective_operations.CASES:
+        expected = collective_operations.digest(rank_order_sum(case, size))
+        for rank in range(size):
+            entry = [e for e in by_kind(reports[rank], "started") if e["case"] == case][0]
+            assert entry["digest"] == expected, (case, rank)
+            assert entry["meanwhile"] == list(range(size))
 
 
 def test_the_check_above_can_tell_addition_orders_apart():

@@ -162,3 +162,26 @@ def test_the_timeout_error_is_a_timeout_and_survives_pickling():
     copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.operation, copy.seconds, copy.missing, copy.rank) == ("barrier waited", "barrier", 3.0,
                                                                                  [1, 2], 0)
+
+
+def test_overlap_from_set_overlap_else_the_environment_else_auto(monkeypatch):
+    monkeypatch.delenv(settings.OVERLAP_VARIABLE, raising=False)
+    assert distributed.overlap() == "auto"
+    monkeypatch.setenv(settings.OVERLAP_VARIABLE, "1")
+    assert distributed.overlap() is True
+    try:
+        distributed.set_overlap(False)
+        assert distributed.overlap() is False
+    finally:
+        distributed.set_overlap(None)
+    monkeypatch.setenv(settings.OVERLAP_VARIABLE, "sometimes")
+    with pytest.raises(ValueError, match="STRIDED_DISTRIBUTED_OVERLAP.*Received: 'sometimes'"):
+        distributed.overlap()
+    with pytest.raises(ValueError, match="set_overlap: expected 'auto', True or False"):
+        distributed.set_overlap("maybe")
+
+
+def test_a_started_sum_of_one_process_is_the_array():
+    pending = distributed.SingleProcess().start_allreduce_sum(np.arange(4.0))
+    pending.advance()
+    assert np.array_equal(pending.result(), np.arange(4.0))

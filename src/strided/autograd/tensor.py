@@ -106,12 +106,16 @@ class Tensor:
     def zero_grad(self):
         self.grad = None
 
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, grad=None, retain_graph=False, hooks=None):
         """Fill `.grad` of every leaf tensor that requires it with d(self)/d(leaf).
 
         Args:
             grad: the upstream gradient; defaults to ones (a scalar loss).
             retain_graph: keep the tape so backward can run again.
+            hooks: optional object with `leaf_ready(tensor)` (called once a leaf's `.grad` is
+                final: every path to it is done) and `step()` (called after each Function's
+                backward): data-parallel training starts summing gradients over the processes
+                while the backward pass goes on (`models.replica`).
         """
         if not self.requires_grad:
             raise RuntimeError(
@@ -129,13 +133,19 @@ class Tensor:
                     f"backward(): gradient shape {grad.shape} does not match tensor shape {self.shape}"
                 )
         grads = {id(self): grad}
-        for node in _topological_order(self):
+        order = _topological_order(self)
+        # with hooks, a leaf's gradient is final as soon as the last Function using it has run
+        # (its place in `order` may come much later): count the uses still to come
+        uses = _leaf_uses(order) if hooks is not None else None
+        for node in order:
             node_grad = grads.pop(id(node), None)
             if node.is_leaf:
                 if node._freed:
                     raise RuntimeError(_SECOND_BACKWARD)
                 if node_grad is not None:
                     _accumulate_leaf(node, node_grad)
+                    if hooks is not None:
+                        hooks.leaf_ready(node)
                 continue
             if node_grad is None:
                 continue
@@ -149,7 +159,11 @@ class Tensor:
                     f"{len(function.inputs)} inputs"
                 )
             for parent, parent_grad in zip(function.inputs, input_grads):
+                if uses is not None and parent.is_leaf and id(parent) in uses:
+                    uses[id(parent)] -= 1
                 if parent_grad is None or not parent.requires_grad:
+                    if uses is not None and uses.get(id(parent)) == 0:
+                        _leaf_done(parent, grads, hooks)
                     continue
                 if parent_grad.shape != parent.shape:
                     raise RuntimeError(
@@ -161,15 +175,41 @@ class Tensor:
                     grads[key] = grads[key] + parent_grad
                 else:
                     grads[key] = parent_grad
+                if uses is not None and uses.get(key) == 0:
+                    _leaf_done(parent, grads, hooks)
             if not retain_graph:
                 node._creator = None  # free the tape as we go
                 node._freed = True
+            if hooks is not None:
+                hooks.step()
 
 
 _SECOND_BACKWARD = (
     "backward() through a part of the graph that an earlier backward() already freed. "
     "Pass retain_graph=True to the first backward() to run it again."
 )
+
+
+def _leaf_uses(order):
+    """{id(leaf): how many Function inputs in `order` are that leaf} (leaves needing grad)."""
+    uses = {}
+    for node in order:
+        if node._creator is not None:
+            for parent in node._creator.inputs:
+                if parent.is_leaf and parent.requires_grad:
+                    uses[id(parent)] = uses.get(id(parent), 0) + 1
+    return uses
+
+
+def _leaf_done(leaf, grads, hooks):
+    """Every use of `leaf` has sent its gradient: add it to `.grad` now and tell the hooks (the
+    leaf's own place in the order then finds nothing left to add)."""
+    if leaf._freed:
+        raise RuntimeError(_SECOND_BACKWARD)
+    grad = grads.pop(id(leaf), None)
+    if grad is not None:
+        _accumulate_leaf(leaf, grad)
+        hooks.leaf_ready(leaf)
 
 
 def _accumulate_leaf(tensor, grad):

@@ -5,6 +5,7 @@ The trainer (`strided.models.training`) is written once, against this interface;
 arrays between the ranks that train together. Four operations, as in torch.distributed and MPI:
 
     allreduce_sum(array)  the element-wise sum over the ranks, the same bits on every rank
+                          (also started and finished later: start_allreduce_sum)
     allgather(array)      every rank's array (first dimensions may differ), in rank order
     broadcast(value)      root's array or picklable value, on every rank
     barrier()             wait until every rank is here
@@ -36,9 +37,18 @@ class Collective:
 
     def allreduce_sum(self, array, out=None):
         """The sum of `array` over the ranks, added along the ranks' halving tree
-        (`kernels.collective.tree_combine`): the same bits on every rank. Every rank passes the same shape and dtype; `out`, if given, is a C-contiguous array of
-        that shape and dtype the sum is written into (and returned); it may be `array` itself."""
+        (`kernels.collective.tree_combine`): the same bits on every rank. Every rank passes the
+        same shape and dtype; `out`, if given, is a C-contiguous array of that shape and dtype
+        the sum is written into (and returned); it may be `array` itself."""
         raise NotImplementedError
+
+    def start_allreduce_sum(self, array):
+        """Begin `allreduce_sum(array)` and return at once: a `PendingSum` whose `advance()`
+        lets the exchange go on between other work (it never waits) and whose `result()`
+        waits for the sum. Meanwhile this rank may make other collective calls; every rank
+        starts the same sums in the same order. `array` must not change until `result()`.
+        A backend that cannot overlap sums at once (this default)."""
+        return PendingSum(self.allreduce_sum(array))
 
     def allgather(self, array):
         """[rank 0's array, rank 1's, ...]: every rank's array (same trailing shape)."""
@@ -56,6 +66,20 @@ class Collective:
         """A context manager around distributed work: an exception raised inside it on this rank
         is raised on every rank (at their next wait), as itself, naming this rank."""
         return contextlib.nullcontext(self)
+
+
+class PendingSum:
+    """A sum `start_allreduce_sum` began; this one is already done."""
+
+    def __init__(self, total):
+        self._total = total
+
+    def advance(self):
+        """Let the exchange go on, without waiting."""
+
+    def result(self):
+        """The sum, once every rank's part has arrived (waits at most the timeout)."""
+        return self._total
 
 
 class SingleProcess(Collective):

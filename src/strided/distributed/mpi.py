@@ -53,7 +53,7 @@ import weakref
 import numpy as np
 
 from strided.distributed import faults, mpi_buffers, settings
-from strided.distributed.collective import Collective
+from strided.distributed.collective import Collective, PendingSum
 from strided.distributed.mpi_buffers import (
     DESCRIPTION_SLOTS,
     HEADER_SLOTS,
@@ -121,30 +121,21 @@ class MPICollective(Collective):
     # the four operations ----------------------------------------------------------------
     def allreduce_sum(self, array, out=None):
         array = np.asarray(array)
+        total = _output(out, array)
+        return self._start_sum(array, total, "").result()
+
+    def start_allreduce_sum(self, array, slot="overlapped"):
+        """`allreduce_sum` begun now and finished by the returned object's `result()`; its
+        `advance()` moves it from the first exchange to the second when the first is done.
+        `slot` names the work memory it keeps between calls (one per sum in flight)."""
+        array = np.asarray(array)
+        return self._start_sum(array, np.empty(array.shape, array.dtype), slot)
+
+    def _start_sum(self, array, total, slot):
         if array.dtype.kind not in "iufc":
             raise TypeError(f"allreduce_sum: expected an array of numbers. Received: dtype {array.dtype}")
-        total = _output(out, array)
         self._begin("allreduce_sum")
-        flat = np.ascontiguousarray(array).reshape(-1)
-        if self.size * flat.nbytes <= SMALL_BYTES:
-            rows = self._scratch("rows", (self.size, flat.size), flat.dtype)
-            self._wait([self._comm.Iallgather([flat, self._MPI.BYTE], [rows, self._MPI.BYTE])], "allreduce_sum")
-            sum_rows(rows, out=total.reshape(-1))
-            return total
-        item = flat.itemsize
-        bounds = np.array([flat.size * rank // self.size for rank in range(self.size + 1)], np.int64)
-        lengths = np.diff(bounds)
-        mine = int(lengths[self.rank])
-        parts = self._scratch("parts", (self.size, mine), flat.dtype)
-        self._wait([self._comm.Ialltoallv(
-            [flat, (lengths * item, bounds[:-1] * item), self._MPI.BYTE],
-            [parts, ([mine * item] * self.size, [rank * mine * item for rank in range(self.size)]),
-             self._MPI.BYTE])], "allreduce_sum")
-        segment = sum_rows(parts, out=self._scratch("segment", (mine,), flat.dtype))
-        self._wait([self._comm.Iallgatherv(
-            [segment, self._MPI.BYTE],
-            [total.reshape(-1), (lengths * item, bounds[:-1] * item), self._MPI.BYTE])], "allreduce_sum")
-        return total
+        return _MPIPendingSum(self, np.ascontiguousarray(array).reshape(-1), total, slot)
 
     def allgather(self, array):
         array = np.ascontiguousarray(array)
@@ -250,6 +241,53 @@ class MPICollective(Collective):
         except BaseException as error:
             self._fail(error)
             raise
+
+
+class _MPIPendingSum(PendingSum):
+    """One deterministic allreduce_sum in flight (the module docstring has the method): a
+    small array in one Iallgather; a larger one in an Ialltoallv of segments, each rank's sum
+    of its segment, then an Iallgatherv of the sums."""
+
+    def __init__(self, collective, flat, total, slot):
+        self.collective, self.flat, self.total = collective, flat, total
+        MPI, comm, size = collective._MPI, collective._comm, collective.size
+        if size * flat.nbytes <= SMALL_BYTES:
+            self.rows = collective._scratch("rows" + slot, (size, flat.size), flat.dtype)
+            self.requests = [comm.Iallgather([flat, MPI.BYTE], [self.rows, MPI.BYTE])]
+            self.phase = "gather rows"
+            return
+        item = flat.itemsize
+        bounds = np.array([flat.size * rank // size for rank in range(size + 1)], np.int64)
+        self.lengths, self.offsets = np.diff(bounds) * item, bounds[:-1] * item
+        mine = int(np.diff(bounds)[collective.rank])
+        self.parts = collective._scratch("parts" + slot, (size, mine), flat.dtype)
+        self.segment = collective._scratch("segment" + slot, (mine,), flat.dtype)
+        self.requests = [comm.Ialltoallv(
+            [flat, (self.lengths, self.offsets), MPI.BYTE],
+            [self.parts, ([mine * item] * size, [rank * mine * item for rank in range(size)]), MPI.BYTE])]
+        self.phase = "scatter"
+
+    def advance(self):
+        if self.phase == "scatter" and self.collective._MPI.Request.Testall(self.requests):
+            self._gather_sums()
+
+    def _gather_sums(self):
+        sum_rows(self.parts, out=self.segment)
+        MPI = self.collective._MPI
+        self.requests = [self.collective._comm.Iallgatherv(
+            [self.segment, MPI.BYTE], [self.total.reshape(-1), (self.lengths, self.offsets), MPI.BYTE])]
+        self.phase = "gather sums"
+
+    def result(self):
+        if self.phase == "scatter":
+            self.collective._wait(self.requests, "allreduce_sum")
+            self._gather_sums()
+        if self.phase != "done":
+            self.collective._wait(self.requests, "allreduce_sum")
+            if self.phase == "gather rows":
+                sum_rows(self.rows, out=self.total.reshape(-1))
+            self.phase = "done"
+        return self.total
 
 
 def _wait_for_every_rank(requests, comm, timeout, MPI):

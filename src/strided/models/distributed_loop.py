@@ -19,7 +19,6 @@ and every rank runs the same fit/evaluate/predict, each on its shard of every gl
 """
 
 import contextlib
-import socket
 
 import numpy as np
 
@@ -67,7 +66,7 @@ def rank_threads(replica):
     if _config.thread_setting() is not None:
         yield
         return
-    threads = max(1, _config.num_threads() // _ranks_on_this_machine(replica))
+    threads = max(1, _config.num_threads() // replica.ranks_on_this_machine())
     functions = _blas_threads._thread_functions()
     before = functions[0]() if functions is not None else None
     _blas_threads.set_num_threads(threads)
@@ -77,20 +76,6 @@ def rank_threads(replica):
         _config.restore_thread_setting(None)
         if functions is not None:
             functions[1](before)
-
-
-_local_ranks = {}  # collective -> ranks on this machine (asked once)
-
-
-def _ranks_on_this_machine(replica):
-    key = id(replica.collective)
-    if key not in _local_ranks:
-        name = np.zeros(256, np.uint8)
-        encoded = socket.gethostname().encode("utf-8")[:256]
-        name[:len(encoded)] = np.frombuffer(encoded, np.uint8)
-        names = replica.collective.allgather(name[None])
-        _local_ranks[key] = sum(bool(np.array_equal(np.asarray(other).reshape(-1), name)) for other in names)
-    return max(1, _local_ranks[key])
 
 
 # ------------------------------------------------------------------------------ state

@@ -33,6 +33,7 @@ result on every rank.
 """
 
 import contextlib
+import socket
 
 import numpy as np
 
@@ -85,6 +86,7 @@ class Replica:
         # others itself (the forked helpers)
         self.runs_loop = True
         self._batch = None  # the current global batch: (y, sample_weight, n, bounds) or None
+        self._local_ranks = None  # ranks on this machine (`ranks_on_this_machine`)
 
     @property
     def is_primary(self):
@@ -127,6 +129,37 @@ class Replica:
         return bool(self.collective.broadcast(bool(stop)))
 
     # --------------------------------------------------------------- training
+    def backward_and_sum(self, loss, variables):
+        """Run `loss.backward()` and return the variables' gradients summed over the ranks (as
+        `sum_gradients`). When the sums overlap the backward pass (`strided.distributed.overlap`),
+        a bucket's sum starts as soon as the backward pass has made its gradients (the last
+        layers' first) and goes on while it makes the rest: the same bits either way."""
+        if not self.splitting or not self._overlapping():
+            loss.backward()
+            return self.sum_gradients([v.grad for v in variables])
+        sums = _OverlappedSums(self.collective, variables)
+        loss.backward(hooks=sums)
+        return sums.finish()
+
+    def _overlapping(self):
+        from strided.distributed import settings
+
+        mode = settings.overlap()
+        if mode == "auto":
+            return self.ranks_on_this_machine() < self.size
+        return bool(mode)
+
+    def ranks_on_this_machine(self):
+        """How many of the ranks run on this machine (their host names compared; asked once,
+        a collective call every rank makes at the same point)."""
+        if self._local_ranks is None:
+            name = np.zeros(256, np.uint8)
+            encoded = socket.gethostname().encode("utf-8")[:256]
+            name[:len(encoded)] = np.frombuffer(encoded, np.uint8)
+            names = self.collective.allgather(name[None])
+            self._local_ranks = max(1, sum(bool(np.array_equal(np.asarray(n).reshape(-1), name)) for n in names))
+        return self._local_ranks
+
     def sum_gradients(self, grads):
         """Every rank's gradients (of their shards' parts of the loss) summed, in buckets; a variable
         without gradient on every rank (no path from the loss to it) stays None."""
@@ -211,6 +244,63 @@ class _BatchNormGroup:
     def all_gather(self, vector):
         parts = self.collective.allgather(np.asarray(vector, np.float64)[None])
         return np.concatenate([np.asarray(p, np.float64).reshape(1, -1) for p in parts], axis=0)
+
+
+class _OverlappedSums:
+    """The backward pass's hooks (`Tensor.backward(hooks=...)`) that sum each bucket of
+    gradients over the ranks as soon as all of its gradients are made.
+
+    The buckets hold the variables in reverse order (the backward pass makes the last layers'
+    gradients first), at most BUCKET_ELEMENTS values of one dtype each; every rank makes them
+    alike, so every rank starts the same sums in the same order. A bucket whose variables are
+    not all reached starts when the backward pass ends; a variable it did not reach keeps no
+    gradient (zeros travel in its place)."""
+
+    def __init__(self, collective, variables):
+        self.collective, self.variables = collective, list(variables)
+        by_dtype = {}
+        for index in reversed(range(len(self.variables))):
+            by_dtype.setdefault(np.dtype(self.variables[index].dtype), []).append(index)
+        self.buckets = []
+        for indices in by_dtype.values():
+            self.buckets += _buckets(indices, [int(np.size(self.variables[i].data)) for i in indices])
+        self.missing = [len(bucket) for bucket in self.buckets]
+        self.bucket_of = {id(self.variables[i]): b for b, bucket in enumerate(self.buckets) for i in bucket}
+        self.pending = [None] * len(self.buckets)  # bucket -> its sum in flight
+
+    def leaf_ready(self, tensor):
+        bucket = self.bucket_of.get(id(tensor))
+        if bucket is not None:
+            self.missing[bucket] -= 1
+            if self.missing[bucket] == 0:
+                self._start(bucket)
+
+    def step(self):
+        for pending in self.pending:
+            if pending is not None:
+                pending.advance()
+
+    def _start(self, bucket):
+        indices = self.buckets[bucket]
+        dtype = self.variables[indices[0]].dtype
+        flat = np.concatenate([np.zeros(np.size(self.variables[i].data), dtype) if self.variables[i].grad is None
+                               else np.ravel(self.variables[i].grad) for i in indices]).astype(dtype, copy=False)
+        self.pending[bucket] = self.collective.start_allreduce_sum(flat, slot=f"bucket{bucket}")
+
+    def finish(self):
+        """The summed gradients, in the variables' order (None where this rank had none)."""
+        for bucket, pending in enumerate(self.pending):  # in bucket order on every rank
+            if pending is None:
+                self._start(bucket)
+        result = [None] * len(self.variables)
+        for bucket, indices in enumerate(self.buckets):
+            summed, offset = self.pending[bucket].result(), 0
+            for i in indices:
+                size = int(np.size(self.variables[i].data))
+                if self.variables[i].grad is not None:
+                    result[i] = summed[offset:offset + size].reshape(np.shape(self.variables[i].data))
+                offset += size
+        return result
 
 
 def _buckets(indices, sizes):

@@ -211,8 +211,7 @@ class Trainer:
         for variable in variables:
             variable.grad = None
         if variables and data_loss is not None and data_loss.requires_grad:
-            data_loss.backward()
-            grads = replica.sum_gradients([v.grad for v in variables])
+            grads = replica.backward_and_sum(data_loss, variables)
             if extras:
                 for variable in variables:
                     variable.grad = None

@@ -64,6 +64,14 @@ def main():
         report(rank, kind="allreduce", case=case, digest=digest(total), out_digest=digest(out),
                in_place_digest=digest(in_place), out_is_out=written is out,
                input_unchanged=bool(np.array_equal(before, mine)))
+    # started sums: every case in flight at once, an allgather made meanwhile, then the results
+    started = {case: collective.start_allreduce_sum(inputs(case, rank), slot=case) for case in CASES}
+    meanwhile = collective.allgather(np.full((1, 2), rank, np.int64))
+    for pending in started.values():
+        pending.advance()
+    for case, pending in started.items():
+        report(rank, kind="started", case=case, digest=digest(pending.result()),
+               meanwhile=[int(a[0, 0]) for a in meanwhile])
     # allgather: first dimensions differ by rank (rank 0 sends none), values say whose they are
     mine = np.arange(rank * 2 * 3, dtype=np.float32).reshape(rank * 2, 3) + 1000 * rank
     gathered = collective.allgather(mine)
