@@ -100,15 +100,61 @@ from strided.torch._tensor import Size, Tensor
 
 _tensor_methods.install()
 
-from strided.torch import accelerator, autograd, backends, cuda, nn, optim  # noqa: E402  # noqa: E402
+from strided.torch import (  # noqa: E402
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    functional,
+    linalg,  # noqa: E402
+    nn,
+    optim,
+)
 from strided.torch._math import div as divide  # noqa: E402
 from strided.torch._math import div as true_divide  # noqa: E402
 from strided.torch._math import mul as multiply  # noqa: E402
 from strided.torch._math import sub as subtract  # noqa: E402
+from strided.torch._out import with_out as _with_out  # noqa: E402
 from strided.torch._tensor_methods import _log_softmax as log_softmax  # noqa: E402
 from strided.torch._tensor_methods import _softmax as softmax  # noqa: E402
+from strided.torch.functional import (  # noqa: E402  (torch.functional's meshgrid, ... are torch.meshgrid, ...)
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    broadcast_shapes,
+    broadcast_tensors,
+    meshgrid,
+)
+from strided.torch.linalg import torch_cross as cross  # noqa: E402
+from strided.torch.linalg import torch_svd as svd  # noqa: E402
 
-FloatTensor = DoubleTensor = LongTensor = IntTensor = BoolTensor = ByteTensor = Tensor
+# PyTorch's `out=` on the functions that have it (torch.mul(a, b, out=c) writes into c)
+for _name in ("add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "matmul", "mm",
+              "bmm", "dot", "outer", "pow", "neg", "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "abs",
+              "floor", "ceil", "round", "clamp", "clip", "maximum", "minimum", "remainder", "fmod",
+              "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "logsumexp",
+              "cat", "concat", "concatenate", "stack", "where", "eq", "ne", "lt", "le", "gt", "ge", "cross",
+              "rand", "randn", "randint", "zeros", "ones", "empty", "full", "arange", "linspace", "eye"):
+    if _name in globals():
+        globals()[_name] = _with_out(globals()[_name])
+# the in-place functions PyTorch has at module level: torch.sin_(x) is x.sin_()
+for _name in ("neg", "exp", "log", "sqrt", "tanh", "sigmoid", "abs", "relu", "floor", "ceil", "trunc", "round",
+              "clamp", "clip", "reciprocal", "rsqrt", "square", "sin", "cos", "erf", "log1p", "expm1"):
+    globals()[_name + "_"] = getattr(Tensor, _name + "_")
+del _name
+
+from strided.torch._legacy import (  # noqa: E402  (torch.FloatTensor([...]), torch.LongTensor(2, 3), ...)
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
+
 __version__ = "2.13.0+strided"
 
 

@@ -93,6 +93,10 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):  # noqa: A002
     if src is None:
         src = value
     index = np.asarray(value_of(index), dtype=np.int64)
+    if index.ndim == 0:  # PyTorch takes a 0-dim index as a 1-element one (the tutorials' one-hot labels)
+        index = index.reshape(1)
+        if isinstance(src, Tensor) and src.dim() == 0:
+            src = src.reshape(1)
     if not isinstance(src, Tensor):
         src = wrap_array(np.full(index.shape, src, dtype=input._node.data.dtype))
     return wrap(fn.Scatter.apply(input._node, src._node, index=index, axis=input._dim(dim), add=reduce == "add"))
@@ -100,6 +104,8 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):  # noqa: A002
 
 def scatter_add(input, dim, index, src):  # noqa: A002
     index = np.asarray(value_of(index), dtype=np.int64)
+    if index.ndim == 0:
+        index, src = index.reshape(1), src.reshape(1) if src.dim() == 0 else src
     return wrap(fn.Scatter.apply(input._node, src._node, index=index, axis=input._dim(dim), add=True))
 
 

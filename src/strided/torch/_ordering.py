@@ -38,7 +38,7 @@ def sort(input, dim=-1, descending=False, stable=False):  # noqa: A002
     data = input._node.data
     order = np.argsort(-data if descending and data.dtype.kind != "b" else data, axis=axis, kind="stable")
     values = fn.Gather.apply(input._node, index=order, axis=axis)
-    return values_indices(wrap(values), wrap_array(order.astype(np.int64)))
+    return values_indices(wrap(values), wrap_array(order.astype(np.int64)), "sort")
 
 
 def argsort(input, dim=-1, descending=False, stable=False):  # noqa: A002
@@ -51,7 +51,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     order = np.argsort(-data if largest else data, axis=axis, kind="stable")
     order = np.take(order, np.arange(int(k)), axis=axis)
     values = fn.Gather.apply(input._node, index=order, axis=axis)
-    return values_indices(wrap(values), wrap_array(order.astype(np.int64)))
+    return values_indices(wrap(values), wrap_array(order.astype(np.int64)), "topk")
 
 
 def nonzero(input, as_tuple=False):  # noqa: A002

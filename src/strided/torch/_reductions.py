@@ -6,7 +6,6 @@ the work. std/var use PyTorch's default Bessel correction (`correction=1`, `unbi
 """
 
 import builtins
-import collections
 
 import numpy as np
 
@@ -14,9 +13,17 @@ from strided import ops
 from strided.autograd import Tensor as Node
 from strided.torch import _functions as fn
 from strided.torch._math import float_node
+from strided.torch._return_types import return_type
 from strided.torch._tensor import wrap, wrap_array
 
-values_indices = collections.namedtuple("return_types", ["values", "indices"])
+_RESULT_TYPES = {}
+
+
+def values_indices(values, indices, op):
+    """`op`'s (values, indices) result, a torch.return_types.<op> named tuple."""
+    if op not in _RESULT_TYPES:
+        _RESULT_TYPES[op] = return_type(op, ["values", "indices"])
+    return _RESULT_TYPES[op](values, indices)
 
 
 def _axes(input, dim):  # noqa: A002
@@ -102,13 +109,13 @@ def _extreme(name, reduce, find, input, dim, keepdim):  # noqa: A002
     axis = input._dim(dim)
     data = input._node.data
     if data.ndim == 0:
-        return values_indices(input, wrap_array(np.zeros((), np.int64)))
+        return values_indices(input, wrap_array(np.zeros((), np.int64)), name)
     index = np.expand_dims(find(data, axis=axis), axis)
     values = fn.Gather.apply(input._node, index=index, axis=axis)
     if not keepdim:
         values = ops.squeeze(values, axis)
         index = np.squeeze(index, axis)
-    return values_indices(wrap(values), wrap_array(index.astype(np.int64)))
+    return values_indices(wrap(values), wrap_array(index.astype(np.int64)), name)
 
 
 def max(input, dim=None, keepdim=False):  # noqa: A001, A002
@@ -204,7 +211,7 @@ def median(input, dim=None, keepdim=False):  # noqa: A002
     values = fn.Gather.apply(input._node, index=middle, axis=axis)
     if not keepdim:
         values, middle = ops.squeeze(values, axis), np.squeeze(middle, axis)
-    return values_indices(wrap(values), wrap_array(middle.astype(np.int64)))
+    return values_indices(wrap(values), wrap_array(middle.astype(np.int64)), "median")
 
 
 

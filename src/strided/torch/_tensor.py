@@ -25,7 +25,7 @@ from strided.ops import shape as shape_ops
 from strided.torch import _dtypes
 from strided.torch._arrays import Size, as_array
 from strided.torch._device import check_device, cpu_device
-from strided.torch._tensor_repr import GradFn, format_values
+from strided.torch._tensor_repr import GradFn, format_values, grad_fn_name, with_suffixes
 
 
 def wrap(node):
@@ -372,20 +372,25 @@ class Tensor:
     # ------------------------------------------------------------------ repr
     def __repr__(self):
         data = self._node.data
-        body = format_values(data)
         extras = []
+        if data.size == 0 and data.ndim != 1:
+            extras.append(f"size={tuple(data.shape)}")
         default_float = _dtypes.get_default_dtype().numpy_dtype
         if data.dtype not in (default_float, np.int64, np.bool_) or data.size == 0 and data.dtype != default_float:
             extras.append(f"dtype={self.dtype!r}")
         if self._node._creator is not None:
-            extras.append(f"grad_fn=<{type(self._node._creator).__name__}Backward>")
+            extras.append(f"grad_fn=<{grad_fn_name(self._node._creator)}>")
         elif self._node.requires_grad:
             extras.append("requires_grad=True")
-        head = "tensor(" if type(self) is Tensor else "Parameter containing:\ntensor("
-        return head + body + "".join(", " + e for e in extras) + ")"
+        head = "" if type(self) is Tensor else "Parameter containing:\n"
+        return head + with_suffixes("tensor(" + format_values(data), extras)
 
     __str__ = __repr__
 
+
+# where users meet the class: print(type(x)) shows <class 'strided.torch.Tensor'> (as PyTorch's
+# <class 'torch.Tensor'>), and pickle finds it there
+Tensor.__module__ = "strided.torch"
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",

@@ -9,6 +9,7 @@ rule: write into the array when not recording, re-point the handle when recordin
 import numpy as np
 
 from strided import ops
+from strided.autograd import Tensor as Node
 from strided.autograd import is_grad_enabled
 from strided.torch import _comparison, _dtypes, _indexing, _math, _ordering, _reductions, _shaping
 from strided.torch._random import rng
@@ -48,6 +49,25 @@ def assign(tensor, result):
 def _in_place(function):
     def method(self, *args, **kwargs):
         return assign(self, function(self, *args, **kwargs))
+    method.__name__ = function.__name__ + "_"
+    return method
+
+
+def _view_in_place(function):
+    """`unsqueeze_`, `t_`, ...: the tensor takes the new shape (a view of the same memory), as in
+    PyTorch, where these in-place ops change the tensor's metadata, not its values."""
+    def method(self, *args, **kwargs):
+        result = function(self, *args, **kwargs)
+        if is_grad_enabled() and self._node.requires_grad:
+            if self._node._creator is None:
+                raise RuntimeError(f"{function.__name__}_: a leaf Variable that requires grad is being used in "
+                                   "an in-place operation. Wrap it in `with torch.no_grad():`.")
+            self._node = result._node
+        else:
+            requires_grad = self._node.requires_grad
+            self._node = Node(result._node.data, _copy=False)
+            self._node.requires_grad = requires_grad
+        return self
     method.__name__ = function.__name__ + "_"
     return method
 
@@ -149,8 +169,8 @@ IN_PLACE = (
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "abs", "relu",
     "floor", "ceil", "trunc", "round", "clamp", "clip", "masked_fill", "scatter", "scatter_add", "lerp",
     "reciprocal", "rsqrt", "square", "sign", "remainder", "fmod", "sin", "cos", "erf", "log1p", "expm1",
-    "unsqueeze", "squeeze", "t", "transpose",
 )
+VIEW_IN_PLACE = ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims")
 
 
 def install():
@@ -159,6 +179,8 @@ def install():
     Tensor.subtract, Tensor.multiply, Tensor.divide, Tensor.true_divide = subtract, multiply, divide, true_divide
     for name in IN_PLACE:
         setattr(Tensor, name + "_", _in_place(FUNCTIONS[name]))
+    for name in VIEW_IN_PLACE:
+        setattr(Tensor, name + "_", _view_in_place(FUNCTIONS[name]))
     Tensor.addcmul, Tensor.addcdiv = _addcmul, _addcdiv
     Tensor.addcmul_, Tensor.addcdiv_ = _in_place(_addcmul), _in_place(_addcdiv)
     Tensor.clamp_min = lambda self, min: _math.clamp(self, min=min)  # noqa: A006

@@ -1,10 +1,11 @@
-"""`torch.autograd`: `grad` of outputs with respect to inputs, `no_grad`, `Function`'s name.
+"""`torch.autograd`: `grad` of outputs with respect to inputs, `no_grad`, `Function`'s name, `Variable`.
 
 The tape is strided's (`strided.autograd`); `grad` runs one backward pass and reads the
 inputs' gradients without leaving them in `.grad`.
 """
 
 from strided.torch._grad_mode import enable_grad, no_grad, set_grad_enabled  # noqa: F401
+from strided.torch._legacy import Variable  # noqa: F401  (PyTorch < 0.4's wrapper: now a tensor)
 from strided.torch._tensor import wrap_array
 
 

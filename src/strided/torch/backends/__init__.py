@@ -1,9 +1,8 @@
-"""`torch.backends`: `mps` and `cuda` report unavailable; `cudnn` flags are accepted and ignored."""
+"""`torch.backends`: `mps` and `cuda` report unavailable; `cudnn` flags are accepted and ignored.
 
-from types import SimpleNamespace
+Each backend is a module, as in PyTorch, so `import torch.backends.cudnn as cudnn` works too.
+"""
 
-mps = SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
-cuda = SimpleNamespace(is_built=lambda: False, matmul=SimpleNamespace(allow_tf32=False))
-cudnn = SimpleNamespace(is_available=lambda: False, enabled=False, deterministic=False, benchmark=False,
-                        allow_tf32=False)
-mkldnn = SimpleNamespace(is_available=lambda: False, enabled=False)
+from strided.torch.backends import cuda, cudnn, mkldnn, mps
+
+__all__ = ["cuda", "cudnn", "mkldnn", "mps"]
