@@ -6,7 +6,8 @@
 
 Every (row, framework) pair runs in its own process (benchmarks/_worker.py), one framework right
 after the other, with the same model, data, batch size, optimizer (Adam) and thread count; each
-starts with an untimed warm-up. Rows of PyTorch code (lesson 004's ConvNet) run the same code on
+starts with an untimed warm-up. Rows of PyTorch code (lesson 004's ConvNet; the PyTorch MNIST
+example's Net, trained as that program does, with nll_loss and Adadelta) run the same code on
 real PyTorch and, as "strided", on strided.torch (benchmarks/_torch_api_worker.py). The report
 is Markdown (machine, results table, strided's scaling checks, the machine's float32 matmul
 peak) and can be written with --markdown-out.
@@ -57,6 +58,10 @@ ROWS = (
     Row("step-cifar-b64", "cifar_cnn", "train_steps", 64),
     Row("step-resnet18-b32", "resnet18", "train_steps", 32, ("strided", "torch")),
     Row("train-lesson004-torchapi-b64", "lesson004_convnet", "train_epoch", 64, ("strided", "torch"), "torch"),
+    Row("predict-lesson004-torchapi", "lesson004_convnet", "predict", 1000, ("strided", "torch"), "torch"),
+    Row("train-pytorch-mnist-example-b64", "pytorch_mnist_example", "train_epoch", 64, ("strided", "torch"),
+        "torch"),
+    Row("predict-pytorch-mnist-example", "pytorch_mnist_example", "predict", 1000, ("strided", "torch"), "torch"),
     Row("linearity", "fashion_cnn", "linearity", 64, ("strided",)),
     Row("epochs", "fashion_cnn", "epochs", 64, ("strided",)),
 )
@@ -150,6 +155,7 @@ def model_flops():
         "resnet18": applications.ResNet18(weights=None, input_shape=(32, 32, 3), classes=10),
     }
     models["lesson004_convnet"] = lesson_004_convnet_keras()
+    models["pytorch_mnist_example"] = pytorch_mnist_example_keras()
     return {name: count_flops(model) for name, model in models.items()}
 
 
@@ -161,6 +167,17 @@ def lesson_004_convnet_keras():
     block = lambda filters: [layers.Conv2D(filters, 5, padding="same"), layers.BatchNormalization(),  # noqa: E731
                              layers.ReLU(), layers.MaxPooling2D(2)]
     return Sequential([Input(shape=(28, 28, 1)), *block(16), *block(32), layers.Flatten(), layers.Dense(10)])
+
+
+def pytorch_mnist_example_keras():
+    """The PyTorch MNIST example's Net layer for layer in strided's Keras API (to count its FLOPs)."""
+    from strided import Input, layers
+    from strided.models import Sequential
+
+    return Sequential([Input(shape=(28, 28, 1)), layers.Conv2D(32, 3, activation="relu"),
+                       layers.Conv2D(64, 3, activation="relu"), layers.MaxPooling2D(2), layers.Dropout(0.25),
+                       layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dropout(0.5),
+                       layers.Dense(10, activation="softmax")])
 
 
 # The second time of a check row (N vs 2N images, epoch 1 vs epoch 2), kept by its own best.

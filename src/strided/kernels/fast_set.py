@@ -31,18 +31,27 @@ from strided.kernels.fast.conv import conv2d_backward, conv2d_forward
 from strided.kernels.fast.conv_pool import conv_relu_maxpool_backward, conv_relu_maxpool_forward
 from strided.kernels.fast.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
 from strided.kernels.fast.dense import dense_backward, dense_forward
-from strided.kernels.fast.depthwise import depthwise_conv2d_backward, depthwise_conv2d_forward
+from strided.kernels.fast.depthwise import (
+    depthwise_bias_gradient,
+    depthwise_conv2d_backward,
+    depthwise_conv2d_forward,
+)
 from strided.kernels.fast.depthwise_planes import (
     depthwise_conv2d_backward_channels_first,
     depthwise_conv2d_forward_channels_first,
 )
 from strided.kernels.fast.gelu import gelu, gelu_backward
+from strided.kernels.fast.linear import linear_backward, linear_forward
 from strided.kernels.fast.live_taps import live_crop
 from strided.kernels.fast.losses import (
     softmax_cross_entropy_backward,
     softmax_cross_entropy_forward,
     sparse_softmax_cross_entropy_backward,
     sparse_softmax_cross_entropy_forward,
+)
+from strided.kernels.fast.pointwise_planes import (
+    pointwise_planes_backward,
+    pointwise_planes_forward,
 )
 from strided.kernels.fast.pool import (
     max_pool2d_backward,

@@ -247,13 +247,15 @@ def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel
     return _only((need_dx, need_dkernel, need_dbias), *gradients)
 
 
-def linear_forward(x2, weight, bias=None, relu=False):
+def linear_forward(x2, weight, bias=None, relu=False, images=None):
     """PyTorch's Linear (weight (out, in)): the Dense reference with the weight transposed."""
-    return dense_forward(x2, weight.T, bias, relu)
+    return dense_forward(x2, weight.T, bias, relu, images)
 
 
-def linear_backward(gy2, x2, weight, relu_output=None, need_dx=True, need_dweight=True, need_dbias=True):
-    dx, dkernel, dbias = dense_backward(gy2, x2, weight.T, relu_output, need_dx, need_dweight, need_dbias)
+def linear_backward(gy2, x2, weight, relu_output=None, need_dx=True, need_dweight=True, need_dbias=True,
+                    images=None):
+    dx, dkernel, dbias = dense_backward(gy2, x2, weight.T, relu_output, need_dx, need_dweight, need_dbias,
+                                        images)
     return dx, None if dkernel is None else dkernel.T, dbias
 
 

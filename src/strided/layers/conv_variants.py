@@ -12,7 +12,6 @@ from strided.layers import _layer_utils as U
 from strided.layers.base import Layer
 from strided.layers.conv import (
     BaseConv,
-    _bias_view,
     _with_spatial,
     conv_spatial_sizes,
     set_window_arguments,
@@ -44,8 +43,7 @@ class BaseDepthwiseConv(Layer):
         return U.add_configured_weight(self, "depthwise", self.kernel_size + (channels, self.depth_multiplier), name)
 
     def _finish(self, outputs):
-        if self.bias is not None:
-            outputs = ops.add(outputs, _bias_view(self.bias, self.data_format, self.rank))
+        """The activation and activity penalty (the ops add the bias: `bias=self.bias`)."""
         return U.add_activity_penalty(self, self.activation(outputs))
 
     def _op_padding(self):
@@ -73,7 +71,8 @@ class _Depthwise(BaseDepthwiseConv):
 
     def call(self, inputs):
         outputs = ops.depthwise_conv(inputs, self.kernel, strides=self.strides, padding=self._op_padding(),
-                                     data_format=self.data_format, dilation_rate=self.dilation_rate)
+                                     data_format=self.data_format, dilation_rate=self.dilation_rate,
+                                     bias=self.bias)
         return self._finish(outputs)
 
     def compute_output_shape(self, input_shape):
@@ -154,6 +153,7 @@ class _Separable(BaseDepthwiseConv):
         outputs = ops.separable_conv(
             inputs, self.depthwise_kernel, self.pointwise_kernel, strides=self.strides,
             padding=self._op_padding(), data_format=self.data_format, dilation_rate=self.dilation_rate,
+            bias=self.bias,
         )
         return self._finish(outputs)
 

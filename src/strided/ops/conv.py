@@ -41,6 +41,15 @@ class Conv2D(Function):
         self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.x_shape, self.kernel, self.has_bias = x.shape, kernel, bias is not None
         self.depthwise = self.groups > 1 and kernel.shape[2] == 1  # groups == channels
+        self.pointwise_planes = self.data_format == "channels_first" and _plain_pointwise(
+            kernel.shape, self.strides, self.pads, self.groups)
+        if self.pointwise_planes:  # 1x1 on (C, H*W) matrices, one GEMM per image, no transposes
+            self.x = planes
+            y = self.kernels.pointwise_planes_forward(
+                planes, kernel, bias, relu=self.activation == "relu",
+                training=is_grad_enabled() and any(self.needs_input_grad))
+            self.y = y if self.activation == "relu" else None
+            return y
         if self.depthwise and self.data_format == "channels_first":  # plane by plane, no transposes
             self.x = planes
             y = self.kernels.depthwise_conv2d_forward_channels_first(
@@ -81,6 +90,10 @@ class Conv2D(Function):
         relu_output = self.y if self.activation == "relu" else None
         need_dx, need_dk = self.needs_input_grad[:2]
         need_db = self.has_bias and self.needs_input_grad[2]
+        if self.pointwise_planes:
+            dx, dk, db = self.kernels.pointwise_planes_backward(gy, self.x, self.kernel, need_dx, need_dk, need_db,
+                                                                relu_output)
+            return (dx, dk, db) if self.has_bias else (dx, dk)
         if self.depthwise and self.data_format == "channels_first":  # plane by plane, as forward
             if relu_output is not None:
                 gy = gy * (relu_output > 0)
@@ -89,7 +102,7 @@ class Conv2D(Function):
                 self.dilation, need_dx, need_dk,
             )
             dk = None if dk is None else dk.reshape(self.kernel.shape)
-            db = gy.sum(axis=(0, 2, 3)) if need_db else None
+            db = self.kernels.depthwise_bias_gradient(gy, 1) if need_db else None
             return (dx, dk, db) if self.has_bias else (dx, dk)
         gy = to_channels_last(gy, self.data_format)
         if self.depthwise:
@@ -100,7 +113,7 @@ class Conv2D(Function):
                 self.dilation, need_dx, need_dk,
             )
             dk = None if dk is None else dk.reshape(self.kernel.shape)
-            db = gy.reshape(-1, gy.shape[-1]).sum(axis=0) if need_db else None
+            db = self.kernels.depthwise_bias_gradient(gy, -1) if need_db else None
         else:
             x_shape, kernel, pads = self.cropped
             dx, dk, db = self.kernels.conv2d_backward(
@@ -122,6 +135,12 @@ def _placed(part, shape, index):
     whole = np.zeros(shape, part.dtype)
     whole[index] = part
     return whole
+
+
+def _plain_pointwise(kernel_shape, strides, pads, groups):
+    """A 1x1 kernel, stride 1, no padding, no groups: a channels-first image is its matrix."""
+    return (len(kernel_shape) == 4 and kernel_shape[:2] == (1, 1) and strides == (1, 1) and groups == 1
+            and not any(p for pair in pads for p in pair))
 
 
 def _as_depthwise(kernel, channels):
@@ -220,11 +239,13 @@ def _conv1d(x, kernel, extra, activation, strides, padding, data_format, dilatio
     return squeeze(y, height_axis)
 
 
-def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, bias=None):
     """Depthwise convolution (`keras.ops.depthwise_conv`): each channel filtered on its own.
 
     Args:
         kernel: (kh, kw, C, multiplier); output channel c*multiplier + m uses kernel[:, :, c, m].
+        bias: (C * multiplier,) or None (beyond Keras): added inside the op, its gradient
+            summed chunk by chunk of images.
 
     Shape:
         (N, H', W', C * multiplier), H' as for `conv`.
@@ -240,18 +261,23 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
             f"{channels}. Input shape {x.shape}, kernel shape {kernel.shape} (kh, kw, channels, multiplier)."
         )
     grouped = reshape(kernel, (*kernel.shape[:-2], 1, kernel.shape[-2] * kernel.shape[-1]))
-    return conv(x, grouped, strides, padding, data_format, dilation_rate)
+    if bias is None:
+        return conv(x, grouped, strides, padding, data_format, dilation_rate)
+    return conv_bias_activation(x, grouped, bias, None, strides, padding, data_format, dilation_rate)
 
 
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
-                   data_format=None, dilation_rate=1):
+                   data_format=None, dilation_rate=1, bias=None):
     """Depthwise convolution followed by a 1x1 (pointwise) convolution, as `keras.ops.separable_conv`.
 
     Args:
         depthwise_kernel: (kh, kw, C, multiplier). pointwise_kernel: (1, 1, C * multiplier, O).
+        bias: (O,) or None (beyond Keras): added by the pointwise convolution itself.
     """
     depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
-    return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
+    if bias is None:
+        return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
+    return conv_bias_activation(depthwise, pointwise_kernel, bias, None, 1, "valid", data_format, 1)
 
 
 __all__ = ["conv", "conv_bias_activation", "depthwise_conv", "separable_conv"]

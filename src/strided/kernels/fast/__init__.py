@@ -10,10 +10,13 @@ are in docs/speed.md, with the script that reproduces them (benchmarks/bench_ker
     live_taps.py       kernel taps that read only padding, cropped off          (reference.conv)
     conv_pool.py       conv + ReLU + max pooling fused, chunk by chunk         (conv, activations, pooling)
     pointwise_conv.py  1x1 convolutions as one GEMM, no im2col                  (reference.conv)
+    pointwise_planes.py  1x1 on channels-first images, one GEMM per image        (reference.conv)
     depthwise.py       depthwise convolution as a direct windowed kernel        (reference.depthwise)
     depthwise_phases.py  a block's input rows split by the width stride's phases  (reference.depthwise)
     depthwise_planes.py  depthwise on channels-first planes, no transposes      (reference.depthwise)
     depthwise_gradient.py  strided depthwise dX, one stride phase at a time     (reference.depthwise)
+    depthwise_pairs.py  width-strided depthwise on groups of s pixels, no split  (reference.depthwise)
+    depthwise_cost.py  which of the two layouts, by an estimate of its cost
     conv_transpose.py  transposed convolution                                   (reference.conv_transpose)
     pool.py            max / sum pooling by window offsets; adaptive pooling    (reference.pooling)
     batch_norm.py      batch norm in three passes over memory                   (reference.batch_norm)

@@ -24,24 +24,23 @@ dX is computed as a correlation of dY, whose im2col matrix then gives dK too:
 A bias rides along in the same GEMMs: Y = [cols 1] @ [K; b], and the last row of
 [cols 1]^T @ dY is db (see `fill_im2col`).
 
-Without groups, the batch is processed a chunk of images at a time, the chunks shared by
-`kernels.parallel`'s threads (each GEMM then single-threaded): a chunk's im2col matrix, GEMM
-and ReLU run while its data is in the caches, and the matrix (nine times a 3x3 conv's input) is
-made again in backward rather than stored.
+The batch is processed a chunk of images at a time, the chunks shared by `kernels.parallel`'s
+threads (each GEMM then single-threaded): a chunk's im2col matrix, GEMM and ReLU run while its
+data is in the caches, and the matrix (nine times a 3x3 conv's input) is made again in backward
+rather than stored. Grouped convolutions do the same with one GEMM per group (`grouped_conv`).
+dK and db are summed chunk by chunk (`Scratch.add`), never over the whole batch at once.
 """
 
 import numpy as np
 
 from strided.kernels.fast import elementwise
+from strided.kernels.fast.grouped_conv import grouped_conv2d_backward, grouped_conv2d_forward
 from strided.kernels.fast.im2col import (
-    col2im,
     conv_output_hw,
-    crop_spatial,
     fill_im2col,
     fill_im2col_transposed,
     im2col,
     pad_into,
-    pad_spatial,
     padded_shape,
 )
 from strided.kernels.fast.input_gradient import InputGradient
@@ -121,14 +120,13 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
     With `relu`, y = max(y, 0) is applied in place, chunk by chunk while it is in cache.
     `training=False` (no backward will follow) picks larger chunks, keeps no im2col matrix and
     adds the bias to each chunk's output rather than in the GEMM (no [K; b] copy per call).
-    Without groups, the batch is done in chunks of images on `kernels.parallel`'s threads:
+    The batch is done in chunks of images on `kernels.parallel`'s threads:
     im2col, GEMM (and ReLU) of one chunk at a time. The im2col matrix is nine times the size
     of a 3x3 convolution's input, so it is not kept: each chunk's is made in a per-thread
     buffer that stays in the caches, and made again in the backward pass. Except with few input
     channels (an image's 1 or 3, below `tuning.FEW_CHANNELS`), where the matrix is small and
     slow to make (docs/speed.md): there the matrix is kept while training.
-    `saved` is (the input x, the whole im2col matrix or None); grouped convolutions save only
-    their matrix.
+    `saved` is (the input x, the whole im2col matrix or None).
     """
     kh, kw, cg, out_channels = kernel.shape
     if is_pointwise(kernel.shape, pads, groups):  # 1x1: x is its own im2col matrix
@@ -163,21 +161,14 @@ def conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), dilation=(1
         per_pixel = (0 if kept is not None else width) + out_channels  # its im2col row, its outputs
         for_each_chunk(chunk, n, images_per_chunk(out_h * out_w * per_pixel, training))
         return y, (x, kept)
-    # Grouped: one GEMM per group, batched: (G, rows, kh*kw*cg) @ (G, kh*kw*cg, O/G).
-    patches = im2col(pad_spatial(x, pads), (kh, kw), strides, dilation)
-    n, out_h, out_w = patches.shape[:3]
-    rows = n * out_h * out_w
-    og = out_channels // groups
-    cols = (
-        patches.reshape(rows, kh * kw, groups, cg).transpose(2, 0, 1, 3).reshape(groups, rows, -1)
-    )
-    y = cols @ _grouped_kernel(kernel, groups)
-    y = y.transpose(1, 0, 2).reshape(n, out_h, out_w, groups * og)
-    if bias is not None:
-        y += bias
-    if relu:
-        elementwise.relu(y, y)
-    return y, cols
+    # Grouped: one GEMM per group, batched, a chunk of images at a time (`grouped_conv`).
+    output_hw = conv_output_hw(x.shape, kernel.shape, strides, pads, dilation)
+
+    def patches_of(start, stop, scratch):
+        return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
+
+    y = grouped_conv2d_forward(x, kernel, groups, output_hw, patches_of, bias, relu, training)
+    return y, (x, None)
 
 
 def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0, 0)),
@@ -189,32 +180,19 @@ def conv2d_backward(gy, saved, x_shape, kernel, strides=(1, 1), pads=((0, 0), (0
     `relu_output`: the forward's output when it applied a ReLU, whose mask (y > 0) gy gets first.
     """
     kh, kw, cg, out_channels = kernel.shape
-    n, out_h, out_w, _ = gy.shape
-    rows = n * out_h * out_w
-    dx = dkernel = dbias = None
     if is_pointwise(kernel.shape, pads, groups):
         return pointwise_conv2d_backward(gy, saved[0], kernel, strides, need_dx, need_dkernel,
                                          need_dbias, relu_output)
     if groups == 1:
         return _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation,
                                         need_dx, need_dkernel, need_dbias, relu_output)
-    cols = saved
-    if relu_output is not None:
-        gy = gy * (relu_output > 0)
-    # Grouped: the same GEMMs, batched over the groups, then one col2im.
-    og = out_channels // groups
-    gyg = gy.reshape(rows, groups, og).transpose(1, 0, 2)  # (G, rows, og)
-    if need_dkernel:
-        dk = np.swapaxes(cols, 1, 2) @ gyg  # (G, kh*kw*cg, og)
-        dkernel = dk.reshape(groups, kh * kw, cg, og).transpose(1, 2, 0, 3).reshape(kernel.shape)
-    if need_dbias:
-        dbias = gy.reshape(rows, out_channels).sum(axis=0)
-    if need_dx:
-        dcols = gyg @ np.swapaxes(_grouped_kernel(kernel, groups), 1, 2)  # (G, rows, kh*kw*cg)
-        dcols = dcols.reshape(groups, rows, kh * kw, cg).transpose(1, 2, 0, 3)
-        dcols = dcols.reshape(n, out_h, out_w, kh, kw, groups * cg)
-        dx = crop_spatial(col2im(dcols, padded_shape(x_shape, pads), strides, dilation), pads)
-    return dx, dkernel, dbias
+    x = saved[0]
+
+    def patches_of(start, stop, scratch):
+        return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
+
+    return grouped_conv2d_backward(gy, x_shape, kernel, strides, pads, dilation, groups, patches_of,
+                                   need_dx, need_dkernel, need_dbias, relu_output)
 
 
 def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation, need_dx,
@@ -274,9 +252,3 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         dbias = sums["dbias"] if "dbias" in sums else sums["dweights"][-1].copy()
     return dx, dkernel, dbias
 
-
-def _grouped_kernel(kernel, groups):
-    """(kh, kw, cg, O) -> (G, kh*kw*cg, O/G): the weight matrix of each group."""
-    kh, kw, cg, out_channels = kernel.shape
-    og = out_channels // groups
-    return kernel.reshape(kh * kw * cg, groups, og).transpose(1, 0, 2)

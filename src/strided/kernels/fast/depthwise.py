@@ -22,16 +22,33 @@ Backward, the same kernels:
   the same column phases and one einsum per group of taps; the blocks' sums added in a fixed
   order (the same on any thread count).
 A channel multiplier M > 1 (C*M outputs) is the same on x repeated M times along channels.
+
+With a width stride above 1, the column-phase split is a strided copy of C floats per input
+pixel; each of the three passes may instead read the rows as groups of s pixels
+(`depthwise_pairs`: a plain copy, more multiply-adds on zeros, a fold). `depthwise_cost`
+estimates both from C, the kernel, the strides and the dilation, and the cheaper one runs.
 """
 
 import numpy as np
 
+from strided.kernels.fast.depthwise_cost import (
+    forward_method,
+    input_gradient_method,
+    kernel_gradient_method,
+)
 from strided.kernels.fast.depthwise_gradient import gradient_padding, input_gradient_by_phases
+from strided.kernels.fast.depthwise_pairs import (
+    pairs_input_gradient,
+    pairs_products_sum,
+    pairs_windowed_sum,
+)
 from strided.kernels.fast.depthwise_phases import (
     column_groups,
     fill_phases,
+    for_each_row_block,
     group_window,
     phase_width,
+    row_segments,
 )
 from strided.kernels.fast.im2col import conv_output_hw
 from strided.kernels.fast.tuning import DEPTHWISE_BLOCK, DEPTHWISE_GRADIENT_BLOCK
@@ -48,7 +65,9 @@ def depthwise_conv2d_forward(x, kernel, strides=(1, 1), pads=((0, 0), (0, 0)), d
     x = _repeated(x, multiplier)
     out_h, out_w = conv_output_hw(x.shape, kernel.shape, strides, pads, dilation)
     y = np.empty((x.shape[0], out_h, out_w, taps.shape[-1]), np.result_type(x, kernel))
-    windowed_sum(x, taps.astype(y.dtype, copy=False), strides, dilation, pads, y)
+    method = forward_method(taps.shape[-1], (kh, kw), strides, dilation)
+    sum_of_windows = pairs_windowed_sum if method == "pairs" else windowed_sum
+    sum_of_windows(x, taps.astype(y.dtype, copy=False), strides, dilation, pads, y)
     return y
 
 
@@ -65,14 +84,33 @@ def depthwise_conv2d_backward(gy, x, kernel, strides=(1, 1), pads=((0, 0), (0, 0
             padding = gradient_padding(x.shape[1:3], gy.shape[1:3], (kh, kw), pads, dilation)
             dx = np.empty((*x.shape[:3], taps.shape[-1]), dtype)
             windowed_sum(gy, np.ascontiguousarray(taps[::-1, ::-1]), (1, 1), dilation, padding, dx)
+        elif input_gradient_method(taps.shape[-1], (kh, kw), strides, dilation) == "pairs":
+            dx = pairs_input_gradient(gy, taps, (*x.shape[:3], taps.shape[-1]), strides, pads, dilation)
         else:  # one stride phase of dX at a time: no zeros spread between dY's pixels
             dx = input_gradient_by_phases(gy, taps, (*x.shape[:3], taps.shape[-1]), strides, pads, dilation, windowed_sum)
         if multiplier > 1:
             dx = dx.reshape(*x.shape, multiplier).sum(axis=-1)
     if need_dkernel:
-        dkernel = windowed_products_sum(_repeated(x, multiplier).astype(dtype, copy=False), gy, (kh, kw), strides, dilation, pads)
+        method = kernel_gradient_method(channels * multiplier, (kh, kw), strides, dilation)
+        products_sum = pairs_products_sum if method == "pairs" else windowed_products_sum
+        dkernel = products_sum(_repeated(x, multiplier).astype(dtype, copy=False), gy, (kh, kw), strides, dilation, pads)
         dkernel = dkernel.reshape(kernel.shape)
     return dx, dkernel
+
+
+def depthwise_bias_gradient(gy, channel_axis=-1):
+    """dBias (C,): gy summed over every axis but `channel_axis`, chunk by chunk of images
+    (`kernels.parallel`: each chunk's sum kept apart, the chunks added in a fixed order, so the
+    same on any thread count)."""
+    axis = channel_axis % gy.ndim
+    others = tuple(a for a in range(gy.ndim) if a != axis)
+    per_image = max(1, gy[:1].size)
+
+    def chunk(start, stop, scratch):
+        scratch.add("bias", gy[start:stop].sum(axis=others))
+
+    sums = for_each_chunk(chunk, gy.shape[0], max(1, DEPTHWISE_GRADIENT_BLOCK // per_image))
+    return sums.get("bias", np.zeros(gy.shape[axis], gy.dtype))
 
 
 def _repeated(x, multiplier):
@@ -80,18 +118,9 @@ def _repeated(x, multiplier):
     return x if multiplier == 1 else np.repeat(x, multiplier, axis=-1)
 
 
-def _row_blocks(n, out_h, floats_per_row):
-    """(n * out_h) output rows in blocks of about DEPTHWISE_BLOCK floats (at least one row)."""
-    return n * out_h, max(1, DEPTHWISE_BLOCK // max(1, floats_per_row))
-
-
-def _segments(start, stop, out_h):
-    """Split the flat row range [start, stop) into (image, first row, stop row) pieces."""
-    while start < stop:
-        image, row = divmod(start, out_h)
-        end = min(stop, (image + 1) * out_h)
-        yield image, row, row + end - start
-        start = end
+def _rows_per_block(floats_per_row):
+    """Output rows per block: about DEPTHWISE_BLOCK floats (at least one row)."""
+    return max(1, DEPTHWISE_BLOCK // max(1, floats_per_row))
 
 
 def windowed_sum(x, taps, strides, dilation, pads, y):
@@ -110,10 +139,10 @@ def windowed_sum(x, taps, strides, dilation, pads, y):
     width = phase_width(x.shape[2] + pads[1][0] + pads[1][1], sw)
     vectors = np.tile(taps, (1, 1, out_w))  # (kh, kw, W'*C): each tap's vector along a row
     groups = column_groups(kw, sw, dw)
-    total, step = _row_blocks(n, out_h, out_w * channels)
+    step = _rows_per_block(out_w * channels)
 
     def block(start, stop, scratch):
-        for image, first, end in _segments(start, stop, out_h):
+        for image, first, end in row_segments(start, stop, out_h):
             rows = end - first
             lines = (rows - 1) * sh + (kh - 1) * dh + 1
             phases = fill_phases(x, image, first * sh, pads, scratch.buffer("phases", (lines, sw, width, channels), y.dtype))
@@ -128,7 +157,7 @@ def windowed_sum(x, taps, strides, dilation, pads, y):
                     np.einsum("rabq,abq->rq", window, weights, out=partial)
                     acc += partial
 
-    for_each_chunk(block, total, step)
+    for_each_row_block(block, n, out_h, step)
     return y
 
 
@@ -138,18 +167,20 @@ def windowed_products_sum(x, gy, kernel_size, strides, dilation, pads):
     Per block of rows (`tuning.DEPTHWISE_GRADIENT_BLOCK` floats of dY), the input rows are
     split into column phases as in `windowed_sum`, and each group of taps is one `np.einsum`
     "rabq,rq->abq" over rows of W'*C contiguous floats (a fused multiply-add per tap and row);
-    the sums stay W'*C wide until the chunk ends, then fold to C. Chunks are added in order.
+    the sums stay W'*C wide until the block ends, then fold to C. The chunks are whole images
+    (`depthwise_phases.for_each_row_block`), their sums added along the batch's tree.
     """
     kh, kw = kernel_size
     n, out_h, out_w, channels = gy.shape
     (sh, sw), (dh, dw) = strides, dilation
     width = phase_width(x.shape[2] + pads[1][0] + pads[1][1], sw)
     groups = column_groups(kw, sw, dw)
-    total, step = n * out_h, max(1, DEPTHWISE_GRADIENT_BLOCK // (out_w * channels))
+    step = max(1, DEPTHWISE_GRADIENT_BLOCK // (out_w * channels))
 
     def block(start, stop, scratch):
-        wide = np.zeros((kh, kw, out_w * channels), gy.dtype)
-        for image, first, end in _segments(start, stop, out_h):
+        wide = scratch.buffer("sums", (kh, kw, out_w * channels), gy.dtype)  # reused: no fresh pages
+        wide.fill(0)
+        for image, first, end in row_segments(start, stop, out_h):
             rows = end - first
             lines = (rows - 1) * sh + (kh - 1) * dh + 1
             phases = fill_phases(x, image, first * sh, pads, scratch.buffer("phases", (lines, sw, width, channels), gy.dtype))
@@ -161,5 +192,5 @@ def windowed_products_sum(x, gy, kernel_size, strides, dilation, pads):
                 wide[:, group.first :: group.step] += part
         scratch.add("dkernel", wide.reshape(kh, kw, out_w, channels).sum(axis=2))
 
-    sums = for_each_chunk(block, total, step)
+    sums = for_each_row_block(block, n, out_h, step, sums=True)
     return sums.get("dkernel", np.zeros((kh, kw, channels), gy.dtype))

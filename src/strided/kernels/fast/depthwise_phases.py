@@ -22,6 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from strided.kernels.parallel import for_each_chunk
+
 
 class ColumnGroup(NamedTuple):
     """Kernel columns b = first, first + step, ... (count of them), all in column phase
@@ -87,3 +89,32 @@ def group_window(phases, group, rows, kernel_height, row_step, row_dilation, out
         offset=(group.phase * width + group.offset) * channels * item,
         strides=(row_step * line * item, row_dilation * line * item, group.offset_step * channels * item, item),
     )
+
+
+def for_each_row_block(work, n, out_h, rows_per_block, sums=False):
+    """work(start, stop, scratch) for blocks of at most `rows_per_block` of the n*out_h flat
+    output rows (blocks may span images), on `kernels.parallel`'s threads; returns the sums.
+
+    sums=False (the forward pass, dX: nothing added over the batch): the blocks are the chunks.
+    sums=True (dK): the chunks are whole images, the leaves of the batch's halving tree, each
+    chunk's rows in blocks, so that every sum is of one chunk's images (`scratch.add`) and the
+    chunks' sums are added along the tree: the same bits on any number of threads or processes.
+    """
+    if not sums:
+        return for_each_chunk(work, n * out_h, rows_per_block, batch=False)
+
+    def chunk(first, last, scratch):
+        end = last * out_h
+        for start in range(first * out_h, end, rows_per_block):
+            work(start, min(end, start + rows_per_block), scratch)
+
+    return for_each_chunk(chunk, n, max(1, rows_per_block // out_h))
+
+
+def row_segments(start, stop, out_h):
+    """Split the flat row range [start, stop) into (image, first row, stop row) pieces."""
+    while start < stop:
+        image, row = divmod(start, out_h)
+        end = min(stop, (image + 1) * out_h)
+        yield image, row, row + end - start
+        start = end

@@ -118,12 +118,17 @@ def plane_products_sum(x, gy, kernel_size, strides, dilation, pads):
             np.add.at(partial[rows.first :: rows.step], (slice(None), slice(None), channels), sums)
         scratch.add("dkernel", partial)
 
-    sums = _for_each_block(planes, kernel_size, strides, dilation, pads, (out_h, out_w), block)
+    sums = _for_each_block(planes, kernel_size, strides, dilation, pads, (out_h, out_w), block, planes_per_image)
     return sums.get("dkernel", np.zeros((kh, kw, planes_per_image), dtype))
 
 
-def _for_each_block(planes, kernel_size, strides, dilation, pads, out_size, work):
-    """work(start, stop, scratch, copies, row_groups) for blocks of planes, their copies made."""
+def _for_each_block(planes, kernel_size, strides, dilation, pads, out_size, work, planes_per_image=None):
+    """work(start, stop, scratch, copies, row_groups) for blocks of planes, their copies made.
+
+    With `planes_per_image` (dK: a sum over the batch) the chunks are whole images, the leaves
+    of the batch's halving tree, each chunk's planes in blocks: every sum is of one chunk's
+    images, and the chunks' sums are added along the tree (the same bits on any number of
+    threads or processes). Without, the blocks are the chunks."""
     (kh, kw), (sh, sw), (dh, dw) = kernel_size, strides, dilation
     grid_h = phase_width(planes.shape[1] + sum(pads[0]), sh)  # rows per row phase
     row_groups = column_groups(kh, sh, dh)  # the same grouping, along the height
@@ -141,7 +146,15 @@ def _for_each_block(planes, kernel_size, strides, dilation, pads, out_size, work
                                                         x_c0 : x_c0 + (c1 - c0 - 1) * sw + 1 : sw]
         work(start, stop, scratch, copies, row_groups)
 
-    return for_each_chunk(block, planes.shape[0], step)
+    if planes_per_image is None:
+        return for_each_chunk(block, planes.shape[0], step, batch=False)
+
+    def chunk(first, last, scratch):
+        end = last * planes_per_image
+        for start in range(first * planes_per_image, end, step):
+            block(start, min(end, start + step), scratch)
+
+    return for_each_chunk(chunk, planes.shape[0] // planes_per_image, max(1, step // planes_per_image))
 
 
 def _copy_spans(plane_size, pads, copy_counts, column_step, grid):

@@ -22,6 +22,14 @@ CORRELATION_CHANNELS = 8  # input channels, at least
 CORRELATION_PIXELS = 64  # output pixels (H' * W'), at least: 8x8
 CORRELATION_AREA = 1.1  # input pixels at most this many times the output's
 
+# -- PyTorch's Linear (`linear`): the work is done in blocks of features touching about
+# LINEAR_BLOCK_FLOATS floats of W (and dW), kept in the caches while every batch leaf uses
+# them; products of at least LINEAR_THREADED_PRODUCTS multiply-adds share the blocks among the
+# kernel threads, smaller ones stay on the calling thread (set from the cost of a hand-off
+# between threads, `kernels.parallel._Helper`, against a GEMM's rate).
+LINEAR_BLOCK_FLOATS = 1 << 17
+LINEAR_THREADED_PRODUCTS = 1 << 22
+
 # -- im2col copy (`im2col.copy_patches`): up to this many channels, one (N, H', W', C) slab per
 # kernel offset; above, one copy of the whole patches view (inner runs of kw*C floats).
 SLAB_COPY_CHANNELS = 1
@@ -37,12 +45,13 @@ SMALL = WIDE
 # Python cost of a NumPy call (about a microsecond) stays small beside the block's work.
 ELEMENTWISE_BLOCK = 1 << 15
 
-# -- Depthwise convolution (`depthwise.windowed_sum`, `depthwise_planes`): output rows (or
-# channels-first planes) are done in blocks of about this many floats, so the block's input
-# copy and accumulator stay in the L2 cache over all kh*kw taps.
-DEPTHWISE_BLOCK = 1 << 15
-# dK (`depthwise.windowed_products_sum`): blocks of this many floats of dY, larger, because each
-# block's per-tap sums (kh*kw rows of W'*C floats) are added once per block.
+# -- Depthwise convolution (`depthwise.windowed_sum`, `depthwise_pairs`, `depthwise_planes`):
+# output rows (or channels-first planes) are done in blocks of about this many floats: large
+# enough that a block's fixed cost (its copies' zero borders, one einsum set-up per group of
+# taps, the fold) stays small beside its kh*kw passes, which read the rows just copied.
+DEPTHWISE_BLOCK = 1 << 17
+# dK (`depthwise.windowed_products_sum`): blocks of this many floats of dY (each block's
+# per-tap sums, kh*kw rows of W'*C floats, are added once per block).
 DEPTHWISE_GRADIENT_BLOCK = 1 << 17
 
 # -- Threads: passes over fewer floats than these stay on the calling thread (a hand-off

@@ -10,7 +10,10 @@ gradient comes out in its parameter's own layout:
     y = x W^T + b          dx = dy W          dW = dy^T x          db = sum of dy over rows
 
 (with `relu`, y = max(y, 0) in place and dy masked by y > 0 first: `nn.Sequential`'s
-Linear -> ReLU). The forward GEMM is the fast Dense kernel's (`kernel_set().dense_forward`).
+Linear -> ReLU). The kernels are `kernel_set().linear_forward` / `linear_backward`: the fast
+ones (`kernels.fast.linear`) run on the batch's leaves (sums along its halving tree, as every
+kernel: the same bits on any number of threads or processes) and on strided's threads, so
+that OpenBLAS's own threads, left spinning after a product, do not slow the convolutions.
 """
 
 import numpy as np
@@ -27,21 +30,21 @@ class Linear(Function):
 
     def forward(self, x, weight, bias=None):
         self.x_shape, self.weight, self.has_bias = x.shape, weight, bias is not None
+        self.kernels = kernel_set()  # the same set for both passes
         self.x2 = x.reshape(-1, x.shape[-1])
-        y = kernel_set().dense_forward(self.x2, weight.T, bias, self.relu)
+        self.images = x.shape[0] if x.ndim > 1 else None  # samples: the batch's leaves are whole samples
+        y = self.kernels.linear_forward(self.x2, weight, bias, self.relu, self.images)
         self.y = y if self.relu else None
         return y.reshape(*x.shape[:-1], weight.shape[0])
 
     def backward(self, gy):
         need = self.needs_input_grad
         g = gy.reshape(-1, self.weight.shape[0])
-        if self.y is not None:
-            g = g * (self.y > 0)
-        dx = (g @ self.weight).reshape(self.x_shape) if need[0] else None
-        dw = g.T @ self.x2 if need[1] else None
+        dx, dw, db = self.kernels.linear_backward(g, self.x2, self.weight, self.y, need[0], need[1],
+                                                  self.has_bias and need[2], self.images)
+        dx = dx.reshape(self.x_shape) if dx is not None else None
         if not self.has_bias:
             return dx, dw
-        db = g.sum(axis=0) if need[2] else None
         return dx, dw, np.asarray(db) if db is not None else None
 
 
