@@ -54,9 +54,9 @@ def test_shards_are_even_for_powers_of_two_and_follow_the_tree_otherwise():
     assert shard_bounds(64, 4) == [(0, 16), (16, 32), (32, 48), (48, 64)]
     assert shard_bounds(50, 2) == [(0, 25), (25, 50)]
     assert shard_bounds(64, 3) == [(0, 16), (16, 32), (32, 64)]
-    assert not exactly_splittable(16, 4)  # quarters of 4 rows would cut leaves of 8
-    assert exactly_splittable(17, 2) and not exactly_splittable(8, 2)
-    assert leaf_limit(64) == 8 and leaf_limit(1000) == 125  # a large batch: larger leaves
+    assert not exactly_splittable(32, 4)  # quarters of 8 rows would cut leaves of 16
+    assert exactly_splittable(64, 4) and exactly_splittable(17, 2) and not exactly_splittable(16, 2)
+    assert leaf_limit(64) == 16 and leaf_limit(1000) == 125  # a large batch: larger leaves
     assert exactly_splittable(1000, 8) and not exactly_splittable(1000, 16)
 
 
@@ -68,5 +68,5 @@ def test_tree_combine_adds_pairwise_in_halves():
 
 
 @given(st.integers(1, 8), st.integers(0, 2000))
-def test_up_to_8_ranks_split_exactly_any_batch_of_8_rows_per_rank(ranks, extra):
-    assert exactly_splittable(8 * ranks + extra, ranks)
+def test_up_to_8_ranks_split_exactly_any_batch_of_16_rows_per_rank(ranks, extra):
+    assert exactly_splittable(16 * ranks + extra, ranks)

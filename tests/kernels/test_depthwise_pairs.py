@@ -264,7 +264,7 @@ def test_kernel_gradient_of_a_batch_is_its_halves_added(strides, dilation):
     from strided.kernels import collective
 
     rng = np.random.default_rng(16)
-    x = rng.standard_normal((16, 20, 21, 8)).astype(np.float32)
+    x = rng.standard_normal((34, 20, 21, 8)).astype(np.float32)  # halves of 17: above a leaf (16)
     kernel = rng.standard_normal((3, 3, 8, 1)).astype(np.float32)
     pads = ((1, 1), (1, 1))
     y = depthwise.depthwise_conv2d_forward(x, kernel, strides, pads, dilation)
@@ -278,8 +278,8 @@ def test_kernel_gradient_of_a_batch_is_its_halves_added(strides, dilation):
             gy_first[images], x_first[images], kernel, strides, pads, dilation, need_dx=False)
         return dk_last, dk_first, depthwise.depthwise_bias_gradient(gy[images])
 
-    whole = sums(slice(0, 16))
-    with collective.joined(object(), share=(8, 16)):
-        halves = [sums(slice(0, 8)), sums(slice(8, 16))]
+    whole = sums(slice(0, 34))
+    with collective.joined(object(), share=(17, 34)):
+        halves = [sums(slice(0, 17)), sums(slice(17, 34))]
     for total, first, second in zip(whole, *halves):
         np.testing.assert_array_equal(total, first + second)

@@ -54,7 +54,7 @@ def test_gradients_are_summed_in_buckets_and_missing_ones_stay_missing(monkeypat
     assert sorted(size for kind, size in group.calls) == [6, 10, 20]
 
 
-@pytest.mark.parametrize("rows", [1, 8])  # fewer rows than ranks; halves inside one leaf of 8
+@pytest.mark.parametrize("rows", [1, 16])  # fewer rows than ranks; halves inside one leaf of 16
 def test_a_batch_too_small_to_split_exactly_is_computed_whole_without_exchanges(rows):
     group = TwinRanks()
     rank = Replica(group)

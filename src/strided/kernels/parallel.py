@@ -54,7 +54,7 @@ CHUNK_COUNT_MULTIPLE = 4
 # (and at most a chunk's): up to BATCH_LEAVES processes sharing a batch then each compute whole
 # subtrees of its halving tree (the same sums as one process, bit for bit), and a large batch
 # (prediction) still gives each matrix product many rows.
-LEAF_IMAGES = 8
+LEAF_IMAGES = 16
 BATCH_LEAVES = 8
 
 _helpers = []  # the helper threads (`_Helper`), started when a region first needs them

@@ -24,7 +24,7 @@ randomness from its place in the epoch (`models.epoch_steps.keyed`). Layers whos
 take the batch leaf by leaf (docs/distributed.md lists them) train the same to rounding.
 
 Bit for bit whenever every block the ranks split holds more than a leaf (`exactly_splittable`:
-up to 8 ranks at any batch of 8 rows per rank or more). Up to 8 ranks, a batch too small for
+up to 8 ranks at any batch of 16 rows per rank or more). Up to 8 ranks, a batch too small for
 that (a small last batch) is trained whole on every rank: the same computation everywhere, with
 no exchange; with more ranks it is split anyway, and equals one process's result to rounding.
 A batch with fewer rows than ranks is always trained whole. `whole=True` does that for every

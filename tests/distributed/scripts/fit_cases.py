@@ -81,7 +81,7 @@ def main(case, out_dir):
     if case == "rank0-stops":
         extra = [StopOnRankZero()]
     try:
-        history = model.fit(x, y, batch_size=24, epochs=3, shuffle=True, verbose=1 if case == "not-split" else 0,
+        history = model.fit(x, y, batch_size=36, epochs=3, shuffle=True, verbose=1 if case == "not-split" else 0,
                   callbacks=extra)
     except BaseException as error:
         print(f"rank {rank} caught {type(error).__name__}: {error}", flush=True)

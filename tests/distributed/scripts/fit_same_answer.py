@@ -4,7 +4,7 @@
     mpiexec -n 3 python fit_same_answer.py OUT_DIR
 
 The model has Dropout and BatchNormalization, the data an uneven last batch (50 samples at
-batch 32: 32, 18), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
+batch 64: 64, 36), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
 and the progress bar (rank 0 prints it). A second model trains on a Python generator of
 batches (rank 0 draws it); a third has two inputs (a dict) and two outputs with their own
 losses, loss weights, metrics and sample weights. Each rank saves what it got in
@@ -41,7 +41,7 @@ def two_outputs():
                                          layers.Dense(2, name="values")(hidden)])
 
 
-def data(n=50):
+def data(n=100):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, n)
     x = rng.normal(size=(n, 6, 6, 2))
@@ -68,29 +68,29 @@ def main(out_dir):
                callbacks.CSVLogger(os.path.join(out_dir, "log.csv"), append=True)]  # a second writer would add rows
     threads = []  # the kernels' thread count during fit (the cores shared among the ranks)
     writers.append(callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: threads.append(strided.get_num_threads())))
-    history = net.fit(x, y, batch_size=32, epochs=3, validation_data=(x[:20], y[:20]),
+    history = net.fit(x, y, batch_size=64, epochs=3, validation_data=(x[:20], y[:20]),
                       callbacks=writers, verbose=2)
     with open(os.path.join(out_dir, f"threads{rank}.txt"), "w") as handle:
         handle.write(f"{threads[0]} {strided.get_num_threads()} {len(os.sched_getaffinity(0))}")
-    evaluated = net.evaluate(x, y, batch_size=32, verbose=0)
-    predicted = net.predict(x, batch_size=32, verbose=0)
+    evaluated = net.evaluate(x, y, batch_size=64, verbose=0)
+    predicted = net.predict(x, batch_size=64, verbose=0)
 
     set_random_seed(2)
     streamed = model()
     streamed.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
-    streamed.fit(batches(x, y, 12), epochs=1, steps_per_epoch=5, verbose=0)
+    streamed.fit(batches(x, y, 24), epochs=1, steps_per_epoch=5, verbose=0)
 
     set_random_seed(3)
     rng = np.random.default_rng(3)
-    inputs = {"a": rng.normal(size=(37, 5)), "b": rng.normal(size=(37, 3))}
-    labels, targets, weights = rng.integers(0, 3, 37), rng.normal(size=(37, 2)), rng.random(37)
+    inputs = {"a": rng.normal(size=(90, 5)), "b": rng.normal(size=(90, 3))}
+    labels, targets, weights = rng.integers(0, 3, 90), rng.normal(size=(90, 2)), rng.random(90)
     branched = two_outputs()
     branched.compile("adam", ["sparse_categorical_crossentropy", "mse"], loss_weights=[1.0, 0.5],
                      metrics=[["accuracy"], ["mae"]])
-    branched_history = branched.fit(inputs, [labels, targets], sample_weight=weights, batch_size=16,
+    branched_history = branched.fit(inputs, [labels, targets], sample_weight=weights, batch_size=40,
                                     epochs=2, verbose=0)
-    branched_evaluated = branched.evaluate(inputs, [labels, targets], batch_size=16, verbose=0)
-    branched_predicted = branched.predict(inputs, batch_size=16, verbose=0)
+    branched_evaluated = branched.evaluate(inputs, [labels, targets], batch_size=40, verbose=0)
+    branched_predicted = branched.predict(inputs, batch_size=40, verbose=0)
 
     arrays = {f"weight{i}": w for i, w in enumerate(net.get_weights())}
     arrays.update({f"branched{i}": w for i, w in enumerate(branched.get_weights() + branched_predicted)})
