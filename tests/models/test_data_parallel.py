@@ -52,7 +52,7 @@ def images(n, seed=0):
     return x, y
 
 
-def train(parallel, x, y, epochs=2, batch_size=16, dropout=0.0, batch_norm=None, **fit_options):
+def train(parallel, x, y, epochs=2, batch_size=32, dropout=0.0, batch_norm=None, **fit_options):
     strided.set_data_parallel(parallel)
     set_random_seed(0)
     model = convnet(dropout, batch_norm)
@@ -81,12 +81,12 @@ def test_helper_memory_is_read_when_the_stop_comes_with_the_last_go(monkeypatch)
         return acquired
 
     monkeypatch.setattr(forked, "acquire", late_in_helpers)
-    x, y = images(16 * 10)
+    x, y = images(32 * 10)
     _, _, report = train(True, x, y, epochs=1)
     assert report["processes"] == 2 and report["helper_memory"] > 0
 
 @pytest.mark.parametrize("batch_norm", [None, {}], ids=["", "batch norm"])
-@pytest.mark.parametrize("n", [16 * 12, 16 * 12 + 9, 16 * 12 + 1])  # last batch: full, odd, 1
+@pytest.mark.parametrize("n", [32 * 12, 32 * 12 + 9, 32 * 12 + 1])  # last batch: full, odd, 1
 def test_same_weights_and_logs_as_one_process(n, batch_norm):
     """Batch norm's statistics and their gradients are the whole batch's (kernels.collective):
     its moving statistics (among the weights) match too."""
@@ -105,14 +105,14 @@ def test_same_weights_and_logs_as_one_process(n, batch_norm):
 
 
 def test_evaluate_after_data_parallel_fit_matches():
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     one, _, _ = train(False, x, y)
     two, _, _ = train(True, x, y)
     np.testing.assert_allclose(two.evaluate(x, y, verbose=0), one.evaluate(x, y, verbose=0), rtol=1e-4)
 
 
 def test_dropout_masks_repeat_with_the_seed():
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     first, first_logs, report = train(True, x, y, dropout=0.5)
     again, again_logs, _ = train(True, x, y, dropout=0.5)
     assert report["processes"] == 2
@@ -136,8 +136,8 @@ def test_a_helper_gets_generators_of_its_own():
 
 
 def test_stop_training_from_a_batch_ends_the_helpers():
-    x, y = images(16 * 12)
-    x[16 * 5 + 3] = np.nan  # the sixth batch's loss is NaN: TerminateOnNaN stops after it
+    x, y = images(32 * 12)
+    x[32 * 5 + 3] = np.nan  # the sixth batch's loss is NaN: TerminateOnNaN stops after it
     for parallel in (False, True):
         model, logs, report = train(parallel, x, y, epochs=3, callbacks=[callbacks.TerminateOnNaN()])
         assert report["processes"] == (2 if parallel else 1)
@@ -148,8 +148,8 @@ def test_stop_training_from_a_batch_ends_the_helpers():
 def test_a_helpers_error_is_raised_by_fit_as_on_one_process():
     """The same exception type and message as on one process, no traceback in the message;
     a note names the helper."""
-    x, y = images(16 * 12)
-    y[16 * 4 + 12] = 7  # a label out of range, in the second half of the fifth batch
+    x, y = images(32 * 12)
+    y[32 * 4 + 24] = 7  # a label out of range, in the second half of the fifth batch
     with pytest.raises(ValueError) as alone:
         train(False, x, y)
     with pytest.raises(ValueError) as shared:
@@ -167,7 +167,7 @@ def test_a_helpers_error_is_raised_by_fit_as_on_one_process():
                                   "batch callback", "generator", "sum loss",
                                   "large model", "batch-summing loss function"])
 def test_training_stays_in_one_process(case, monkeypatch):
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     model = convnet(batch_norm={"center": False} if case == "batch norm without beta" else None)
     loss = strided.losses.SparseCategoricalCrossentropy(reduction="sum" if case == "sum loss" else "sum_over_batch_size")
     if case == "batch-summing loss function":
@@ -177,24 +177,24 @@ def test_training_stays_in_one_process(case, monkeypatch):
     strided.set_data_parallel(case != "off")
     if case == "one thread":
         strided.set_num_threads(1)
-    batch_size = 8 if case == "small batches" else 16
+    batch_size = 16 if case == "small batches" else 32
     if case == "few steps":
-        x, y = x[: 16 * 8], y[: 16 * 8]
+        x, y = x[: 32 * 8], y[: 32 * 8]
     data = ArrayAdapter(x, y, batch_size=batch_size)
     if case == "generator":
-        data = GeneratorAdapter(iter([(x[:16], y[:16])] * 12), steps=12)
+        data = GeneratorAdapter(iter([(x[:32], y[:32])] * 12), steps=12)
     hooks = [callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None)] if case == "batch callback" else []
     chosen = data_parallel.choose_processes(model, data, callbacks.CallbackList(hooks, model=model))
     if case == "large model":
         monkeypatch.setattr(data_parallel, "MAX_SHARED_BYTES", 1000)
     if case in ("batch norm without beta", "sum loss", "large model", "batch-summing loss function"):
         assert chosen == 2
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert data_parallel.last_epoch()["processes"] == 1
 
 
 def test_read_only_callbacks_keep_data_parallel(tmp_path):
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     checkpoint = callbacks.ModelCheckpoint(str(tmp_path / "model.weights.h5"), save_weights_only=True,
                                            save_freq=4) if _has_h5py() else callbacks.History()
     _, logs, report = train(True, x, y, callbacks=[checkpoint, callbacks.CSVLogger(str(tmp_path / "log.csv"))])
@@ -211,7 +211,7 @@ def _has_h5py():
 
 
 def test_a_per_sample_loss_function_of_ones_own_trains_on_processes():
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
 
     def loss(y_true, y_pred):  # per-sample values: Keras' reduction averages them
         return strided.losses.sparse_categorical_crossentropy(y_true, y_pred) * 2.0
@@ -219,7 +219,7 @@ def test_a_per_sample_loss_function_of_ones_own_trains_on_processes():
     strided.set_data_parallel(True)
     model = convnet()
     model.compile(optimizer="adam", loss=loss)
-    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert data_parallel.last_epoch()["processes"] == 2
 
 
@@ -229,7 +229,7 @@ def test_float64_training_matches_one_process_to_rounding(batch_norm):
     floatx = strided.floatx()
     strided.set_floatx("float64")
     try:
-        x, y = images(16 * 10 + 5)
+        x, y = images(32 * 10 + 5)
         x = x.astype(np.float64)
         one, _, _ = train(False, x, y, batch_norm=batch_norm, epochs=1)
         two, _, report = train(True, x, y, batch_norm=batch_norm, epochs=1)
@@ -247,7 +247,7 @@ def test_global_clipnorm_sees_the_whole_batchs_gradients_on_processes():
     floatx = strided.floatx()
     strided.set_floatx("float64")
     try:
-        x, y = images(16 * 10)
+        x, y = images(32 * 10)
         results = []
         for parallel in (False, True):
             strided.set_data_parallel(parallel)
@@ -255,7 +255,7 @@ def test_global_clipnorm_sees_the_whole_batchs_gradients_on_processes():
             model = convnet(dropout=0.3, batch_norm={})
             model.compile(optimizer=strided.optimizers.SGD(0.5, global_clipnorm=0.01),
                           loss="sparse_categorical_crossentropy")
-            model.fit(x.astype(np.float64), y, batch_size=16, epochs=1, verbose=0)
+            model.fit(x.astype(np.float64), y, batch_size=32, epochs=1, verbose=0)
             results.append((model.get_weights(), data_parallel.last_epoch()["processes"]))
     finally:
         strided.set_floatx(floatx)
@@ -323,14 +323,14 @@ def test_a_predict_helpers_error_is_raised():
 def test_a_helper_that_dies_is_reported():
     """A helper killed outright (no traceback written) is noticed within forked.WAIT seconds."""
     parent = os.getpid()
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     inputs = layers.Input((10, 10, 1))
     dying = layers.Lambda(lambda t: os._exit(3) if os.getpid() != parent else t)(inputs)
     model = strided.models.Model(inputs, layers.Dense(3, activation="softmax")(layers.Flatten()(dying)))
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     strided.set_data_parallel(True)
     with pytest.raises(RuntimeError, match=r"helper process 1 \(pid \d+\) ended unexpectedly"):
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert no_child_left()
 
 
@@ -338,11 +338,11 @@ def test_a_program_that_ignores_sigchld_still_trains_and_predicts_on_processes()
     """With SIGCHLD ignored the system reaps the helpers itself: waitpid finds none."""
     import signal
 
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
         model, logs, report = train(True, x, y, epochs=1)
-        outputs = model.predict(x, batch_size=16, verbose=0)
+        outputs = model.predict(x, batch_size=32, verbose=0)
     finally:
         signal.signal(signal.SIGCHLD, before)
     assert report["processes"] == 2 and strided.models.parallel_predict.last_run()["processes"] == 2
@@ -361,7 +361,7 @@ class _Spare(layers.Layer):
 
 @pytest.mark.filterwarnings("ignore:Gradients do not exist")
 def test_a_weight_without_gradient_is_left_alone_as_on_one_process():
-    x, y = images(16 * 12)
+    x, y = images(32 * 12)
     results = []
     for parallel in (False, True):
         strided.set_data_parallel(parallel)
@@ -369,7 +369,7 @@ def test_a_weight_without_gradient_is_left_alone_as_on_one_process():
         model = Sequential([layers.Input((10, 10, 1)), layers.Flatten(), _Spare(), layers.Dense(3, activation="softmax")])
         # AdamW: a zero gradient would still decay the weight; no gradient leaves it alone
         model.compile(optimizer=strided.optimizers.AdamW(weight_decay=0.1), loss="sparse_categorical_crossentropy")
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
         assert data_parallel.last_epoch()["processes"] == (2 if parallel else 1)
         results.append(model.get_weights())
     for a, b in zip(*results):

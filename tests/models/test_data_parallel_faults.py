@@ -62,10 +62,10 @@ def test_a_stopped_helper_ends_fit_with_a_clear_error():
 
     model = stopping_model(os.getpid(), third_call)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    x, y = data(16 * 12)
+    x, y = data(32 * 12)
     start = time.monotonic()
     with pytest.raises(forked.HelperTimeoutError, match=r"helper process 1 \(pid \d+\) did not answer for 1.5 s"):
-        model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert time.monotonic() - start < 30  # bounded: not a hang
     assert no_child_left()
     assert strided.models.data_parallel.last_epoch()["processes"] == 2
@@ -83,8 +83,8 @@ def test_a_stopped_helper_ends_predict_with_a_clear_error():
 def test_fit_and_predict_still_work_after_a_stalled_helper():
     model = stopping_model(os.getpid(), lambda: False)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    x, y = data(16 * 12)
-    history = model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    x, y = data(32 * 12)
+    history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
     assert model.predict(x, batch_size=10, verbose=0).shape == (len(x), 3)
     assert no_child_left()

@@ -20,7 +20,8 @@ process 0's model would not reach the helpers' copies.
 Used where the shards' results add up to the whole batch's (`distributed_loop.why_not_split`:
 one value per sample averaged over the batch, no `add_loss` term, no statistics updated in
 training but channels-last batch norm's, the default `train_step`), for in-memory arrays, on
-Linux (fork); and where it pays: shares of MIN_SHARE samples, MIN_STEPS steps, at most
+Linux (fork); and where it pays: shares of MIN_SHARE samples that do not cut the batch's leaves
+(`replica.exactly_splittable`), MIN_STEPS steps, at most
 MAX_SHARED_BYTES of shared memory. `strided.set_num_threads(n)` sets the number of processes. When the model is why it cannot,
 fit says so once (verbose >= 1).
 
@@ -40,7 +41,7 @@ from strided.layers.normalization import BatchNormalization
 from strided.models import data_adapter, distributed_loop, forked
 from strided.models.epoch_steps import array_positions, keyed
 from strided.models.forked_collective import ForkedGroup
-from strided.models.replica import BUCKET_ELEMENTS, Replica
+from strided.models.replica import BUCKET_ELEMENTS, Replica, exactly_splittable
 
 MIN_SHARE = 8   # samples per process and step, at least (smaller shares: threads)
 MIN_STEPS = 8   # steps left in the epoch, at least (a fork costs a few milliseconds)
@@ -72,6 +73,8 @@ def _processes_for(model, train, callback_list):
     if type(train) is not data_adapter.ArrayAdapter or not forked.usable():
         return 1
     processes = min(_config.num_threads(), train.batch_size // MIN_SHARE)
+    while processes >= 2 and not exactly_splittable(train.batch_size, processes):
+        processes -= 1  # shares that would cut the batch's leaves: each would compute it whole
     if (processes < 2 or train.steps < MIN_STEPS + 1
             or not isinstance(train.x, np.ndarray) or not isinstance(train.y, np.ndarray)):
         return 1
