@@ -76,3 +76,17 @@ def test_a_steps_losses_and_predictions_travel_in_one_exchange():
     assert gathered.shape == (2, 2) and gathered[1, 0] == 0.5 and np.isnan(gathered[1, 1])
     assert first.dtype == np.float32 and np.array_equal(first, np.concatenate([probabilities] * 2))
     assert second.dtype == np.int32 and np.array_equal(second, np.concatenate([labels] * 2))
+
+
+def test_a_batch_too_small_to_split_exactly_is_said_once_unless_batches_were_split(capsys):
+    rank = Replica(TwinRanks())
+    for rows in (16, 16):  # two batches of 16 on 2 ranks: halves of 8 would cut a leaf of 16
+        with rank.sharded((np.zeros((rows, 3)), np.zeros(rows), None)) as (part, _):
+            assert len(part[0]) == rows
+    assert capsys.readouterr().out.count("too small to split over 2 ranks") == 1
+    later = Replica(TwinRanks())
+    with later.sharded((np.zeros((40, 3)), np.zeros(40), None)) as (part, _):
+        assert len(part[0]) == 20  # split
+    with later.sharded((np.zeros((10, 3)), np.zeros(10), None)) as (part, _):
+        assert len(part[0]) == 10  # an epoch's small last batch: whole, and nothing said
+    assert capsys.readouterr().out == ""

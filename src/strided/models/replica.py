@@ -87,6 +87,8 @@ class Replica:
         self.runs_loop = True
         self._batch = None  # the current global batch: (y, sample_weight, n, bounds) or None
         self._local_ranks = None  # ranks on this machine (`ranks_on_this_machine`)
+        self._told_too_small = False  # `_say_too_small` said it (once)
+        self._split_before = False  # a batch was split over the ranks
 
     @property
     def is_primary(self):
@@ -101,13 +103,17 @@ class Replica:
         batch), and any batch when `whole`, is yielded whole."""
         x, y, sample_weight = batch
         n = _rows(x)
-        if whole or n is None or n < self.size or (self.size <= BATCH_LEAVES and not exactly_splittable(n, self.size)):
+        too_small = n is not None and self.size <= BATCH_LEAVES and not exactly_splittable(n, self.size)
+        if too_small and not whole and n >= self.size:
+            self._say_too_small(n)
+        if whole or n is None or n < self.size or too_small:
             self._batch = None
             yield batch, positions
             return
         bounds = shard_bounds(n, self.size)
         start, stop = bounds[self.rank]
         self._batch = (y, sample_weight, n, bounds)
+        self._split_before = True
         shard = tuple(None if part is None else map_structure(lambda a: a[start:stop], part)
                       for part in batch)
         try:
@@ -115,6 +121,17 @@ class Replica:
                 yield shard, None if positions is None else positions[start:stop]
         finally:
             self._batch = None
+
+    def _say_too_small(self, n):
+        """Say once (rank 0, verbose >= 1) that batches this small are computed whole on every
+        rank -- unless batches were split before (then it is a small last batch)."""
+        first = not self._told_too_small and not self._split_before
+        self._told_too_small = True
+        if first and self.is_primary and self.verbose:
+            print(f"strided: batches of {n} rows are too small to split over {self.size} ranks with one "
+                  f"process's exact result (each rank's share must not cut a leaf of "
+                  f"{leaf_limit(n)} rows): every rank computes them whole. Batches of "
+                  f"{self.size * leaf_limit(n)} rows or more split.", flush=True)
 
     @property
     def splitting(self):
