@@ -50,7 +50,7 @@ class InterruptAt(callbacks.Callback):
             raise Interrupt
 
 
-def data(n=150):
+def data(n=300):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, n)
     x = rng.normal(0, 1, (n, 8, 8, 1)).astype(np.float32)
@@ -76,7 +76,7 @@ def model_and_data(batch_norm=True):
 
 
 def fit(model, x, y, extra=(), epochs=3):
-    return model.fit(x, y, batch_size=16, epochs=epochs, shuffle=True, verbose=0, callbacks=list(extra))
+    return model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, verbose=0, callbacks=list(extra))
 
 
 def uninterrupted(parallel):

@@ -28,7 +28,7 @@ def small_model():
                        layers.Dense(3, activation="softmax")])
 
 
-def data(n=160):
+def data(n=320):
     rng = np.random.default_rng(0)
     return rng.normal(size=(n, 6)).astype(np.float32), rng.integers(0, 3, n)
 
@@ -68,7 +68,7 @@ def test_checkpoint_saved_between_batches_loads(tmp_path, kind, suffix, save_fre
     callback = saved_by(kind, path, save_freq)
     if kind == "lambda":
         callback.holder["model"] = model
-    model.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False, callbacks=[callback])
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0, shuffle=False, callbacks=[callback])
     if parallel:
         assert data_parallel.last_epoch()["processes"] == 2
     if suffix == ".keras":
