@@ -182,6 +182,19 @@ def for_each_chunk(work, n, step, smallest=1, batch=True):
     return totals
 
 
+def for_each_sample_chunk(work, rows, samples=None, step_rows=None, smallest_rows=1):
+    """`for_each_chunk` over whole samples of an array of `rows` rows, `samples` samples of
+    equal length laid one after the other (default: one row each); work(start, stop, scratch)
+    gets row bounds. The chunks are the batch's leaves (`batch_leaves`, counted in samples),
+    at most `step_rows` rows (default: no limit but the leaves'); fewer than 2 * `smallest_rows`
+    rows stay on one thread."""
+    samples = samples or rows
+    per_sample = max(1, rows // max(samples, 1))
+    step = max(1, (step_rows or rows) // per_sample)
+    return for_each_chunk(lambda a, b, scratch: work(a * per_sample, b * per_sample, scratch),
+                          samples, step, max(1, smallest_rows // per_sample))
+
+
 def _add_sums(left, right):
     """left[name] += right[name] for every name, in place (a chunk's sums are its own arrays,
     `Scratch.add` copies them); a name in `right` only is taken as it is. Returns `left`."""

@@ -31,7 +31,7 @@ import numpy as np
 from strided.kernels import collective
 from strided.kernels.fast import elementwise, tuning
 from strided.kernels.fast.elementwise import ChannelVector, column_dots, column_sums, per_channel
-from strided.kernels.parallel import chunk_size, for_each_chunk
+from strided.kernels.parallel import chunk_size, for_each_chunk, for_each_sample_chunk
 
 
 def chunk_moments(part, scratch):
@@ -60,7 +60,7 @@ def moments(x2, images=None):
     def chunk(start, stop, scratch):
         scratch.add("moments", _Moments(chunk_moments(x2[start:stop], scratch)))
 
-    parts = _by_images(chunk, x2, images)
+    parts = for_each_sample_chunk(chunk, x2.shape[0], images, rows_per_chunk(x2), smallest(x2))
     rows, mean, squares = parts["moments"].value
     if collective.active():
         channels = x2.shape[1]
@@ -82,16 +82,6 @@ class _Moments:
 
     def __add__(self, other):
         return _Moments(combine_moments([self.value, other.value]))
-
-
-def _by_images(work, x2, images, step_rows=None):
-    """for_each_chunk over whole images of x2 (M, C), M = images * rows per image: work(start,
-    stop, scratch) gets row bounds; the chunks are the batch's leaves (`parallel.batch_leaves`)."""
-    images = images or x2.shape[0]
-    per_image = max(1, x2.shape[0] // max(images, 1))
-    step = max(1, (step_rows or rows_per_chunk(x2)) // per_image)
-    return for_each_chunk(lambda a, b, scratch: work(a * per_image, b * per_image, scratch),
-                          images, step, max(1, smallest(x2) // per_image))
 
 
 class Normalization:
@@ -133,7 +123,7 @@ class Normalization:
             product = scratch.buffer("product", part.shape, part.dtype)
             scratch.add("dot", column_dots(part, x2[start:stop], product))
 
-        totals = _by_images(chunk, g2, self.images)
+        totals = for_each_sample_chunk(chunk, g2.shape[0], self.images, rows_per_chunk(g2), smallest(g2))
         dbeta, dot = totals["dbeta"], totals["dot"]
         share = 1
         if collective.active():  # the whole batch's sums, added along the ranks' tree

@@ -14,7 +14,7 @@ same bits whoever computes which half of the batch (threads or processes).
 import numpy as np
 
 from strided.kernels.fast import elementwise
-from strided.kernels.parallel import for_each_chunk
+from strided.kernels.parallel import for_each_sample_chunk
 
 
 def dense_forward(x2, kernel, bias=None, relu=False, images=None):
@@ -28,7 +28,7 @@ def dense_forward(x2, kernel, bias=None, relu=False, images=None):
         if relu:
             elementwise.relu(out, out)
 
-    _by_samples(chunk, x2.shape[0], images)
+    for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=4096)
     return y
 
 
@@ -49,13 +49,5 @@ def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel
         if need_dbias:
             scratch.add("db", g.sum(axis=0), fresh=True)
 
-    sums = _by_samples(chunk, x2.shape[0], images)
+    sums = for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=4096)
     return dx, sums.get("dk") if need_dkernel else None, sums.get("db") if need_dbias else None
-
-
-def _by_samples(work, rows, images):
-    """for_each_chunk over whole samples of `rows` rows (`images` samples, default one per row)."""
-    images = images or rows
-    per_sample = max(1, rows // max(images, 1))
-    return for_each_chunk(lambda a, b, scratch: work(a * per_sample, b * per_sample, scratch),
-                          images, images, max(1, 4096 // per_sample))
