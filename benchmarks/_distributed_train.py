@@ -8,8 +8,7 @@ on random 32x32x3 images, "resnet50" (strided modes only) on random 224x224x3 on
 global batch, the images per epoch, the repeats and one way of training:
 
     strided-1        strided, one process, one thread (the baseline of strided's rows)
-    strided-threads  strided, one process, `threads` kernel threads (set_data_parallel(False))
-    strided-forked   strided, one process forking a helper per thread (set_data_parallel(True))
+    strided-threads  strided, one process, `threads` kernel threads
     strided-mpi      strided under `mpiexec -n N`: each rank trains on its share of every batch
     torch-1          PyTorch, one process, one thread (the baseline of PyTorch's rows)
     torch-threads    PyTorch, one process, `threads` intra-op threads
@@ -69,7 +68,6 @@ def strided_task(task):
     mode = task["mode"]
     threads = 1 if mode in ("strided-1", "strided-mpi") else task["threads"]
     strided.set_num_threads(threads)
-    strided.set_data_parallel(mode == "strided-forked")
     limits = threadpool_limits(limits=threads)  # noqa: F841 -- kept for the process
     barrier = lambda: None
     if mode == "strided-mpi":
@@ -91,9 +89,7 @@ def strided_task(task):
     warm = _warmup_count(task["images"], batch)
     fit(x[:warm], y[:warm])
     seconds = _timed_epochs(lambda: fit(x, y), task["repeats"], barrier)
-    processes = strided.models.data_parallel.last_epoch()["processes"]
-    if mode == "strided-mpi":
-        processes = _mpi_rank_size()[1]
+    processes = _mpi_rank_size()[1] if mode == "strided-mpi" else 1
     return {"seconds": seconds, "processes": processes, "version": f"strided {strided.__version__}"}
 
 

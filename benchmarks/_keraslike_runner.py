@@ -78,21 +78,13 @@ class KerasLikeRunner:
         """Seconds for one epoch of `images` images (best of `repeats` epochs)."""
         model, x, y = self._trained_model(task, task["images"])
         seconds = best_time(lambda: self.fit(model, x, y, task["batch"]), task["repeats"])
-        return {"seconds": seconds, **self._helpers()}
-
-    def _helpers(self):
-        """strided's data-parallel helper processes in the last epoch: how many processes trained,
-        and the helpers' private memory (MB), which `_worker` adds to this process's peak RSS."""
-        if self.framework != "strided":
-            return {}
-        last = self.lib.models.data_parallel.last_epoch()
-        return {"processes": last["processes"], "helper_mb": last["helper_memory"] / 2**20}
+        return {"seconds": seconds}
 
     def train_steps(self, task):
         """Seconds per training step: one fit over `steps` batches, best of `repeats`."""
         model, x, y = self._trained_model(task, task["steps"] * task["batch"])
         seconds = best_time(lambda: self.fit(model, x, y, task["batch"]), task["repeats"])
-        return {"seconds": seconds / task["steps"], **self._helpers()}
+        return {"seconds": seconds / task["steps"]}
 
     def predict(self, task):
         """Seconds to predict the test images at batch `batch` (best of `repeats`)."""
@@ -101,8 +93,6 @@ class KerasLikeRunner:
         run = lambda: model.predict(x, batch_size=task["batch"], verbose=0)
         run()
         seconds = best_time(run, task["repeats"])
-        if self.framework == "strided":
-            return {"seconds": seconds, **self.lib.models.parallel_predict.last_run()}
         return {"seconds": seconds}
 
     def latency(self, task):

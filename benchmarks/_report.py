@@ -126,11 +126,6 @@ def notes(rows, results, flops, args, peak):
             "clock, a neighbour on the same physical core). Rows measured in between may have seen "
             "either: compare the frameworks within a row (measured back to back), not rows with each other."
         )
-    parallel = [row.id for row in rows if results.get(row.id, {}).get("strided", {}).get("processes", 1) > 1]
-    if parallel:
-        out.append(f"- strided ran on {args.threads} processes of one thread each (data-parallel "
-                   f"fit and predict, strided.models.forked) in: {', '.join(parallel)}; its peak MB "
-                   "in training rows adds the helper processes' private memory to its own peak RSS.")
     if args.rounds > 1:
         out.append(f"- Each row measured in {args.rounds} rounds (frameworks back to back in each); "
                    "each framework's best is kept (for the checks, each of the two times' best).")

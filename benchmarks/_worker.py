@@ -2,8 +2,7 @@
 
 Each (row, framework) runs in a fresh process so that frameworks never share thread pools
 (PyTorch's OpenMP threads spin after a parallel region and would steal the cores from OpenBLAS)
-and so that the peak RSS reported belongs to that framework alone (with the private memory of
-any helper processes it trains on). The last line printed is
+and so that the peak RSS reported belongs to that framework alone. The last line printed is
 `BENCH_RESULT <JSON>`: the task's result plus "peak_mb" and "version".
 """
 
@@ -27,9 +26,7 @@ def run_task(task):
         runner = KerasLikeRunner(task["framework"], task["threads"])
     result = getattr(runner, task["kind"])(task)
     result["version"] = runner.version
-    # Training on several processes (strided's data-parallel fit): the helpers' private memory
-    # counts too (their shared pages, the data and code, are already in this process's RSS).
-    result["peak_mb"] = peak_rss_mb() + result.pop("helper_mb", 0.0)
+    result["peak_mb"] = peak_rss_mb()
     return result
 
 

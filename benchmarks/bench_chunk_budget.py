@@ -2,7 +2,7 @@
 
 `kernels.parallel.WORKING_SET_FLOATS` sizes a convolution's chunks while training,
 `INFERENCE_WORKING_SET_FLOATS` for inference; this runs `train_on_batch` (or `predict_on_batch`)
-with a given budget and thread count, on threads only (no data-parallel processes), and prints
+with a given budget and thread count, in one process, and prints
 the best and the 25th percentile of 30, in wall time, and in the calling thread's CPU time (the
 figure to read on one thread of a busy machine).
 
@@ -34,7 +34,6 @@ def main():
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
     strided.set_num_threads(args.threads)
-    strided.set_data_parallel(False)
     name = "WORKING_SET_FLOATS" if args.mode == "train" else "INFERENCE_WORKING_SET_FLOATS"
     budget = args.budget_floats or getattr(parallel, name)
     setattr(parallel, name, budget)

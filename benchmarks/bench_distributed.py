@@ -7,13 +7,12 @@
 Three parts, one Markdown report (progress on standard error):
 
 1. Scaling. fashion-cnn (lesson 002, Fashion-MNIST, batch 64) and ResNet-18 (random 32x32x3,
-   batch 32) trained for an epoch eight ways (`_distributed_train.py`): strided on one process
+   batch 32) trained for an epoch seven ways (`_distributed_train.py`): strided on one process
    and one thread; two such processes at once, independent (their images/s added: what two
    processes get from this machine's cores, the ceiling of any 2-process row); on `--threads`
-   threads; on its forked backend (one process per thread); under
-   `mpiexec -n 2` (one thread per rank); PyTorch on one thread, on `--threads` threads, and as
-   DistributedDataParallel with gloo under `mpiexec -n 2`. The batch is the global batch (each
-   of 2 processes computes half of it). Every way runs in its own process or job, the ways one
+   threads; under `mpiexec -n 2` (one thread per rank); PyTorch on one thread, on `--threads`
+   threads, and as DistributedDataParallel with gloo under `mpiexec -n 2`. The batch is the
+   global batch (each of 2 processes computes half of it). Every way runs in its own process or job, the ways one
    after the other, all of them `--rounds` times; each way's fastest epoch is kept: other
    processes on the machine only ever slow a run down.
 2. Allreduce (`_distributed_allreduce.py`, under `mpiexec -n 2`): mpi4py's Allreduce, strided's
@@ -42,8 +41,7 @@ import _distributed_cost as cost  # noqa: E402
 from _measure import cpu_times, environment_warnings, machine_lines, steal_share  # noqa: E402
 
 MARKER = "BENCH_RESULT "
-MODES = ("strided-1", "strided-1x2", "strided-threads", "strided-forked", "strided-mpi",
-         "torch-1", "torch-threads", "torch-ddp")
+MODES = ("strided-1", "strided-1x2", "strided-threads", "strided-mpi", "torch-1", "torch-threads", "torch-ddp")
 LAUNCHED = ("strided-mpi", "torch-ddp")  # run under mpiexec -n 2
 MODELS = {"fashion_cnn": 64, "resnet18": 32}  # model -> global batch
 COST_MODELS = {  # cost-model name -> (benchmark model, batch) for the step-time measurement
@@ -140,7 +138,7 @@ def train_task(model, mode, args, images=None, batch=None):
 
 
 def _threads_of(mode, args):
-    return args.threads if mode in ("strided-threads", "strided-forked", "torch-threads") else 1
+    return args.threads if mode in ("strided-threads", "torch-threads") else 1
 
 
 def measure_scaling(args, log):

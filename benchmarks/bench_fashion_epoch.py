@@ -4,7 +4,7 @@ two versions of strided on the same machine, alternating:
     python benchmarks/bench_fashion_epoch.py --images 20000 --epochs 2
     PYTHONPATH=/path/to/other/checkout/src python benchmarks/bench_fashion_epoch.py ...
 
-Prints each epoch's seconds and how many processes trained it. Uses the real Fashion-MNIST
+Prints each epoch's seconds (one process, its kernels on threads). Uses the real Fashion-MNIST
 when the machine has it, else the bundled sample (repeated to the number of images).
 """
 
@@ -34,14 +34,12 @@ def main():
     strided.utils.set_random_seed(0)
     model = lessons.fashion_cnn()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    from strided.models import data_parallel
-
     for epoch in range(args.epochs):
         start = time.perf_counter()
         model.fit(x, y, batch_size=args.batch_size, epochs=1, verbose=0)
         seconds = time.perf_counter() - start
-        print(f"epoch {epoch + 1}: {seconds:.2f} s on {data_parallel.last_epoch()['processes']} "
-              f"process(es), strided from {strided.__file__}")
+        print(f"epoch {epoch + 1}: {seconds:.2f} s on {strided.get_num_threads()} thread(s), "
+              f"strided from {strided.__file__}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
-"""fit of the lessons' Fashion-MNIST CNN on this machine's cores, data-parallel three ways.
+"""fit of the lessons' Fashion-MNIST CNN on this machine's cores: one process on threads vs MPI.
 
     python benchmarks/bench_fit_backends.py                     # every backend, best of 3 epochs
     python benchmarks/bench_fit_backends.py --images 3200 --batch 64 --epochs 3
 
-Rows: one process on one thread; one process on two threads; the forked backend (one process
-forks a helper per thread, `strided.models.data_parallel`); MPI (`mpiexec -n 2`, one thread per
-rank, `strided.distributed`). Each row runs in its own process (MPI: its own job), trains one
+Rows: one process on one thread; one process on two threads; MPI (`mpiexec -n 2`, one thread per
+rank, `strided.distributed`). (A third backend, one process forking a helper per thread, was
+removed: it was not measurably faster than MPI's two ranks, docs/distributed.md.) PyTorch DDP
+is in bench_distributed.py. Each row runs in its own process (MPI: its own job), trains one
 untimed epoch, then times `--epochs` epochs and keeps the fastest, and the median and shortest
 of their steps (process 0's time from one step's end to the next's: robust to a busy machine). Random images of Fashion-MNIST's
 shape (timing does not depend on their values). Prints images/s per backend; this is a
@@ -19,24 +20,21 @@ import subprocess
 import sys
 import time
 
-BACKENDS = {  # name -> (launcher prefix, threads per process, forked helpers allowed)
-    "1 process, 1 thread": ([], 1, False),
-    "1 process, 2 threads": ([], 2, False),
-    "forked, 2 processes": ([], 2, True),
-    "mpi, 2 ranks": (["mpiexec", "-n", "2"], 1, False),
+BACKENDS = {  # name -> (launcher prefix, threads per process)
+    "1 process, 1 thread": ([], 1),
+    "1 process, 2 threads": ([], 2),
+    "mpi, 2 ranks": (["mpiexec", "-n", "2"], 1),
 }
 
 
-def run_one(images, batch, epochs, threads, use_forked):
+def run_one(images, batch, epochs, threads):
     """In the worker process: the best epoch's seconds, as JSON on stdout (rank 0)."""
     import numpy as np
 
     import strided
     from strided.applications import fashion_cnn
-    from strided.models import data_parallel, forked
 
     strided.set_num_threads(threads)
-    strided.set_data_parallel(use_forked)
     strided.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = rng.random((images, 28, 28, 1), dtype=np.float32)
@@ -50,8 +48,6 @@ def run_one(images, batch, epochs, threads, use_forked):
         def on_train_batch_end(self, step, logs=None):
             steps.append(time.perf_counter())
 
-    # it only reads the clock: the forked backend may train beside it (as beside strided's own)
-    forked._READ_ONLY_BETWEEN_BATCHES += (Clock,)
     clock = Clock()
     durations = []
     for _ in range(epochs):
@@ -62,8 +58,7 @@ def run_one(images, batch, epochs, threads, use_forked):
         durations.extend(np.diff(steps))  # from one step's end to the next's
     ranks = int(os.environ.get("PMI_SIZE", 1))  # under mpiexec (MPICH's Hydra)
     if int(os.environ.get("PMI_RANK", 0)) == 0:
-        processes = ranks if ranks > 1 else data_parallel.last_epoch()["processes"]
-        print(json.dumps({"seconds": best, "processes": processes, "step_median": float(np.median(durations)),
+        print(json.dumps({"seconds": best, "processes": ranks, "step_median": float(np.median(durations)),
                           "step_best": float(np.min(durations))}))
 
 
@@ -73,18 +68,18 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--only", default="", help="a backend name's start, e.g. 'mpi'")
-    parser.add_argument("--worker", nargs=2, metavar=("THREADS", "FORKED"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", type=int, metavar="THREADS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        run_one(args.images, args.batch, args.epochs, int(args.worker[0]), args.worker[1] == "1")
+        run_one(args.images, args.batch, args.epochs, args.worker)
         return
     print(f"Fashion-MNIST CNN, fit of {args.images} images at batch {args.batch}, best of {args.epochs} epochs")
-    for name, (launcher, threads, forked) in BACKENDS.items():
+    for name, (launcher, threads) in BACKENDS.items():
         if args.only and not name.startswith(args.only):
             continue
         command = launcher + [sys.executable, os.path.abspath(__file__), "--images", str(args.images),
                               "--batch", str(args.batch), "--epochs", str(args.epochs),
-                              "--worker", str(threads), "1" if forked else "0"]
+                              "--worker", str(threads)]
         done = subprocess.run(command, capture_output=True, text=True, timeout=900)
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         if done.returncode or not lines:

@@ -90,10 +90,6 @@ def test_imports_point_downward():
 
 # ------------------------------------------------------------------------------ no cycles
 # Cycles waiting on a fix in files outside this test's owner's hands; each entry names its fix.
-# models/training imports data_parallel and parallel_predict, which import training back (inside
-# a function) only to compare `type(model).train_step` with Trainer's: the fix is to compare
-# qualified names (`type(model).train_step.__qualname__ == "Trainer.train_step"`) or to let
-# training pass the answer in. Remove the entry once that lands (the test then requires it).
 KNOWN_CYCLES = []
 
 

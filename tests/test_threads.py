@@ -36,23 +36,6 @@ def test_set_num_threads_rejects_non_positive_ints(value):
         strided.set_num_threads(value)
 
 
-def test_one_thread_restores_the_setting_and_openblas():
-    """`one_thread` (each data-parallel process) puts back an unset count as unset."""
-    from strided import _blas_threads, _config
-
-    setting = _config.thread_setting()
-    _config.restore_thread_setting(None)
-    get = _blas_threads._thread_functions()[0]
-    before = get()
-    try:
-        with _blas_threads.one_thread():
-            assert strided.get_num_threads() == 1 and get() == 1
-        assert _config.thread_setting() is None and get() == before
-        assert strided.get_num_threads() == _config._USABLE_CORES
-    finally:
-        _config.restore_thread_setting(setting)
-
-
 def test_single_threaded_restores_the_count(threads):
     threads(2)
     get, _ = _blas_threads._thread_functions()
@@ -283,12 +266,7 @@ def _seeded_fit(threads_count):
 
 
 def test_a_seeded_fit_gives_bit_identical_weights_on_one_and_two_threads(threads):
-    before = _config.data_parallel_setting()
-    strided.set_data_parallel(False)
-    try:
-        one, two = _seeded_fit(1), _seeded_fit(2)
-    finally:
-        strided.set_data_parallel(before)
+    one, two = _seeded_fit(1), _seeded_fit(2)
     weights_one, predictions_one, history_one = one
     weights_two, predictions_two, history_two = two
     assert len(weights_one) == len(weights_two) == 10  # BN's moving statistics included

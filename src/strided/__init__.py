@@ -39,12 +39,10 @@ from strided import (
     utils,
 )
 from strided._config import (
-    data_parallel_enabled,
     epsilon,
     floatx,
     fusion_enabled,
     image_data_format,
-    set_data_parallel,
     set_epsilon,
     set_floatx,
     set_fusion,
@@ -78,6 +76,5 @@ __all__ = [
     "losses", "metrics", "models", "ops", "optimizers", "regularizers", "runtime", "signal", "utils",
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
     "fusion_enabled", "set_fusion", "traced_inference_enabled", "set_traced_inference", "flush_denormal", "set_flush_denormal",
-    "data_parallel_enabled", "set_data_parallel",
     "get_num_threads", "set_num_threads", "get_kernels", "set_kernels", "kernels_used", *_LAZY,
 ]

@@ -20,7 +20,6 @@ explicit, process-wide call) and `single_threaded`, which `kernels.parallel` use
 threads share a batch (restored after each region).
 """
 
-import contextlib
 import ctypes
 import os
 
@@ -111,22 +110,6 @@ class single_threaded:  # noqa: N801  (used as a function: `with single_threaded
 
     def __exit__(self, *exception):
         _thread_functions()[1](self.before)
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run the block with strided's kernels and OpenBLAS on the calling thread alone (each
-    process of data-parallel training, `models.data_parallel`); both counts restored afterwards."""
-    setting = _config.thread_setting()
-    functions = _thread_functions()
-    before = functions[0]() if functions is not None else None
-    set_num_threads(1)
-    try:
-        yield
-    finally:
-        _config.restore_thread_setting(setting)
-        if functions is not None:
-            functions[1](before)
 
 
 _cache = {}

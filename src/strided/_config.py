@@ -13,7 +13,6 @@ _TRACED_INFERENCE = True
 _TRACE_GENERATION = 0
 _NUM_THREADS = None  # None: one per usable core
 _FLUSH_DENORMAL = True
-_DATA_PARALLEL = "auto"
 
 
 def floatx():
@@ -103,33 +102,6 @@ def set_flush_denormal(enabled):
     this machine supports it."""
     global _FLUSH_DENORMAL
     _FLUSH_DENORMAL = bool(enabled)
-
-
-def data_parallel_enabled():
-    """Whether fit() may train on one process per thread (see strided.models.data_parallel)."""
-    return _DATA_PARALLEL is not False
-
-
-def data_parallel_requested():
-    """Whether the program asked for processes itself (`set_data_parallel(True)`), rather than
-    leaving strided to fork only where it is safe (the default, "auto")."""
-    return _DATA_PARALLEL is True
-
-
-def set_data_parallel(enabled):
-    """Whether fit() and predict() run on one forked process per thread without a launcher:
-    True: wherever it is the same training (the program takes responsibility for its own
-    threads); "auto" (the default) and False: never, threads in this process (forked processes
-    were not measurably faster than `mpiexec -n N` ranks, strided.distributed)."""
-    global _DATA_PARALLEL
-    if enabled != "auto" and not isinstance(enabled, (bool, int)):
-        raise ValueError(f"set_data_parallel: expected 'auto', True or False. Received: {enabled!r}")
-    _DATA_PARALLEL = enabled if enabled == "auto" else bool(enabled)
-
-
-def data_parallel_setting():
-    """The setting as given: "auto", True or False (to restore it later)."""
-    return _DATA_PARALLEL
 
 
 def num_threads():

@@ -1,15 +1,13 @@
 """BackupAndRestore: Keras' API, and a run interrupted anywhere resumes to the same weights,
-bit for bit (shuffle, dropout, noise, augmentation and batch norm included)."""
-
-import os
-import sys
+bit for bit (shuffle, dropout, noise, augmentation and batch norm included). Under `mpiexec`, a
+crashed job resumed is tests/distributed/test_fit_cases.py."""
 
 import numpy as np
 import pytest
 
 import strided
 from strided import callbacks, layers
-from strided.models import Sequential, data_parallel, forked
+from strided.models import Sequential
 from strided.utils import clear_session, set_random_seed
 
 
@@ -19,15 +17,12 @@ def fresh_names():
     yield
     clear_session()
 
-FORKS = sys.platform.startswith("linux") and hasattr(os, "fork")
-
 
 @pytest.fixture(autouse=True)
 def two_threads():
-    threads, enabled = strided._config.thread_setting(), strided._config.data_parallel_setting()
+    threads = strided._config.thread_setting()
     strided.set_num_threads(2)
     yield
-    strided.set_data_parallel(enabled)
     strided._config.restore_thread_setting(threads)
 
 
@@ -79,19 +74,15 @@ def fit(model, x, y, extra=(), epochs=3):
     return model.fit(x, y, batch_size=32, epochs=epochs, shuffle=True, verbose=0, callbacks=list(extra))
 
 
-def uninterrupted(parallel):
-    strided.set_data_parallel(parallel)
+def uninterrupted():
     model, (x, y) = model_and_data()
     fit(model, x, y)
     return model.get_weights()
 
 
-@pytest.mark.parametrize("parallel", [False, True] if FORKS else [False], ids=["threads", "processes"][:1 + FORKS])
 @pytest.mark.parametrize("save_freq", ["epoch", 1, 4])
-def test_a_run_interrupted_and_resumed_ends_with_the_same_weights(tmp_path, monkeypatch, save_freq, parallel):
-    # InterruptAt only raises between batches, in process 0: it may run beside data-parallel steps
-    monkeypatch.setattr(forked, "_READ_ONLY_BETWEEN_BATCHES", forked._READ_ONLY_BETWEEN_BATCHES + (InterruptAt,))
-    expected = uninterrupted(parallel)
+def test_a_run_interrupted_and_resumed_ends_with_the_same_weights(tmp_path, save_freq):
+    expected = uninterrupted()
     backup_dir = tmp_path / "backup"
     model, (x, y) = model_and_data()
     with pytest.raises(Interrupt):
@@ -100,8 +91,6 @@ def test_a_run_interrupted_and_resumed_ends_with_the_same_weights(tmp_path, monk
     model, (x, y) = model_and_data()  # a new process would build it again from the seed
     set_random_seed(123)  # whatever happened since: the backup's random state wins
     fit(model, x, y, [callbacks.BackupAndRestore(backup_dir, save_freq=save_freq)])
-    if parallel:
-        assert data_parallel.last_epoch()["processes"] == 2
     for got, want in zip(model.get_weights(), expected):
         assert np.array_equal(got, want)
     assert not backup_dir.exists()  # delete_checkpoint=True after a finished run
@@ -124,7 +113,6 @@ def test_resumes_at_the_saved_epoch_and_step(tmp_path):
 
 
 def test_stopping_in_the_middle_of_an_epoch_keeps_a_backup_to_resume(tmp_path):
-    strided.set_data_parallel(False)  # the same engine for the three runs (a batch hook: threads)
     model, (x, y) = model_and_data(batch_norm=False)
 
     def stop(batch, logs):

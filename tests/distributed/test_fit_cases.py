@@ -1,9 +1,13 @@
-"""fit under `mpiexec`: a rank that raises ends the job with its error on every rank; a run that
-cannot be split says why once and still trains as one process does; a stop seen by rank 0 alone
-stops every rank after the same step; BackupAndRestore resumes a crashed job
-(scripts/fit_cases.py)."""
+"""fit under `mpiexec`: a rank that raises ends the job with its error on every rank; a rank
+stopped (SIGSTOP) in fit or predict ends the job after the collective timeout with an error
+naming it, and a killed one ends it at once; a run that cannot be split says why once and
+still trains as one process does; a stop seen by rank 0 alone stops every rank after the same
+step; BackupAndRestore resumes a crashed job (scripts/fit_cases.py)."""
+
+import time
 
 import numpy as np
+import pytest
 from test_fit_same_answer import pytestmark, run  # noqa: F401  (the same launcher and skip)
 
 
@@ -18,6 +22,25 @@ def test_a_rank_that_raises_ends_the_job_with_its_error_on_every_rank(tmp_path):
     for rank in (0, 1):  # rank 0 waited in a collective operation: it raises rank 1's error
         assert f"rank {rank} caught ValueError: boom on rank 1" in done.stdout
     assert "raised on rank 1 of 2" in done.stderr
+    assert not list(tmp_path.glob("*.npz"))
+
+
+@pytest.mark.parametrize("case, operation", [("stopped", "allreduce_sum"), ("predict-stopped", "allgather")])
+def test_a_stopped_rank_ends_the_job_within_the_timeout_naming_it(tmp_path, case, operation):
+    began = time.monotonic()
+    done = run("fit_cases.py", 2, case, tmp_path, environment={"STRIDED_DISTRIBUTED_TIMEOUT": "3"})
+    assert done.returncode != 0
+    assert time.monotonic() - began < 60  # bounded: the timeout, not a hang (run() allows 120 s)
+    assert "rank 0 caught DistributedTimeoutError" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"{operation} (collective operation" in done.stdout
+    assert "on rank 0 of 2 waited 3.0 s, the timeout, and rank 1 had not arrived" in done.stdout
+    assert "rank 0 ends the job with MPI_Abort: rank 1 did not answer" in done.stderr
+
+
+def test_a_killed_rank_ends_the_job(tmp_path):
+    done = run("fit_cases.py", 2, "killed", tmp_path, environment={"STRIDED_DISTRIBUTED_TIMEOUT": "3"})
+    assert done.returncode != 0
+    assert "signal 9" in done.stdout + done.stderr or "EXIT CODE: 9" in done.stdout + done.stderr
     assert not list(tmp_path.glob("*.npz"))
 
 

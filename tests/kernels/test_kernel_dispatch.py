@@ -156,9 +156,9 @@ def test_backward_runs_on_the_kernels_its_forward_used():
         np.testing.assert_allclose(value, grads["fast", "fast"], rtol=1e-10, atol=1e-12)
 
 
-class _TwinProcesses:
-    """A data-parallel group of two processes holding the same rows (`kernels.collective`);
-    this one is the first."""
+class _TwinRanks:
+    """A data-parallel group of two ranks holding the same rows (`kernels.collective`, as MPI
+    ranks join it in `models.replica`); this one is the first."""
 
     rank = 0
 
@@ -167,14 +167,14 @@ class _TwinProcesses:
 
 
 @pytest.mark.parametrize("relu", [False, True])
-def test_batch_norm_in_data_parallel_training_matches(relu):
-    """The reference batch norm takes its statistics and sums over all processes, as the fast."""
+def test_batch_norm_shared_over_ranks_matches(relu):
+    """The reference batch norm takes its statistics and sums over all ranks, as the fast."""
     rng = np.random.default_rng(0)
     x2, g2 = rng.standard_normal((50, 6)) * 2 + 1, rng.standard_normal((50, 6))
     gamma, beta = rng.standard_normal(6), rng.standard_normal(6)
     results = []
     for kernels in (fast_set, reference_set):
-        with collective.joined(_TwinProcesses()):
+        with collective.joined(_TwinRanks()):
             mean, var, rows = kernels.moments(x2)
             norm = kernels.Normalization(mean, var, gamma, beta, 1e-3, relu, rows)
             y = norm.normalize(x2)

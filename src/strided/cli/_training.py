@@ -3,7 +3,6 @@ the backup that `--resume` continues from, and Ctrl-C stopping at the end of a s
 
 import contextlib
 import math
-import os
 import signal
 import sys
 import threading
@@ -81,7 +80,7 @@ def fit_model(model, train, validation, args, flip=True, backup=None):
                                        verbose=1 if args.verbose else 0))
     options = {"epochs": args.epochs, "validation_data": validation, "callbacks": callbacks,
                "verbose": args.verbose}
-    with stop_at_step_end_on_ctrl_c(model) as interruption, processes_of_this_command():
+    with stop_at_step_end_on_ctrl_c(model) as interruption:
         if args.augment:
             from strided.data import DataLoader
 
@@ -109,11 +108,8 @@ def stop_at_step_end_on_ctrl_c(model):
         # ends every rank at once instead; --resume continues from the last backup.
         yield state
         return
-    owner = os.getpid()
 
     def handler(signum, frame):
-        if os.getpid() != owner:
-            return  # a data-parallel helper (forked): its process 0 stops it
         if state["interrupted"]:
             raise KeyboardInterrupt
         state["interrupted"] = True
@@ -187,23 +183,6 @@ class EpochTimer(Callback):
 
 
 @contextlib.contextmanager
-def processes_of_this_command():
-    """For the block (fit), train on one forked process per thread: the command owns its process
-    (no other threads, no interactive kernel), where a program's own `fit` trains on threads
-    unless it asks (`strided.set_data_parallel`). Not under an MPI launcher: the ranks are the
-    processes there. A setting the user made (True or False) is kept."""
-    from strided import _config, distributed
-
-    before = _config.data_parallel_setting()
-    if before == "auto" and distributed.size() == 1:
-        _config.set_data_parallel(True)
-    try:
-        yield
-    finally:
-        _config.set_data_parallel(before)
-
-
-@contextlib.contextmanager
 def thread_limit(threads):
     """Use `threads` threads: set_num_threads (strided's kernels and OpenBLAS), plus
     threadpoolctl's limits for any other BLAS/OpenMP runtime when that package is installed."""
@@ -225,5 +204,4 @@ def thread_limit(threads):
 
 
 __all__ = ["OPTIMIZER_NAMES", "make_optimizer", "learning_rate_of", "split_validation",
-           "make_augmenter", "fit_model", "EpochTimer", "LoaderSeededByEpoch", "thread_limit", "stop_at_step_end_on_ctrl_c",
-           "processes_of_this_command"]
+           "make_augmenter", "fit_model", "EpochTimer", "LoaderSeededByEpoch", "thread_limit", "stop_at_step_end_on_ctrl_c"]

@@ -1,11 +1,10 @@
 """Values gathered from every process of data-parallel training, for the kernels whose result
 depends on the whole batch: batch norm's statistics and the sums of its backward pass.
 
-Data-parallel training (`models.replica`: MPI ranks under `mpiexec`, or the forked processes of
-`models.data_parallel`) splits each batch over the ranks and joins each of them to the group
-(`joined`) for its step's forward and backward passes; a kernel then calls `all_gather(vector)`
-and gets every rank's vector, in rank order, so that all of them combine the same numbers in the
-same order (the same floats everywhere: torch.distributed's all_gather). Outside such training
+Data-parallel training (`models.replica`: MPI ranks under `mpiexec`) splits each batch over
+the ranks and joins each of them to the group (`joined`) for its step's forward and backward
+passes; a kernel then calls `all_gather(vector)` and gets every rank's vector, in rank order, so
+that all of them combine the same numbers in the same order (the same floats everywhere: torch.distributed's all_gather). Outside such training
 nothing is joined and `active()` is False.
 """
 

@@ -13,7 +13,7 @@ its backward pass on the same set, so switching between the two passes is harmle
 composition of their parts' references. Traced inference replays the ops' forward passes, so
 it follows the setting too.
 
-The setting is process-wide (threads and forked processes of strided see it) and starts as
+The setting is process-wide (every thread of strided's kernels sees it) and starts as
 "fast" at every import: nothing happens at import time.
 """
 

@@ -82,9 +82,6 @@ class Replica:
         self.rank, self.size = collective.rank, collective.size
         self.verdicts = {}  # "fit"/"evaluate"/"predict" -> whether its batches are computed whole
         self.verbose = 1
-        # every rank runs the loop and its callbacks (MPI); False: rank 0 alone, which stops the
-        # others itself (the forked helpers)
-        self.runs_loop = True
         self._batch = None  # the current global batch: (y, sample_weight, n, bounds) or None
         self._local_ranks = None  # ranks on this machine (`ranks_on_this_machine`)
         self._told_too_small = False  # `_say_too_small` said it (once)
@@ -141,8 +138,6 @@ class Replica:
     def stop_agreed(self, stop):
         """Rank 0's `stop_training`, on every rank: a stop that only some ranks saw (a signal, a
         callback acting on rank 0 alone) ends the run after the same step everywhere."""
-        if not self.runs_loop:
-            return stop
         return bool(self.collective.broadcast(bool(stop)))
 
     # --------------------------------------------------------------- training

@@ -14,6 +14,9 @@ bar (strided.callbacks), running metrics (compile_utils.py) and Keras' return va
 On several ranks (`mpiexec -n N`, `strided.distributed`) the same step runs on every rank, each
 on its shard of the global batch; a `models.replica.Replica` adds the exchanges to it: the
 shard's share of the loss, the gradients summed over the ranks, and the whole batch's metrics.
+Without a launcher fit, evaluate and predict run in the calling process, its kernels on
+threads (`strided.set_num_threads`); strided starts no process of its own (two processes on one
+machine: `mpiexec -n 2 python train.py`, docs/distributed.md).
 """
 
 import contextlib
@@ -26,7 +29,7 @@ from strided.autograd import no_grad
 from strided.kernels import collective as kernel_collective
 from strided.layers.keras_tensor import flatten, pack_like
 from strided.metrics.base import Metric
-from strided.models import data_adapter, data_parallel, distributed_loop, parallel_predict
+from strided.models import data_adapter, distributed_loop
 from strided.models.compile_utils import CompileState, log_value
 from strided.models.epoch_steps import epoch_steps, keyed
 from strided.models.input_shapes import describe_shape_mismatch
@@ -361,12 +364,8 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             self._cache_step_structure()
             try:
-                processes = 1 if replica is not None else data_parallel.choose_processes(self, train, callback_list)
-                if processes > 1:
-                    logs = data_parallel.train_epoch(self, train, callback_list, processes, epoch, first_step)
-                else:
-                    logs = self._train_epoch(callback_list, epoch_steps(train, self._training_seed, epoch, first_step),
-                                             epoch)
+                logs = self._train_epoch(callback_list, epoch_steps(train, self._training_seed, epoch, first_step),
+                                         epoch)
             finally:
                 self._step_structure = None
             first_step = 0
@@ -387,7 +386,7 @@ class Trainer:
         return epoch_logs
 
     def _train_epoch(self, callback_list, steps, epoch):
-        """Train in this process on `steps`, (step, positions, batch) of `epoch` (from
+        """Train on `steps`, (step, positions, batch) of `epoch` (from
         `models.epoch_steps`: each sample's random draws keyed by its position); returns the
         last step's logs ({} for no batch)."""
         logs = {}
@@ -471,11 +470,7 @@ class Trainer:
                                             add_history=False)
         with runtime.speed_settings(), self._as_replica(replica, verbose):
             callback_list.on_predict_begin()
-            processes = 1 if replica is not None else parallel_predict.choose_processes(self, adapter, callback_list)
-            if processes > 1:
-                merged, structure = parallel_predict.predict(self, adapter, callback_list, processes)
-            else:
-                merged, structure = self._predict_batches(adapter, callback_list)
+            merged, structure = self._predict_batches(adapter, callback_list)
             callback_list.on_predict_end()
         return pack_like(structure, merged)
 

@@ -13,9 +13,14 @@ CASE is one of:
     rank0-stops  a callback on rank 0 alone sets stop_training at epoch 1, step 2 (as a signal
                  seen by one rank would): every rank stops after that step; weights and the
                  number of epochs saved per rank
+    stopped      rank 1 stops itself (SIGSTOP) at epoch 0, step 1 of fit: the others wait for
+                 it until the collective timeout, then raise naming it (the job ends)
+    killed       rank 1 kills itself (SIGKILL) at epoch 0, step 1 of fit (the job ends)
+    predict-stopped  rank 1 stops itself after predict()'s first batch
 """
 
 import os
+import signal
 import sys
 
 import numpy as np
@@ -55,6 +60,25 @@ class Crash(callbacks.Callback):
             raise self.error
 
 
+class SignalSelf(callbacks.Callback):
+    """Send `signum` to this process after batch `step` (of fit's first epoch, or of predict),
+    on rank 1."""
+
+    def __init__(self, signum, step):
+        super().__init__()
+        self.signum, self.step = signum, step
+
+    def _maybe(self, batch):
+        if batch == self.step and distributed.rank() == 1:
+            os.kill(os.getpid(), self.signum)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._maybe(batch)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._maybe(batch)
+
+
 def model_and_data():
     set_random_seed(5)
     rng = np.random.default_rng(1)
@@ -66,7 +90,6 @@ def model_and_data():
 
 def main(case, out_dir):
     strided.set_floatx("float64")
-    strided.set_data_parallel(False)
     rank = distributed.rank()
     model, x, y = model_and_data()
     loss = strided.losses.SparseCategoricalCrossentropy(reduction="sum" if case == "not-split" else "sum_over_batch_size")
@@ -80,9 +103,14 @@ def main(case, out_dir):
         extra.append(Crash(1, 2, {0, 1, 2}, KeyboardInterrupt()))
     if case == "rank0-stops":
         extra = [StopOnRankZero()]
+    if case in ("stopped", "killed"):
+        extra = [SignalSelf(signal.SIGSTOP if case == "stopped" else signal.SIGKILL, 1)]
     try:
+        if case == "predict-stopped":
+            model.predict(x, batch_size=36, verbose=0, callbacks=[SignalSelf(signal.SIGSTOP, 0)])
+            return
         history = model.fit(x, y, batch_size=36, epochs=3, shuffle=True, verbose=1 if case == "not-split" else 0,
-                  callbacks=extra)
+                            callbacks=extra)
     except BaseException as error:
         print(f"rank {rank} caught {type(error).__name__}: {error}", flush=True)
         raise

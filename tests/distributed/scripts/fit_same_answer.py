@@ -57,7 +57,6 @@ def batches(x, y, size):
 
 def main(out_dir):
     strided.set_floatx("float64")
-    strided.set_data_parallel(False)  # the reference trains in one process, on threads
     rank = distributed.rank()
     x, y = data()
     set_random_seed(1)
