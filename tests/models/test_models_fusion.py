@@ -1,4 +1,5 @@
-"""Layer fusion: Conv2D(relu) -> MaxPooling2D runs as one op, and nothing else changes."""
+"""Layer fusion: Conv2D(relu) -> MaxPooling2D, BatchNormalization -> ReLU and Conv2D ->
+BatchNormalization (-> ReLU) run as one op each, and nothing else changes."""
 
 import numpy as np
 import pytest
@@ -19,8 +20,8 @@ def fusion_setting():
 
 def fused_layer_names(model):
     graph = model._graph
-    pairs = fusion.fused_pairs(graph.nodes, graph.output_tensors)
-    return sorted((conv.layer.name, pool.layer.name) for conv, pool in pairs.values())
+    groups = fusion.fused_groups(graph.nodes, graph.output_tensors)
+    return sorted(tuple(node.layer.name for node in group) for group in groups.values())
 
 
 def test_the_lesson_models_are_fused():
@@ -28,9 +29,10 @@ def test_the_lesson_models_are_fused():
         ("conv2d", "max_pooling2d"), ("conv2d_1", "max_pooling2d_1")
     ]
     assert len(fused_layer_names(mnist_cnn())) == 2  # the third conv has no pooling after it
-    names = fused_layer_names(cifar_cnn())  # six BatchNormalization -> Activation("relu")
-    assert len(names) == 6 and all(bn.startswith("batch_normalization") for bn, _ in names)
-    assert all(relu.startswith("activation") for _, relu in names)  # not the head's BN
+    names = fused_layer_names(cifar_cnn())  # six Conv2D -> BatchNormalization -> Activation("relu")
+    assert len(names) == 6 and all(conv.startswith("conv2d") for conv, _, _ in names)
+    assert all(bn.startswith("batch_normalization") for _, bn, _ in names)
+    assert all(relu.startswith("activation") for _, _, relu in names)  # not the head's BN
 
 
 @pytest.mark.parametrize("builder", [fashion_cnn, mnist_cnn])
@@ -57,13 +59,13 @@ def test_fused_pair_uses_one_op_and_set_fusion_turns_it_off(fusion_setting):
     x = strided.Tensor(np.ones((2, 28, 28, 1), np.float32))
     conv, pool = model.layers[0], model.layers[1]
     seen = []
-    original = fusion.run_pair
+    original = fusion.run_group
 
-    def spy(conv_layer, pool_layer, inputs, training=None):
-        seen.append((conv_layer.name, pool_layer.name))
-        return original(conv_layer, pool_layer, inputs, training)
+    def spy(group, inputs):
+        seen.append(tuple(node.layer.name for node in group))
+        return original(group, inputs)
 
-    fusion.run_pair = spy
+    fusion.run_group = spy
     try:
         model(x)
         assert seen == [(conv.name, pool.name), ("conv2d_1", "max_pooling2d_1")]
@@ -73,7 +75,7 @@ def test_fused_pair_uses_one_op_and_set_fusion_turns_it_off(fusion_setting):
         model(x)
         assert seen == []
     finally:
-        fusion.run_pair = original
+        fusion.run_group = original
 
 
 def conv_pool_model(**conv_args):
@@ -122,7 +124,8 @@ def test_fused_pair_errors_name_the_conv_layer():
     model = fashion_cnn()
     with pytest.raises(ValueError, match="conv2d"):
         model.layers[0].kernel.assign(np.zeros((3, 3, 1, 64), np.float32))
-        fusion.run_pair(model.layers[0], model.layers[1], np.zeros((1, 28, 28, 2), np.float32))
+        group = next(iter(fusion.fused_groups(model._graph.nodes, model._graph.output_tensors).values()))
+        fusion.run_group(group, np.zeros((1, 28, 28, 2), np.float32))
 
 
 def test_fused_model_accepts_other_dtypes_as_the_plain_one():
@@ -180,8 +183,9 @@ def test_fused_batch_norm_relu_trains_like_the_plain_layers(relu, fusion_setting
 
 
 def test_batch_norm_relu_pairs_not_fused():
-    assert fused_layer_names(batch_norm_relu_model(layers.ReLU(max_value=6.0))) == []
-    assert fused_layer_names(batch_norm_relu_model(layers.Activation("tanh"))) == []
+    for not_relu in (layers.ReLU(max_value=6.0), layers.Activation("tanh")):  # conv -> BN alone
+        (group,) = fused_layer_names(batch_norm_relu_model(not_relu))
+        assert len(group) == 2 and group[0].startswith("conv2d") and group[1].startswith("batch_normalization")
     inputs = Input(shape=(4,))
     normed = layers.BatchNormalization()(inputs)
     model = Model(inputs, [layers.Activation("relu")(normed), normed])  # the BN output is an output

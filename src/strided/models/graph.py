@@ -3,8 +3,8 @@
 `Graph(inputs, outputs)` walks back from each output `KerasTensor` through the `Node`s
 recorded when layers were called on symbolic tensors, until it reaches the given inputs.
 The result is the list of nodes in topological order; `run(values)` calls each node's layer
-on real tensors in that order (a Conv2D(relu) feeding only a MaxPooling2D runs together with
-it as one op: `strided.models.fusion`). Inputs may be any symbolic tensors, so a model can be cut
+on real tensors in that order (a Conv2D(relu) feeding only a MaxPooling2D, or a Conv2D feeding
+only a BatchNormalization, runs together with it as one op: `strided.models.fusion`). Inputs may be any symbolic tensors, so a model can be cut
 out of another one: `Model(model.inputs, [layer.output for layer in model.layers])`.
 """
 
@@ -31,7 +31,7 @@ class Graph:
         self.nodes = self._nodes_in_order()
         self.depths = self._node_depths()
         self.layers = self._ordered_layers()
-        self._pairs = {}  # fusion on/off -> fused layer pairs (see `_fused_pairs`)
+        self._groups = {}  # fusion on/off -> fused runs of layers (see `_fused_groups`)
         self._traced = TracedInference(self.nodes)
         self._attributes = LayerAttributes([node.layer for node in self.nodes])
 
@@ -121,7 +121,7 @@ class Graph:
         """
         tensors = self._match_inputs(inputs)
         if self._attributes.changed():  # a layer's attribute rebound since the last run: the
-            self._pairs, self._traced = {}, TracedInference(self.nodes)  # fusions and traces go
+            self._groups, self._traced = {}, TracedInference(self.nodes)  # fusions and traces go
         if self._traced.applies() and all(isinstance(t, Tensor) for t in tensors):
             outputs = self._traced.run(tensors, lambda: self._run_layers(tensors))
         else:
@@ -131,7 +131,7 @@ class Graph:
         return pack_like(self.outputs, outputs)
 
     def _run_layers(self, tensors):
-        """The flat outputs, each node's layer called in turn (fused pairs as one op)."""
+        """The flat outputs, each node's layer called in turn (fused runs as one op)."""
         try:
             return self._call_layers(tensors)
         finally:  # what the layers set on themselves (building, say) is not a change to react to
@@ -139,19 +139,17 @@ class Graph:
 
     def _call_layers(self, tensors):
         values = {id(tensor): value for tensor, value in zip(self.input_tensors, tensors)}
-        pairs = self._fused_pairs()
-        skipped = {id(first) for first, _ in pairs.values()}
+        groups = self._fused_groups()
+        skipped = {id(node) for group in groups.values() for node in group[:-1]}
         for node in self.nodes:
             def value_of(x):
                 return values[id(x)] if isinstance(x, KerasTensor) else x
 
-            if id(node) in skipped:  # computed together with the layer after it, below
+            if id(node) in skipped:  # computed together with the last layer of its run, below
                 continue
-            if id(node) in pairs:
-                first = pairs[id(node)][0]
-                values[id(node.output_tensors[0])] = fusion.run_pair(
-                    first.layer, node.layer, value_of(first.arguments), first.call_kwargs.get("training")
-                )
+            if id(node) in groups:
+                group = groups[id(node)]
+                values[id(node.output_tensors[0])] = fusion.run_group(group, value_of(group[0].arguments))
                 continue
             arguments = map_structure(value_of, node.arguments)
             extra = [map_structure(value_of, a) for a in node.extra_args]
@@ -167,11 +165,11 @@ class Graph:
                 values[id(tensor)] = value
         return [values[id(t)] for t in self.output_tensors]
 
-    def _fused_pairs(self):
+    def _fused_groups(self):
         enabled = _config.fusion_enabled()
-        if enabled not in self._pairs:
-            self._pairs[enabled] = fusion.fused_pairs(self.nodes, self.output_tensors)
-        return fusion.unpatched(self._pairs[enabled])
+        if enabled not in self._groups:
+            self._groups[enabled] = fusion.fused_groups(self.nodes, self.output_tensors)
+        return fusion.unpatched(self._groups[enabled])
 
     def _match_inputs(self, inputs):
         if len(self.input_tensors) == 1 and isinstance(inputs, Tensor):  # the common case

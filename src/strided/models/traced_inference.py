@@ -20,7 +20,7 @@ used only when nothing could tell the difference:
 A trace is never stale: each call first checks, by identity, every attribute of the model's
 layers (`LayerAttributes`, a few microseconds): when one was rebound since the last run
 (`layer.activation = ...`, `layer.trainable = False`, a weight replaced by a new Variable),
-the traces are dropped, and the graph's fused pairs with them (`models.graph`). Adding layers
+the traces are dropped, and the graph's fused runs with them (`models.graph`). Adding layers
 makes a new graph. Values changed in place (`set_weights`, `load_weights`, the optimizers,
 `variable.assign`) need no check: a replay reads the weights' current arrays.
 `strided.set_traced_inference(True)` also drops every trace kept.

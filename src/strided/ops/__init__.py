@@ -8,6 +8,7 @@ from strided.ops import image  # noqa: E402,F401  (keras.ops.image)
 from strided.ops.activations import *  # noqa: F401,F403
 from strided.ops.arithmetic import *  # noqa: F401,F403
 from strided.ops.batch_norm import *  # noqa: F401,F403
+from strided.ops.batch_norm_fold import *  # noqa: F401,F403
 from strided.ops.control_flow import *  # noqa: F401,F403
 from strided.ops.conv import *  # noqa: F401,F403
 from strided.ops.conv3d import *  # noqa: F401,F403
