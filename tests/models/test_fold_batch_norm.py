@@ -126,7 +126,7 @@ def test_a_replayed_trace_reads_the_current_statistics(fusion_setting):
 @pytest.mark.parametrize("how", ["training=False", "trainable=False"])
 def test_fine_tuning_through_a_frozen_batch_norm_trains_like_the_plain_layers(how, fusion_setting):
     """Transfer learning: the base's batch norm keeps its moving statistics while the conv
-    trains; the folded kernel passes the gradient on to the conv, gamma and beta."""
+    trains (with gradients recorded the group runs unfolded: conv, then batch norm + ReLU)."""
     y = np.random.default_rng(0).integers(0, 3, 64)
     results = []
     for fused in (True, False):
@@ -143,8 +143,9 @@ def test_fine_tuning_through_a_frozen_batch_norm_trains_like_the_plain_layers(ho
         np.testing.assert_allclose(fused, plain, rtol=1e-4, atol=1e-5)
 
 
-def test_training_with_batch_statistics_is_not_folded(fusion_setting, monkeypatch):
-    model = block()
+@pytest.mark.parametrize("frozen", [False, True])
+def test_nothing_is_folded_while_gradients_are_recorded(frozen, fusion_setting, monkeypatch):
+    model = block(training=False if frozen else None)
     monkeypatch.setattr(fusion, "folded_kernel_and_bias", lambda *a: pytest.fail("folded while training"))
     model.compile(optimizer="sgd", loss="mse")
     x = images(model, batch=64)
@@ -161,3 +162,26 @@ def test_not_folded_when_someone_could_tell():
     conv = layers.Conv2D(4, 3)(inputs)
     other_axis = layers.BatchNormalization(axis=1)(conv)  # not the channel axis
     assert group_sizes(Model(inputs, other_axis)) == []
+
+
+def test_a_frozen_base_is_folded_while_its_head_trains(fusion_setting, monkeypatch):
+    """Transfer learning: the base (conv -> BN -> ReLU) is frozen, no gradient flows through
+    it, so it runs folded during fit too; the head trains as with the plain layers."""
+    y = np.random.default_rng(0).integers(0, 3, 64)
+    folds = []
+    original = fusion.folded_kernel_and_bias
+    monkeypatch.setattr(fusion, "folded_kernel_and_bias", lambda *a: folds.append(1) or original(*a))
+    results = []
+    for fused in (True, False):
+        fusion_setting(fused)
+        folds.clear()
+        model = block()
+        for layer in model.layers[:4]:  # input, conv, batch norm, relu
+            layer.trainable = False
+        x = images(model, batch=64)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
+        assert (len(folds) > 0) == fused
+        results.append([model.predict(x, verbose=0), *model.get_weights()])
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-4, atol=1e-5)

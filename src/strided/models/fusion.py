@@ -22,14 +22,16 @@ block of ResNet, MobileNet and most modern CNNs,
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)                     # optional
 
-runs, whenever the batch norm uses its moving statistics (predict, evaluate, a frozen base model
-called with `training=False`), as one convolution with the batch norm folded into its kernel
-and bias (`folded_kernel_and_bias`: what TensorFlow's graph optimizer and PyTorch's
-`fuse_conv_bn_eval` do), the ReLU applied in place: two passes over the feature map fewer, and
-the same numbers up to float rounding. The fold is made of differentiable ops on the layers'
-variables, so gradients reach the kernel, gamma and beta as before (transfer learning), and a
-replayed inference trace reads the current weights. While the batch norm trains on batch
-statistics, the convolution runs as it is and the batch norm (+ ReLU) after it.
+runs, whenever the batch norm uses its moving statistics and no gradient flows through the
+block (predict, evaluate, a frozen base model in transfer learning), as one convolution with the
+batch norm folded into its kernel and bias (`ops.batch_norm_fold`: what TensorFlow's graph
+optimizer and PyTorch's `fuse_conv_bn_eval` do), the ReLU applied in place: two passes over the
+feature map fewer, and the same numbers up to float rounding. The fold is made of ops on the
+layers' variables, so a replayed inference trace reads the current weights. While a gradient
+flows through the block (fit, even with a frozen batch norm after a trainable convolution) the
+convolution runs as it is and the batch norm (+ ReLU) after it: the folded kernel's gradient
+would be scaled after the sum over the batch, and so differ in the last bit between one
+process and several.
 
 A run is fused only when nothing could tell the difference: each layer's output goes to the next
 alone and is not an output of the model; the layers are the stock classes (a subclass overriding
@@ -43,6 +45,7 @@ the conv has no activation, the batch norm normalises the conv's channel axis al
 import math
 
 from strided import _config, activations, ops
+from strided.autograd import is_grad_enabled
 from strided.kernels import collective
 from strided.layers import _call_context
 from strided.layers import _layer_utils as U
@@ -141,7 +144,7 @@ def _conv_batch_norm(group, x):
     conv, norm = group[0].layer, group[1].layer
     relu = len(group) == 3
     training = _training_of(group[1])
-    if (training and norm.trainable) or not _fold_pays(conv, x):  # batch statistics: nothing to fold
+    if (training and norm.trainable) or _records_gradient(x, conv, norm) or not _fold_pays(conv, x):
         return norm.normalize(conv.call(x), training, relu=relu)
     kernel, bias = folded_kernel_and_bias(conv, norm)
     if _is_depthwise(conv):
@@ -152,6 +155,13 @@ def _conv_batch_norm(group, x):
     return ops.conv_bias_activation(x, kernel, bias, "relu" if relu else None, strides=conv.strides,
                                     padding=padding, data_format=conv.data_format,
                                     dilation_rate=conv.dilation_rate)
+
+
+def _records_gradient(x, conv, norm):
+    """Whether a gradient will flow through the group: to its input or to one of its weights
+    (a frozen base model's layers, `trainable = False`, record none)."""
+    weights = (conv.kernel, conv.bias, norm.gamma, norm.beta)
+    return is_grad_enabled() and (x.requires_grad or any(w is not None and w.requires_grad for w in weights))
 
 
 def _fold_pays(conv, x):

@@ -9,9 +9,9 @@ computes `batch_normalization(conv(x, kernel) + bias)` with fixed (moving) stati
 This is what TensorFlow's graph optimizer and PyTorch's `fuse_conv_bn_eval` do for inference:
 the batch norm's pass over the feature map disappears (`strided.models.fusion` uses it for
 Conv2D / DepthwiseConv2D -> BatchNormalization whenever the batch norm uses its moving
-statistics). Both are ops with their own backward, so gradients still reach the kernel, the
-bias, gamma and beta (fine-tuning a model whose batch norms are frozen), and an inference trace
-replays them on the variables' current values.
+statistics and no gradient is recorded). Both are ops with their own backward (gradients
+reach the kernel, the bias, gamma and beta), and an inference trace replays them on the
+variables' current values.
 """
 
 import numpy as np
