@@ -3,6 +3,7 @@
 import numpy as np
 
 from strided.autograd import Tensor
+from strided.kernels import parallel
 
 
 def as_tensor(x, like=None):
@@ -15,16 +16,30 @@ def as_tensor(x, like=None):
 
 
 def unbroadcast(grad, shape):
-    """Sum `grad` over the axes that broadcasting added or stretched, back to `shape`."""
+    """Sum `grad` over the axes that broadcasting added or stretched, back to `shape`.
+
+    A sum over the first axis -- the batch's, for a weight broadcast over the samples (a bias,
+    a per-channel scale) -- is added leaf by leaf along the batch's halving tree
+    (`batch_axis_sum`), so the weight's gradient has the same bits whichever process sums which
+    part of the batch."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad
+    stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    axes = tuple(range(extra)) + stretched
+    if axes and axes[0] == 0:
+        return batch_axis_sum(grad, axes).reshape(shape)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def batch_axis_sum(array, axes):
+    """array.sum(axis=axes, keepdims=True) for `axes` that include 0, the first axis added
+    along its halving tree (`kernels.parallel.batch_leaves`, `tree_combine`)."""
+    leaves = parallel.batch_leaves(array.shape[0], array.shape[0])
+    if len(leaves) == 1:
+        return array.sum(axis=axes, keepdims=True)
+    parts = [array[start:stop].sum(axis=axes, keepdims=True) for start, stop in leaves]
+    return parallel.tree_combine(parts, leaves, np.add)
 
 
 def check_broadcastable(op_name, a, b):

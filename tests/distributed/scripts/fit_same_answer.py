@@ -6,7 +6,8 @@
 The model has Dropout and BatchNormalization, the data an uneven last batch (50 samples at
 batch 64: 64, 36), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
 and the progress bar (rank 0 prints it). A second model trains on a Python generator of
-batches (rank 0 draws it); a third has two inputs (a dict) and two outputs with their own
+batches (rank 0 draws it); another has a layer whose weights are broadcast by generic ops
+(their gradients summed by the ops themselves); a third has two inputs (a dict) and two outputs with their own
 losses, loss weights, metrics and sample weights. Each rank saves what it got in
 OUT_DIR/rank<r>.npz.
 """
@@ -17,7 +18,7 @@ import sys
 import numpy as np
 
 import strided
-from strided import callbacks, distributed, layers
+from strided import callbacks, distributed, layers, ops
 from strided.models import Sequential
 from strided.utils import set_random_seed
 
@@ -32,6 +33,24 @@ def model():
         layers.Dense(8, activation="relu", kernel_regularizer="l2"),
         layers.Dense(3, activation="softmax"),
     ])
+
+
+class ScaleShift(layers.Layer):
+    """x * scale + shift by broadcasting ops (`ops.multiply`, `ops.add`): the weights'
+    gradients are the ops' own sums over the batch (`ops._base.unbroadcast`)."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+        self.shift = self.add_weight(shape=(1, 1, input_shape[-1]), initializer="zeros", name="shift")
+        self.built = True
+
+    def call(self, x):
+        return ops.add(ops.multiply(x, self.scale), self.shift)
+
+
+def broadcast_weights():
+    return Sequential([layers.Input((6, 6, 2)), layers.Conv2D(4, 3, activation="relu"), ScaleShift(),
+                       layers.Flatten(), layers.Dense(3, activation="softmax")])
 
 
 def two_outputs():
@@ -79,6 +98,11 @@ def main(out_dir):
     streamed.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     streamed.fit(batches(x, y, 24), epochs=1, steps_per_epoch=5, verbose=0)
 
+    set_random_seed(4)
+    broadcast = broadcast_weights()
+    broadcast.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    broadcast.fit(x, y, batch_size=64, epochs=2, verbose=0)
+
     set_random_seed(3)
     rng = np.random.default_rng(3)
     inputs = {"a": rng.normal(size=(90, 5)), "b": rng.normal(size=(90, 3))}
@@ -96,6 +120,7 @@ def main(out_dir):
     arrays.update({f"branched_history_{k}": np.array(v) for k, v in branched_history.history.items()})
     arrays["branched_evaluated"] = np.array(branched_evaluated)
     arrays.update({f"streamed{i}": w for i, w in enumerate(streamed.get_weights())})
+    arrays.update({f"broadcast{i}": w for i, w in enumerate(broadcast.get_weights())})
     arrays.update({f"history_{k}": np.array(v) for k, v in history.history.items()})
     np.savez(os.path.join(out_dir, f"rank{rank}.npz"), evaluated=np.array(evaluated),
              predicted=predicted, **arrays)
