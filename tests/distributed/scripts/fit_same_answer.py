@@ -6,8 +6,9 @@
 The model has Dropout and BatchNormalization, the data an uneven last batch (50 samples at
 batch 64: 64, 36), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
 and the progress bar (rank 0 prints it). A second model trains on a Python generator of
-batches (rank 0 draws it); another has a layer whose weights are broadcast by generic ops
-(their gradients summed by the ops themselves); a third has two inputs (a dict) and two outputs with their own
+batches (rank 0 draws it); another has depthwise, separable and transposed convolutions and
+a layer whose weights are broadcast by generic ops (their gradients summed by the ops
+themselves); a third has two inputs (a dict) and two outputs with their own
 losses, loss weights, metrics and sample weights. Each rank saves what it got in
 OUT_DIR/rank<r>.npz.
 """
@@ -48,8 +49,11 @@ class ScaleShift(layers.Layer):
         return ops.add(ops.multiply(x, self.scale), self.shift)
 
 
-def broadcast_weights():
+def more_layers():
     return Sequential([layers.Input((6, 6, 2)), layers.Conv2D(4, 3, activation="relu"), ScaleShift(),
+                       layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2),
+                       layers.SeparableConv2D(4, 3, padding="same", activation="relu"),
+                       layers.Conv2DTranspose(3, 3, strides=2, padding="same"),
                        layers.Flatten(), layers.Dense(3, activation="softmax")])
 
 
@@ -99,7 +103,7 @@ def main(out_dir):
     streamed.fit(batches(x, y, 24), epochs=1, steps_per_epoch=5, verbose=0)
 
     set_random_seed(4)
-    broadcast = broadcast_weights()
+    broadcast = more_layers()
     broadcast.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     broadcast.fit(x, y, batch_size=64, epochs=2, verbose=0)
 
