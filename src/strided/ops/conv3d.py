@@ -67,15 +67,15 @@ class Conv3D(Function):
         gy = np.ascontiguousarray(_to_last(gy, self.data_format))
         need_dx = self.needs_input_grad[0]
         dx, dkernel = np.empty(self.x.shape, gy.dtype), np.empty(self.kernel.shape, gy.dtype)
+        dbias = np.empty(gy.shape[-1], gy.dtype)
         for cin, cout in self._group_slices():
-            dx_group, dkernel[..., cout], _ = self.kernels.conv3d_backward(
+            dx_group, dkernel[..., cout], dbias[cout] = self.kernels.conv3d_backward(
                 np.ascontiguousarray(gy[..., cout]), np.ascontiguousarray(self.x[..., cin]), self.kernel[..., cout],
                 self.strides, self.pads, self.dilation, need_dx=need_dx,
             )
             if need_dx:
                 dx[..., cin] = dx_group
         dx = _to_format(dx, self.data_format) if need_dx else None
-        dbias = gy.reshape(-1, gy.shape[-1]).sum(axis=0)
         return (dx, dkernel, dbias) if self.has_bias else (dx, dkernel)
 
 

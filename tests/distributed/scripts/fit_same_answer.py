@@ -6,8 +6,8 @@
 The model has Dropout and BatchNormalization, the data an uneven last batch (50 samples at
 batch 64: 64, 36), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
 and the progress bar (rank 0 prints it). A second model trains on a Python generator of
-batches (rank 0 draws it); another has depthwise, separable and transposed convolutions and
-a layer whose weights are broadcast by generic ops (their gradients summed by the ops
+batches (rank 0 draws it); another has depthwise, separable, transposed and 3-D convolutions
+and a layer whose weights are broadcast by generic ops (their gradients summed by the ops
 themselves); a third has two inputs (a dict) and two outputs with their own
 losses, loss weights, metrics and sample weights. Each rank saves what it got in
 OUT_DIR/rank<r>.npz.
@@ -54,6 +54,8 @@ def more_layers():
                        layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2),
                        layers.SeparableConv2D(4, 3, padding="same", activation="relu"),
                        layers.Conv2DTranspose(3, 3, strides=2, padding="same"),
+                       layers.Reshape((8, 8, 3, 1)), layers.Conv3D(2, 3, padding="same", activation="relu"),
+                       layers.Conv3DTranspose(1, 3, padding="same"),
                        layers.Flatten(), layers.Dense(3, activation="softmax")])
 
 
