@@ -11,6 +11,7 @@ with moving statistics runs as one convolution with the batch norm folded in
 """
 
 import argparse
+import functools
 
 import numpy as np
 from _measure import best_time, machine_lines
@@ -37,12 +38,12 @@ def main():
         for batch in (int(b) for b in args.batches.split(",")):
             x = np.random.default_rng(0).random((batch, *size), np.float32)
             best = {True: float("inf"), False: float("inf")}
+            predict = functools.partial(model.predict, x, batch_size=batch, verbose=0)
             for _ in range(args.rounds):
                 for fused in (True, False):
                     strided.set_fusion(fused)
-                    model.predict(x, batch_size=batch, verbose=0)  # warm-up (and the trace)
-                    seconds = best_time(lambda: model.predict(x, batch_size=batch, verbose=0), args.repeat)
-                    best[fused] = min(best[fused], seconds)
+                    predict()  # warm-up (and the trace)
+                    best[fused] = min(best[fused], best_time(predict, args.repeat))
             strided.set_fusion(True)
             print(f"{name:<14} {batch:>5} {best[True] * 1e3:>10.1f} {best[False] * 1e3:>10.1f} "
                   f"{best[True] / best[False]:>14.2f}")
