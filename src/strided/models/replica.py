@@ -184,13 +184,9 @@ class Replica:
                 by_dtype.setdefault(np.asarray(grad).dtype, []).append(index)
         for dtype, indices in by_dtype.items():
             for bucket in _buckets(indices, [np.size(grads[i]) for i in indices]):
-                flat = np.concatenate([np.ravel(grads[i]) for i in bucket]).astype(dtype, copy=False)
-                summed = self.collective.allreduce_sum(flat)
-                offset = 0
-                for i in bucket:
-                    size = np.size(grads[i])
-                    result[i] = summed[offset:offset + size].reshape(np.shape(grads[i]))
-                    offset += size
+                summed = self.collective.allreduce_sum(_packed([grads[i] for i in bucket], dtype))
+                for i, part in zip(bucket, _unpacked(summed, [np.shape(grads[i]) for i in bucket])):
+                    result[i] = part
         return result
 
     # ---------------------------------------------------------------- metrics
@@ -293,10 +289,9 @@ class _OverlappedSums:
                 pending.advance()
 
     def _start(self, bucket):
-        indices = self.buckets[bucket]
-        dtype = self.variables[indices[0]].dtype
-        flat = np.concatenate([np.zeros(np.size(self.variables[i].data), dtype) if self.variables[i].grad is None
-                               else np.ravel(self.variables[i].grad) for i in indices]).astype(dtype, copy=False)
+        variables = [self.variables[i] for i in self.buckets[bucket]]
+        values = [np.zeros(v.data.shape, v.dtype) if v.grad is None else v.grad for v in variables]
+        flat = _packed(values, variables[0].dtype)
         self.pending[bucket] = self.collective.start_allreduce_sum(flat, slot=f"bucket{bucket}")
 
     def finish(self):
@@ -306,13 +301,26 @@ class _OverlappedSums:
                 self._start(bucket)
         result = [None] * len(self.variables)
         for bucket, indices in enumerate(self.buckets):
-            summed, offset = self.pending[bucket].result(), 0
-            for i in indices:
-                size = int(np.size(self.variables[i].data))
+            parts = _unpacked(self.pending[bucket].result(), [self.variables[i].data.shape for i in indices])
+            for i, part in zip(indices, parts):
                 if self.variables[i].grad is not None:
-                    result[i] = summed[offset:offset + size].reshape(np.shape(self.variables[i].data))
-                offset += size
+                    result[i] = part
         return result
+
+
+def _packed(arrays, dtype):
+    """The arrays laid one after the other in one flat vector of `dtype` (one message)."""
+    return np.concatenate([np.ravel(a) for a in arrays]).astype(dtype, copy=False)
+
+
+def _unpacked(flat, shapes):
+    """The arrays of `shapes` that `_packed` laid one after the other in `flat` (views)."""
+    parts, offset = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(flat[offset:offset + size].reshape(shape))
+        offset += size
+    return parts
 
 
 def _buckets(indices, sizes):
