@@ -81,6 +81,9 @@ def _worker(framework, name, modes, threads, repeat, size):
     result = {}
     full = constructor(weights=None, input_shape=shape)
     height, width, channels = full.input_shape[1:]
+    if height is None:  # a constructor without a native size (MobileNetV3's): ImageNet's 224
+        full = constructor(weights=None, input_shape=(224, 224, channels))
+        height, width = 224, 224
     images = lambda n: rng.uniform(0, 255, (n, height, width, channels)).astype("float32")  # noqa: E731
     for mode in modes:
         if mode.startswith("infer"):
