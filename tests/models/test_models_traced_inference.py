@@ -69,6 +69,7 @@ TRACEABLE = {
         layers.SpatialDropout2D(0.3), layers.Activation("elu"), layers.Softmax(),
     ),
     "zero padding, reshape": lambda: image_model(layers.ZeroPadding2D(1), layers.Reshape((10, 30))),
+    "cropping (NASNet's)": lambda: image_model(layers.ZeroPadding2D(((1, 0), (1, 0))), layers.Cropping2D(((1, 0), (0, 1)))),
 }
 
 

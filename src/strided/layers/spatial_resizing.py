@@ -120,6 +120,8 @@ class ZeroPadding1D(_ZeroPadding):
 
 
 class _Cropping(_SpatialLayer):
+    _traceable_inference = True  # one slice, fixed by the input's shape
+
     def __init__(self, cropping, data_format=None, **kwargs):
         super().__init__(data_format, **kwargs)
         self.cropping = _pairs(type(self).__name__, "cropping", cropping, self.rank)
