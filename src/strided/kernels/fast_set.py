@@ -2,9 +2,13 @@
 
 The names below are the ops' kernel interface, shared with `kernels.reference_set`; each is a
 fast kernel that computes what its reference does (`kernels.reference`), to float rounding.
-GELU comes from `fast.gelu`; sigmoid, SiLU, softplus, log-sigmoid, ELU, SELU and leaky ReLU
+Conv2D runs by im2col (`fast.conv`) or, for 3x3 stride-1 convolutions where a cost model says
+it pays, by Winograd F(2x2, 3x3) (`fast.winograd`), chosen in `fast.conv_methods`. GELU comes
+from `fast.gelu`; sigmoid, SiLU, softplus, log-sigmoid, ELU, SELU and leaky ReLU
 from `fast.activation_math`;
 activations without a faster form are the reference ones themselves.
+Layer and group norm come from `fast.layer_norm` and `fast.group_norm`, global pooling from
+`fast.global_pooling`; `standardize` (any other view) has no faster form.
 """
 
 # ruff: noqa: F401  (a namespace: every name is re-exported for `kernels.dispatch`)
@@ -27,7 +31,7 @@ from strided.kernels.fast.activation_math import (
 )
 from strided.kernels.fast.activations import relu, relu_backward, softmax
 from strided.kernels.fast.batch_norm import Normalization, moments
-from strided.kernels.fast.conv import conv2d_backward, conv2d_forward
+from strided.kernels.fast.conv_methods import conv2d_backward, conv2d_forward  # im2col or Winograd
 from strided.kernels.fast.conv_pool import conv_relu_maxpool_backward, conv_relu_maxpool_forward
 from strided.kernels.fast.conv_transpose import conv_transpose2d_backward, conv_transpose2d_forward
 from strided.kernels.fast.dense import dense_backward, dense_forward
@@ -41,6 +45,14 @@ from strided.kernels.fast.depthwise_planes import (
     depthwise_conv2d_forward_channels_first,
 )
 from strided.kernels.fast.gelu import gelu, gelu_backward
+from strided.kernels.fast.global_pooling import (
+    global_average_pool_backward,
+    global_average_pool_forward,
+    global_max_pool_backward,
+    global_max_pool_forward,
+)
+from strided.kernels.fast.group_norm import group_norm_backward, group_norm_forward
+from strided.kernels.fast.layer_norm import layer_norm_backward, layer_norm_forward
 from strided.kernels.fast.linear import linear_backward, linear_forward
 from strided.kernels.fast.live_taps import live_crop
 from strided.kernels.fast.losses import (
@@ -75,6 +87,10 @@ from strided.kernels.reference.activations import (  # no faster form
     softsign_backward,
     tanh,
     tanh_backward,
+)
+from strided.kernels.reference.normalization import (  # no faster form (any view, any axes)
+    standardize,
+    standardize_backward,
 )
 
 NAME = "fast"

@@ -19,7 +19,9 @@ from strided.kernels.reference import (
     conv_transpose,
     dense,
     depthwise,
+    global_pooling,
     losses,
+    normalization,
     pooling,
 )
 from strided.kernels.reference.activations import (  # noqa: F401  (the interface's names)
@@ -55,6 +57,7 @@ from strided.kernels.reference.activations import (  # noqa: F401  (the interfac
     tanh,
     tanh_backward,
 )
+from strided.kernels.reference.normalization import standardize, standardize_backward  # noqa: F401
 
 NAME = "reference"
 relu, relu_backward, softmax = activations.relu, activations.relu_backward, activations.softmax
@@ -274,3 +277,44 @@ def softmax_cross_entropy_forward(logits, target, axis=-1):
 
 def softmax_cross_entropy_backward(dloss, saved, target, axis=-1):
     return losses.softmax_cross_entropy_backward(dloss, saved, target, axis)
+
+
+# ------------------------------------------------- layer and group norm, global pooling
+def layer_norm_forward(x2, gamma, beta, epsilon, samples=None, training=True):
+    """(y, saved) for the rows of x2 (R, F); saved is x2 and epsilon (backward recomputes)."""
+    return normalization.layer_norm(x2, gamma, beta, epsilon), ((x2, epsilon) if training else None)
+
+
+def layer_norm_backward(gy2, saved, gamma, samples=None, need_dx=True, need_dgamma=True, need_dbeta=True):
+    x2, epsilon = saved
+    return _only((need_dx, need_dgamma, need_dbeta), *normalization.layer_norm_backward(gy2, x2, gamma, epsilon))
+
+
+def group_norm_forward(x3, groups, gamma, beta, epsilon, channels_first=False, training=True):
+    """(y, saved) for x3 (N, S, C) or (N, C, S); saved is x3 and epsilon."""
+    y = normalization.group_norm(x3, groups, gamma, beta, epsilon, channels_first)
+    return y, ((x3, epsilon) if training else None)
+
+
+def group_norm_backward(gy3, saved, groups, gamma, channels_first=False, need_dx=True, need_dgamma=True,
+                        need_dbeta=True):
+    x3, epsilon = saved
+    gradients = normalization.group_norm_backward(gy3, x3, groups, gamma, epsilon, channels_first)
+    return _only((need_dx, need_dgamma, need_dbeta), *gradients)
+
+
+def global_average_pool_forward(x3, channels_first=False):
+    return global_pooling.global_average_pool(x3, channels_first)
+
+
+def global_average_pool_backward(gy, x_shape, channels_first=False):
+    return global_pooling.global_average_pool_backward(gy, x_shape, channels_first)
+
+
+def global_max_pool_forward(x3, channels_first=False, training=True):
+    """(y, saved): saved is x3 (the reference backward finds each channel's winner again)."""
+    return global_pooling.global_max_pool(x3, channels_first), (x3 if training else None)
+
+
+def global_max_pool_backward(gy, saved, x_shape, channels_first=False):
+    return global_pooling.global_max_pool_backward(gy, saved, channels_first)

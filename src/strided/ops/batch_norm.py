@@ -14,6 +14,7 @@ import numpy as np
 
 from strided.autograd import Function
 from strided.kernels.dispatch import kernel_set
+from strided.kernels.fast.batch_norm_pool import PooledNormalization
 from strided.ops._base import normalize_axis
 from strided.ops.activations import relu as relu_op
 from strided.ops.normalization import _float_input, _param, _standardize
@@ -47,6 +48,48 @@ class ChannelsLastBatchNorm(Function):
         dx = None
         if self.needs_input_grad[0]:
             dx = self.norm.input_gradient_pass(dy, self.x2, dbeta, dgamma).reshape(gy.shape)
+        return dx, dgamma, dbeta
+
+
+class ChannelsLastBatchNormReluMaxPool(Function):
+    """max_pool(relu(batch_norm(x))) in training, for channels-last (N, H, W, C) x and a pooling
+    window that is its own stride, without padding: lesson 004's BatchNorm2d -> ReLU -> MaxPool2d.
+
+    One Function with its own backward: with the fast kernels, `kernels.fast.batch_norm_pool`
+    (the normalised map is never stored, only the pooled one and each window's winner); with the
+    reference kernels, their composition (normalise and ReLU, then max pooling; backward
+    in the reverse order). The same numbers either way, to float rounding (tested).
+    """
+
+    def __init__(self, epsilon, mean, var, window, rows=None):
+        self.epsilon, self.mean, self.var, self.window, self.rows = epsilon, mean, var, window, rows
+
+    def forward(self, x, gamma, beta):
+        kernels = kernel_set()
+        self.x, self.fused = x, kernels.NAME == "fast"
+        if self.fused:
+            self.norm = PooledNormalization(self.mean, self.var, gamma, beta, self.epsilon, x.shape,
+                                                    self.window, self.rows)
+            return self.norm.normalize_pool(x)
+        self.kernels = kernels
+        self.norm = kernels.Normalization(self.mean, self.var, gamma, beta, self.epsilon, True, self.rows,
+                                          images=x.shape[0])
+        y = self.norm.normalize(x.reshape(-1, x.shape[-1])).reshape(x.shape)
+        pooled, self.pool_saved = kernels.max_pool2d_forward(y, self.window, self.window, ((0, 0), (0, 0)))
+        return pooled
+
+    def backward(self, gp):
+        gp = np.ascontiguousarray(gp)
+        x, need_dx = self.x, self.needs_input_grad[0]
+        if self.fused:
+            dbeta, dgamma = self.norm.pooled_gradient_sums(gp, x)
+            dx = self.norm.pooled_input_gradient(gp, x, dbeta, dgamma) if need_dx else None
+            return dx, dgamma, dbeta
+        gy = self.kernels.max_pool2d_backward(gp, self.pool_saved, x.shape, self.window, self.window,
+                                              ((0, 0), (0, 0)))
+        x2 = x.reshape(-1, x.shape[-1])
+        dy, dbeta, dgamma = self.norm.gradient_sums(np.ascontiguousarray(gy).reshape(x2.shape), x2)
+        dx = self.norm.input_gradient_pass(dy, x2, dbeta, dgamma).reshape(x.shape) if need_dx else None
         return dx, dgamma, dbeta
 
 
@@ -143,7 +186,7 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     )
 
 
-def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False):
+def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False, pool_size=None):
     """Training-mode batch normalization: normalise with this batch's own statistics.
 
     mean and var are taken over every axis except `axis` (biased variance, as Keras);
@@ -160,6 +203,10 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
         axis: the channel axis (or axes) kept; -1 for channels-last, 1 for channels-first.
         epsilon: added to the variance.
         relu: return max(y, 0) instead of y (one op for BatchNormalization + ReLU).
+        pool_size: (ph, pw) or None. With relu, a channels-last 4-D x and gamma and beta given,
+            return max_pool(relu(y)) over windows of pool_size with the window as stride and
+            no padding (one op for BatchNorm -> ReLU -> MaxPool: the normalised map is never
+            stored). Shape: (N, floor(H / ph), floor(W / pw), C).
 
     Returns:
         (y, batch_mean, batch_var): y a Tensor like x; the statistics as plain ndarrays of
@@ -176,6 +223,17 @@ def batch_norm_train(x, gamma=None, beta=None, axis=-1, epsilon=1e-3, relu=False
         _param(name, "beta", beta, stats_shape, x),
     ]
     reduce_axes = tuple(i for i in range(x.ndim) if i not in kept)
+    if pool_size is not None:
+        pool_size = tuple(int(p) for p in pool_size)
+        if not (relu and x.ndim == 4 and kept == (3,) and params[0] is not None and params[1] is not None
+                and len(pool_size) == 2 and all(1 <= p <= n for p, n in zip(pool_size, x.shape[1:3]))):
+            raise ValueError(f"{name}: pool_size={pool_size} needs relu=True, a channels-last (N, H, W, C) "
+                             f"input at least as large as the window, gamma and beta; received input shape "
+                             f"{x.shape}, axis={axis}, relu={relu}")
+        mean, var, rows = kernel_set().moments(x.data.reshape(-1, x.shape[-1]), images=x.shape[0])
+        y = ChannelsLastBatchNormReluMaxPool.apply(x, params[0], params[1], epsilon=float(epsilon), mean=mean,
+                                                   var=var, window=pool_size, rows=rows)
+        return y, mean, var
     if kept == (x.ndim - 1,) and params[0] is not None and params[1] is not None:
         mean, var, rows = kernel_set().moments(x.data.reshape(-1, x.shape[-1]), images=x.shape[0] if x.ndim > 1 else None)
         y = ChannelsLastBatchNorm.apply(

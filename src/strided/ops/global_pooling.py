@@ -7,31 +7,53 @@
 
 Global pools accept any input with a batch, spatial and channel axes (rank 3, 4 or 5); adaptive
 pools take rank 3 (1-D) or rank 4 (2-D). Exported by `strided.ops` beside `ops.pooling`.
+The global pools run on the kernels (`kernels.dispatch`: `global_*_pool_*`), on x viewed as
+(N, S, C) channels-last or (N, C, S) channels-first.
 """
 
 import numpy as np
 
 from strided import _config
-from strided.autograd import Function
+from strided.autograd import Function, is_grad_enabled
+from strided.kernels.dispatch import kernel_set
 from strided.kernels.fast import pool as kernels
 from strided.ops._base import as_tensor
 from strided.ops._conv_args import check_input
 from strided.ops.pooling import _check_tuple, _Pool
 
 
+def _three_axes(x, channels_first):
+    """x as (N, S, C) channels-last or (N, C, S) channels-first (S: every spatial position)."""
+    x = np.ascontiguousarray(x)
+    return x.reshape(x.shape[0], x.shape[1], -1) if channels_first else x.reshape(x.shape[0], -1, x.shape[-1])
+
+
+def _keep_dims(y, x_shape, channels_first, keepdims):
+    """y (N, C), or with the spatial axes kept as ones."""
+    if not keepdims:
+        return y
+    ones = (1,) * (len(x_shape) - 2)
+    return y.reshape((y.shape[0], y.shape[1], *ones) if channels_first else (y.shape[0], *ones, y.shape[1]))
+
+
 class GlobalAveragePool(Function):
+    """The mean over all spatial positions (`axes`: every axis but the batch's and the channels')."""
+
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
     def forward(self, x):
-        self.x_shape = x.shape
-        self.count = x.dtype.type(np.prod([x.shape[a] for a in self.axes]))
-        return x.mean(axis=self.axes, keepdims=self.keepdims)
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
+        self.x_shape, self.channels_first = x.shape, self.axes[0] == 2
+        x3 = _three_axes(x, self.channels_first)
+        self.x3_shape = x3.shape
+        y = self.kernels.global_average_pool_forward(x3, self.channels_first)
+        return _keep_dims(y, x.shape, self.channels_first, self.keepdims)
 
     def backward(self, gy):
-        if not self.keepdims:
-            gy = np.expand_dims(gy, self.axes)
-        return np.broadcast_to(gy / self.count, self.x_shape)
+        gy = np.ascontiguousarray(gy).reshape(self.x3_shape[0], -1)
+        dx = self.kernels.global_average_pool_backward(gy, self.x3_shape, self.channels_first)
+        return dx.reshape(self.x_shape)
 
 
 class GlobalMaxPool(Function):
@@ -41,35 +63,18 @@ class GlobalMaxPool(Function):
         self.channels_first, self.keepdims = channels_first, keepdims
 
     def forward(self, x):
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
         self.x_shape = x.shape
-        flat = self._flatten(x)  # (N, S, C)
-        self.winner = flat.argmax(axis=1)[:, None, :]
-        y = np.take_along_axis(flat, self.winner, axis=1)[:, 0, :]
-        return self._shape_output(y)
+        x3 = _three_axes(x, self.channels_first)
+        self.x3_shape = x3.shape
+        training = is_grad_enabled() and any(self.needs_input_grad)
+        y, self.saved = self.kernels.global_max_pool_forward(x3, self.channels_first, training)
+        return _keep_dims(y, x.shape, self.channels_first, self.keepdims)
 
     def backward(self, gy):
-        n, c = self.x_shape[0], self.x_shape[1 if self.channels_first else -1]
-        gy = gy.reshape(n, 1, c)
-        gx = np.zeros((n, int(np.prod(self.x_shape)) // (n * c), c), gy.dtype)
-        np.put_along_axis(gx, self.winner, gy, axis=1)
-        if self.channels_first:
-            return np.moveaxis(gx, 2, 1).reshape(self.x_shape)
-        return gx.reshape(self.x_shape)
-
-    def _flatten(self, x):
-        if self.channels_first:
-            return np.moveaxis(x.reshape(x.shape[0], x.shape[1], -1), 1, 2)
-        return x.reshape(x.shape[0], -1, x.shape[-1])
-
-    def _shape_output(self, y):
-        if not self.keepdims:
-            return y
-        ones = (1,) * (len(self.x_shape) - 2)
-        return y.reshape(
-            (y.shape[0], y.shape[1], *ones)
-            if self.channels_first
-            else (y.shape[0], *ones, y.shape[1])
-        )
+        gy = np.ascontiguousarray(gy).reshape(self.x3_shape[0], -1)
+        dx = self.kernels.global_max_pool_backward(gy, self.saved, self.x3_shape, self.channels_first)
+        return dx.reshape(self.x_shape)
 
 
 class AdaptiveAveragePool(_Pool):

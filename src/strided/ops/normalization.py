@@ -10,17 +10,24 @@ fused backward (M = number of values sharing a statistic, x^ = normalised input)
 
     dx = 1/sqrt(var + eps) * (dx^ - mean(dx^) - x^ * mean(dx^ * x^)),   dx^ = dy * gamma
 
-Batch normalization's ops (with given or batch statistics) are in `ops/batch_norm.py`.
+The math lives in the kernels (`kernels.dispatch`: fast or reference): layer norm over x's
+trailing axes runs as rows (R, F) (`layer_norm_*`), group norm as (N, S, C) or (N, C, S)
+(`group_norm_*`), and any other view (layer norm over other axes, batch norm's general path)
+as the textbook `standardize`. Batch normalization's ops (with given or batch statistics) are
+in `ops/batch_norm.py`.
 
 Variance: the statistics normalise with the *biased* variance mean((x - mean)^2), as Keras,
 TensorFlow and PyTorch do. PyTorch's BatchNorm then updates its running variance with the
 unbiased one (times M / (M - 1)); Keras updates its moving variance with the biased one.
 """
 
+import math
+
 import numpy as np
 
 from strided import _config
-from strided.autograd import Function, Tensor
+from strided.autograd import Function, Tensor, is_grad_enabled
+from strided.kernels.dispatch import kernel_set
 from strided.ops._base import as_tensor, normalize_axis
 
 
@@ -34,53 +41,71 @@ class Standardize(Function):
         epsilon: added to the variance.
         scale, center: whether gamma / beta are passed (in that order) after x.
         mean, var: precomputed statistics in keepdims form (batch norm), or None.
+        layout: which kernel runs it: "rows" (layer norm over x's trailing axes, as rows
+            (R, F)), "groups_last" / "groups_first" (group norm of channels-last or
+            channels-first x, `groups` groups), or None (any view: `standardize`).
     """
 
-    def __init__(self, view_shape, axes, param_shape, epsilon, scale, center, mean=None, var=None):
+    def __init__(self, view_shape, axes, param_shape, epsilon, scale, center, mean=None, var=None, layout=None,
+                 groups=None):
         self.view_shape, self.axes, self.param_shape = view_shape, axes, param_shape
         self.epsilon, self.scale, self.center = epsilon, scale, center
-        self.mean, self.var = mean, var
+        self.mean, self.var, self.layout, self.groups = mean, var, layout, groups
 
     def forward(self, x, *params):
+        self.kernels = kernel_set()  # fast or reference (`kernels.dispatch`), for both passes
+        x = np.ascontiguousarray(x)
+        self.x_shape, self.param_shapes = x.shape, [p.shape for p in params]
+        gamma = params[0].reshape(-1).astype(x.dtype, copy=False) if self.scale else None
+        beta = params[-1].reshape(-1).astype(x.dtype, copy=False) if self.center else None
+        training = is_grad_enabled() and any(self.needs_input_grad)
+        if self.layout == "rows":
+            self.features = math.prod(x.shape[x.ndim - len(self.axes):])
+            self.samples = x.shape[0] if len(self.axes) < x.ndim else None
+            y, self.saved = self.kernels.layer_norm_forward(
+                x.reshape(-1, self.features), gamma, beta, self.epsilon, self.samples, training)
+            return y.reshape(x.shape)
+        if self.layout is not None:
+            y, self.saved = self.kernels.group_norm_forward(
+                self._three_axes(x), self.groups, gamma, beta, self.epsilon, self.layout == "groups_first",
+                training)
+            return y.reshape(x.shape)
         xv = x.reshape(self.view_shape)
-        mean = np.mean(xv, axis=self.axes, keepdims=True) if self.mean is None else self.mean
-        centered = xv - mean
-        var = (
-            np.mean(centered * centered, axis=self.axes, keepdims=True)
-            if self.var is None
-            else self.var
-        )
-        self.inv_std = (1 / np.sqrt(var + self.epsilon)).astype(x.dtype, copy=False)
-        self.xhat = centered * self.inv_std
-        y = self.xhat
-        self.param_shapes = [p.shape for p in params]
-        if self.scale:
-            self.gamma = params[0].reshape(self.param_shape).astype(x.dtype, copy=False)
-            y = y * self.gamma
-        if self.center:
-            y = y + params[-1].reshape(self.param_shape).astype(x.dtype, copy=False)
+        self.xhat, self.inv_std = self.kernels.standardize(xv, self.axes, self.epsilon, self.mean, self.var)
+        self.gamma = None if gamma is None else gamma.reshape(self.param_shape)
+        y = self.xhat if gamma is None else self.xhat * self.gamma
+        if beta is not None:
+            y = y + beta.reshape(self.param_shape)
         return y.reshape(x.shape)
 
+    def _three_axes(self, a):
+        """x (or dy) as (N, S, C) channels-last or (N, C, S) channels-first."""
+        if self.layout == "groups_first":
+            return a.reshape(a.shape[0], a.shape[1], -1)
+        return a.reshape(a.shape[0], -1, a.shape[-1])
+
     def backward(self, gy):
-        g = gy.reshape(self.view_shape)
-        param_axes = tuple(i for i, n in enumerate(self.param_shape) if n == 1)
-        grads = []
-        if self.needs_input_grad[0]:
-            dxhat = g * self.gamma if self.scale else g
-            dx = self.inv_std * (
-                dxhat
-                - np.mean(dxhat, axis=self.axes, keepdims=True)
-                - self.xhat * np.mean(dxhat * self.xhat, axis=self.axes, keepdims=True)
-            )
-            grads.append(dx.reshape(gy.shape))
+        gy = np.ascontiguousarray(gy)
+        needed = self.needs_input_grad
+        need_gamma = self.scale and needed[1]
+        need_beta = self.center and needed[-1]
+        gamma = self.inputs[1].data.reshape(-1).astype(gy.dtype, copy=False) if self.scale else None
+        if self.layout == "rows":
+            dx, dgamma, dbeta = self.kernels.layer_norm_backward(
+                gy.reshape(-1, self.features), self.saved, gamma, self.samples, needed[0], need_gamma, need_beta)
+        elif self.layout is not None:
+            dx, dgamma, dbeta = self.kernels.group_norm_backward(
+                self._three_axes(gy), self.saved, self.groups, gamma, self.layout == "groups_first", needed[0],
+                need_gamma, need_beta)
         else:
-            grads.append(None)
+            param_axes = tuple(i for i, n in enumerate(self.param_shape) if n == 1)
+            dx, dgamma, dbeta = self.kernels.standardize_backward(
+                gy.reshape(self.view_shape), self.xhat, self.inv_std, self.gamma, self.axes, param_axes)
+        grads = [None if dx is None or not needed[0] else dx.reshape(gy.shape)]
         if self.scale:
-            dgamma = np.sum(g * self.xhat, axis=param_axes) if self.needs_input_grad[1] else None
-            grads.append(None if dgamma is None else dgamma.reshape(self.param_shapes[0]))
+            grads.append(dgamma.reshape(self.param_shapes[0]) if need_gamma else None)
         if self.center:
-            dbeta = np.sum(g, axis=param_axes) if self.needs_input_grad[-1] else None
-            grads.append(None if dbeta is None else dbeta.reshape(self.param_shapes[-1]))
+            grads.append(dbeta.reshape(self.param_shapes[-1]) if need_beta else None)
         return tuple(grads)
 
 
@@ -135,8 +160,10 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=1e-3):
     expected = tuple(x.shape[a] for a in axes)
     params = [_param(name, "gamma", gamma, expected, x), _param(name, "beta", beta, expected, x)]
     param_shape = tuple(n if i in axes else 1 for i, n in enumerate(x.shape))
+    trailing = axes == tuple(range(x.ndim - len(axes), x.ndim))  # rows of features: the fast kernel
     return _standardize(
-        x, params, view_shape=x.shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon)
+        x, params, view_shape=x.shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon),
+        layout="rows" if trailing else None,
     )
 
 
@@ -178,7 +205,8 @@ def group_normalization(x, groups, gamma=None, beta=None, epsilon=1e-3, data_for
         n if i in (group_axis, group_axis + 1) else 1 for i, n in enumerate(view_shape)
     )
     return _standardize(
-        x, params, view_shape=view_shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon)
+        x, params, view_shape=view_shape, axes=axes, param_shape=param_shape, epsilon=float(epsilon),
+        layout="groups_last" if data_format == "channels_last" else "groups_first", groups=int(groups),
     )
 
 

@@ -12,7 +12,9 @@ which half of the batch (threads or processes); dW comes out in W's own (out, in
 The trick: the work is split by *features* into blocks of W that stay in the cache while every
 leaf of the batch uses them (a leaf's product alone would stream the whole of a wide W, and its
 share of dW, through memory once per leaf), and the blocks are shared among the kernel threads,
-each GEMM single-threaded. So OpenBLAS never starts threads of its own here: its idle threads
+each GEMM single-threaded. The forward product is y_leaf^T = W_block @ x_leaf^T, W's rows
+BLAS's left operand as they lie (x_leaf @ W^T would have BLAS pack the transposed W anew for
+every leaf). So OpenBLAS never starts threads of its own here: its idle threads
 would otherwise spin for a while after each multi-threaded product (`_blas_threads`), taking a
 core from the chunked kernels (convolutions, pooling, batch norm) that run next, and a training
 loop written the PyTorch way calls no `fit` that could shorten that wait.
@@ -21,7 +23,11 @@ loop written the PyTorch way calls no `fit` that could shorten that wait.
 import numpy as np
 
 from strided.kernels.fast import elementwise
-from strided.kernels.fast.tuning import LINEAR_BLOCK_FLOATS, LINEAR_THREADED_PRODUCTS
+from strided.kernels.fast.tuning import (
+    LINEAR_BLOCK_FLOATS,
+    LINEAR_FORWARD_BLOCK_ROWS,
+    LINEAR_THREADED_PRODUCTS,
+)
 from strided.kernels.parallel import batch_leaves, for_each_chunk, tree_combine
 
 
@@ -49,17 +55,28 @@ def _added(left, right):
 
 def linear_forward(x2, weight, bias=None, relu=False, images=None):
     """y (M, out) = x2 @ weight^T (+ bias) (then max(y, 0)), for x2 (M, in) (`images` samples'
-    rows) and weight (out, in)."""
+    rows) and weight (out, in).
+
+    Each leaf's rows come from y_leaf^T = W_block @ x_leaf^T: W's rows as BLAS's left operand,
+    read as they lie (as x_leaf @ W^T, BLAS would pack the transposed W again for every leaf),
+    in blocks of `tuning.LINEAR_FORWARD_BLOCK_ROWS` output features (x's leaf, packed again
+    for each block, stays small beside the block)."""
     rows, features = x2.shape
-    y = np.empty((rows, weight.shape[0]), np.result_type(x2, weight))
+    units = weight.shape[0]
+    y = np.empty((rows, units), np.result_type(x2, weight))
     _, leaves = sample_leaves(rows, images)
+    count = -(-units // LINEAR_FORWARD_BLOCK_ROWS)
+    blocks = [(units * i // count, units * (i + 1) // count) for i in range(count)]
+    pairs = [(block, leaf) for block in blocks for leaf in leaves]
 
-    def block(start, stop, scratch):  # output features start:stop
-        part = weight[start:stop].T
-        for first, last in leaves:
-            np.matmul(x2[first:last], part, out=y[first:last, start:stop])
+    def work(first_pair, last_pair, scratch):
+        for (start, stop), (first, last) in pairs[first_pair:last_pair]:
+            transposed = scratch.buffer("y_t", (stop - start, last - first), y.dtype)
+            np.matmul(weight[start:stop], x2[first:last].T, out=transposed)
+            y[first:last, start:stop] = transposed.T
 
-    _by_feature_blocks(block, weight.shape[0], features, rows * weight.size)
+    smallest = 1 if rows * weight.size >= LINEAR_THREADED_PRODUCTS else max(len(pairs), 1)
+    for_each_chunk(work, len(pairs), 1, smallest, batch=False)  # no sums across the pairs
     if bias is not None:
         y += bias
     if relu:

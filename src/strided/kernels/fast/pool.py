@@ -43,7 +43,7 @@ def pool_output_shape(x_shape, pool_size, strides, pads):
     return n, out_h, out_w, c
 
 
-def _offset_slices(pool_size, strides, out_hw):
+def offset_slices(pool_size, strides, out_hw):
     """Yield (k, rows, columns): the slices picking offset k = a*kw + b of every window."""
     (kh, kw), (sh, sw), (out_h, out_w) = pool_size, strides, out_hw
     for a in range(kh):
@@ -80,7 +80,7 @@ def max_pool2d_forward(x, pool_size, strides, pads, return_argmax=True):
     def chunk(start, stop, scratch):
         xp = pad_spatial(x[start:stop], pads, value=-np.inf)
         blocks = [xp[:, rows, columns, :]
-                  for _, rows, columns in _offset_slices(pool_size, strides, out_shape[1:3])]
+                  for _, rows, columns in offset_slices(pool_size, strides, out_shape[1:3])]
         window_max(blocks, best[start:stop], None if argmax is None else argmax[start:stop])
 
     _by_images(chunk, x.shape)
@@ -93,16 +93,28 @@ def max_pool2d_backward(gy, argmax, x_shape, pool_size, strides, pads):
     gx = _gradient_image(padded_shape(x_shape, pads), gy.dtype, tiling)
     overlapping = any(s < k for k, s in zip(pool_size, strides))
 
+    slices = list(offset_slices(pool_size, strides, gy.shape[1:3]))
+
     def chunk(start, stop, scratch):
-        image, g, winner = gx[start:stop], gy[start:stop], argmax[start:stop]
-        for k, rows, columns in _offset_slices(pool_size, strides, gy.shape[1:3]):
-            if overlapping:
-                image[:, rows, columns, :] += g * (winner == k)
-            else:  # each pixel belongs to at most one window: assign, no read-modify-write
-                np.multiply(g, winner == k, out=image[:, rows, columns, :])
+        route_to_winners(gx[start:stop], gy[start:stop], argmax[start:stop], slices, overlapping)
 
     _by_images(chunk, x_shape)
     return crop_spatial(gx, pads)
+
+
+def route_to_winners(image, g, winner, slices, overlapping):
+    """image[window's winner] (+)= g for every window: the gradient of a max pooling.
+
+    `slices` are `offset_slices`' (k, rows, columns); `winner` the winning offset k of each
+    window. Without overlapping windows each pixel belongs to at most one window, so the
+    windows' offsets are assigned (no read-modify-write; pixels in no window keep their value);
+    else added.
+    """
+    for k, rows, columns in slices:
+        if overlapping:
+            image[:, rows, columns, :] += g * (winner == k)
+        else:
+            np.multiply(g, winner == k, out=image[:, rows, columns, :])
 
 
 def _by_images(chunk, x_shape):
@@ -115,7 +127,7 @@ def sum_pool2d_forward(x, pool_size, strides, pads):
     """Sum over each window, zero padding. Average pooling divides this by the window counts."""
     xp = pad_spatial(x, pads)
     out_hw = pool_output_shape(x.shape, pool_size, strides, pads)[1:3]
-    offsets = _offset_slices(pool_size, strides, out_hw)
+    offsets = offset_slices(pool_size, strides, out_hw)
     _, rows, columns = next(offsets)
     total = xp[:, rows, columns, :].copy()
     for _, rows, columns in offsets:
@@ -131,7 +143,7 @@ def sum_pool2d_backward(gy, x_shape, pool_size, strides, pads):
         tiles = np.broadcast_to(gy[:, :, None, :, None, :], (n, out_h, kh, out_w, kw, c))
         return tiles.reshape(x_shape)
     gx = np.zeros(padded_shape(x_shape, pads), gy.dtype)
-    for _, rows, columns in _offset_slices(pool_size, strides, gy.shape[1:3]):
+    for _, rows, columns in offset_slices(pool_size, strides, gy.shape[1:3]):
         gx[:, rows, columns, :] += gy
     return crop_spatial(gx, pads)
 

@@ -29,6 +29,10 @@ CORRELATION_AREA = 1.1  # input pixels at most this many times the output's
 # between threads, `kernels.parallel._Helper`, against a GEMM's rate).
 LINEAR_BLOCK_FLOATS = 1 << 17
 LINEAR_THREADED_PRODUCTS = 1 << 22
+# The forward product runs as W_block @ x_leaf^T (W's rows read as they lie), in blocks of this
+# many output features: BLAS packs x's leaf again for every block, so a block of many rows
+# keeps that copy small beside the block's work, while a huge W is still read in parts.
+LINEAR_FORWARD_BLOCK_ROWS = 256
 
 # -- im2col copy (`im2col.copy_patches`): up to this many channels, one (N, H', W', C) slab per
 # kernel offset; above, one copy of the whole patches view (inner runs of kw*C floats).
@@ -58,3 +62,62 @@ DEPTHWISE_GRADIENT_BLOCK = 1 << 17
 # between threads costs more than the pass).
 POOL_THREADED_FLOATS = 1 << 16  # max pooling: floats per image times images, per thread
 BATCH_NORM_THREADED_FLOATS = 1 << 15  # batch norm: rows times channels, per thread
+# Batch norm -> ReLU -> max pooling (`batch_norm_pool`): images per chunk such that a chunk's
+# normalised map (and, backward, its gradient) holds about this many floats: it stays in the
+# caches while it is pooled (or its sums are taken), so that only the pooled map goes to
+# memory, and each NumPy call on it is long enough that two threads seldom wait for each
+# other's turn with Python's GIL (smaller chunks were slower on one thread and on two).
+BATCH_NORM_POOL_CHUNK_FLOATS = 1 << 19
+
+# -- Winograd F(2x2, 3x3) or im2col for a 3x3 stride-1 convolution (`conv_methods`). Both are
+# costed in GEMM multiply-adds: Winograd does 16 per tile and channel pair where im2col does
+# 36 (9 per output pixel), and pays in passes over memory (its transforms) that im2col does
+# not. A float written by a NumPy pass costs WINOGRAD_FLOAT_COST multiply-adds; each output of
+# a GEMM costs GEMM_OUTPUT_COST besides its depth (a shallow GEMM runs below the BLAS's peak).
+# Floats written per 2x2 tile and input channel by the input transform (padded copy, the
+# half-transformed rows, V), per tile and output channel by the output transform, and per
+# (input, output) channel pair by the kernel's transform (U written, then read by every leaf).
+# (Fitted to measured times of both methods: docs/speed.md, "Winograd F(2x2, 3x3)".)
+WINOGRAD_FLOAT_COST = 20
+GEMM_OUTPUT_COST = 16
+# NumPy's inner loop restarts at every contiguous run of a pass (C floats for the transforms'
+# channel rows, kw*C for the im2col copy): each run costs as much as this many more floats.
+NUMPY_RUN_FLOATS = 16
+WINOGRAD_INPUT_FLOATS = 28
+WINOGRAD_OUTPUT_FLOATS = 24
+WINOGRAD_KERNEL_FLOATS = 64
+# im2col, per output pixel and input channel: the 3x3 patch copy (9 floats) and the padded copy.
+IM2COL_FLOATS = 10
+# dK by Winograd: a leaf of images makes one (16, C, O) dU and its dK; leaves hold enough
+# images that their transforms write at least this many times as many floats.
+WINOGRAD_GRADIENT_LEAF_RATIO = 4
+# The kernel's transform (a 16 x 9 product over C*O columns) in blocks of this many columns,
+# shared by the kernel threads.
+WINOGRAD_KERNEL_BLOCK = 1 << 13
+
+# -- Layer and group normalization, global pooling (`layer_norm`, `group_norm`,
+# `group_norm_planes`, `global_pooling`, with `broadcasts`). Work is split over the threads in
+# chunks of whole samples of about NORM_CHUNK_FLOATS floats (at least one sample); inside a
+# chunk, layer norm goes through blocks of about NORM_BLOCK_FLOATS floats pass after pass, so
+# that a block and its scratch stay in a core's L2 cache. Arrays under NORM_THREADED_FLOATS
+# floats stay on the calling thread.
+NORM_CHUNK_FLOATS = 1 << 17
+NORM_BLOCK_FLOATS = 1 << 17
+NORM_THREADED_FLOATS = 1 << 15
+# Global pooling (one pass over memory, no reuse in the cache): chunks of about this many floats,
+# large enough that the hand-offs between threads stay small beside the pass.
+GLOBAL_POOL_CHUNK_FLOATS = 1 << 18
+# A value per row (`broadcasts.per_row`): NumPy runs x * v[:, None] as one inner loop per row;
+# rows shorter than ROW_BROADCAST_FLOATS are done instead as a plain pass against the matrix
+# v (x) 1, which a GEMM writes at memory speed.
+ROW_BROADCAST_FLOATS = 1024
+# A value per (sample, channel) on channels-last samples (`broadcasts.per_sample_channel`):
+# each sample is viewed as rows of r * C floats, r dividing its positions, with r * C at most
+# about CHANNEL_TILE_FLOATS, against the sample's vector repeated r times.
+CHANNEL_TILE_FLOATS = 1 << 14
+# Global max pooling of channels-last samples (`global_pooling`), costed in floats read: NumPy's
+# max over the positions restarts its inner loop at every position (each restart costs as much
+# as GLOBAL_MAX_RUN_FLOATS more floats); the maxima of halves read 1.5 times the data in long
+# runs, but each of its log2(S) rounds costs GLOBAL_MAX_ROUND_FLOATS (calls, short last rounds).
+GLOBAL_MAX_RUN_FLOATS = 128
+GLOBAL_MAX_ROUND_FLOATS = 1 << 14

@@ -11,6 +11,8 @@ strided (the lesson writes NCHW; only the axis order differs). Read them in this
     pooling.py         max and average pooling over the same window views
     dense.py           y = x @ W + b
     batch_norm.py      normalise with the batch's statistics
+    normalization.py   layer and group norm: normalise each sample's values (and any view)
+    global_pooling.py  global average and max pooling: one value per sample and channel
     activations.py     relu, sigmoid, tanh, gelu, silu, elu, leaky relu, softmax, ...
     losses.py          softmax cross-entropy
     ctc.py             CTC loss: the forward-backward (alpha/beta) recursion in log space

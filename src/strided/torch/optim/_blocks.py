@@ -13,7 +13,10 @@ import numpy as np
 
 from strided.kernels.parallel import Scratch, for_each_chunk
 
-BLOCK = 1 << 15  # elements per block: the update's five arrays of a block fit in L2
+# Elements per block: the update's arrays of a block stay in the caches for all its passes, and
+# each NumPy call is long enough that threads sharing the blocks seldom wait for each other's
+# turn with Python's GIL (short calls hand it back and forth: docs/speed.md, "Training-step kernels").
+BLOCK = 1 << 17
 # Arrays smaller than this are updated on the calling thread: handing blocks to another
 # thread costs more than it saves.
 SHARED = 1 << 20

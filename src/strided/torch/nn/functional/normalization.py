@@ -22,12 +22,20 @@ def _node(tensor):
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,  # noqa: A002
-               eps=1e-5, *, _relu=False):
+               eps=1e-5, *, _relu=False, _pool=None):
     """Normalise each channel (dim 1) of (N, C, ...) to zero mean, unit variance, then scale and shift.
 
     `_relu=True` (used by nn.Sequential for BatchNorm -> ReLU) returns max(y, 0), fused into the
-    normalisation where the engine has the fused kernel.
+    normalisation where the engine has the fused kernel; `_pool=(ph, pw)` with it (BatchNorm ->
+    ReLU -> MaxPool2d, window == stride, no padding) returns max_pool2d of that, fused too in
+    training with batch statistics (`ops.batch_norm_train(pool_size=)`).
     """
+    if _pool is not None and not (_relu and training and input.dim() == 4 and weight is not None
+                                  and bias is not None):
+        from strided.torch.nn.functional.pooling import max_pool2d
+
+        return max_pool2d(batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps,
+                                     _relu=_relu), _pool)
     if input.dim() < 2:
         raise ValueError(f"batch_norm: expected 2D or more input (N, C, ...), got input of size {list(input.shape)}")
     channels = input.shape[1]
@@ -39,7 +47,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             )
         if input.dim() == 4 and weight is not None and bias is not None:  # the fused channels-last kernel
             y, mean, var = ops.batch_norm_train(channels_last(input._node), weight._node, bias._node, axis=-1,
-                                                epsilon=eps, relu=_relu)
+                                                epsilon=eps, relu=_relu, pool_size=_pool)
             y = channels_first(y)
         else:
             y, mean, var = ops.batch_norm_train(input._node, _node(weight), _node(bias), axis=1, epsilon=eps,

@@ -11,6 +11,8 @@ and a Keras model the same block as fewer layers; strided runs both on the engin
 - Conv2d -> ReLU (-> MaxPool2d): `ops.conv_bias_activation(relu)`, or `ops.conv_relu_max_pool`,
   which never stores the convolution's full-size output;
 - BatchNorm -> ReLU: the batch norm kernel applies the ReLU while the chunk is in cache;
+- BatchNorm -> ReLU -> MaxPool2d (in training): `ops.batch_norm_train(relu, pool_size)`, which
+  never stores the normalised full-size map (lesson 004's blocks);
 - Linear -> ReLU: the ReLU in place on the GEMM's output;
 - without gradients (`torch.no_grad()`, `inference_mode()`), Conv2d -> BatchNorm2d in eval()
   (-> ReLU (-> MaxPool2d)): the batch norm's running statistics folded into the convolution's
@@ -59,6 +61,10 @@ def fused_run(modules, index, input):  # noqa: A002
     if kinds[0] != "relu":
         return None
     if isinstance(first, _BatchNorm) and type(first).forward is _BatchNorm.forward:
+        pool = _pool(following[1]) if len(following) > 1 else None
+        if pool is not None and type(first)._normalize is _BatchNorm._normalize and input.dim() == 4 \
+                and all(p <= n for p, n in zip(pool, input.shape[2:])):  # (SyncBatchNorm has its own)
+            return first.forward_relu_pool(input, pool), 3
         return first.forward_relu(input), 2
     if type(first) is Linear and input.dim() >= 1 and input.dtype == first.weight.dtype \
             and input.shape[-1] == first.in_features:

@@ -79,7 +79,12 @@ class _BatchNorm(Module):
         """relu(self(input)) as one op: Sequential's BatchNorm -> ReLU pairs (see container.py)."""
         return self._normalize(input, relu=True)
 
-    def _normalize(self, input, relu):  # noqa: A002
+    def forward_relu_pool(self, input, window):  # noqa: A002
+        """max_pool2d(relu(self(input)), window) as one op: Sequential's BatchNorm -> ReLU ->
+        MaxPool2d runs (window == stride, no padding; `_fusion.py`)."""
+        return self._normalize(input, relu=True, pool=window)
+
+    def _normalize(self, input, relu, pool=None):  # noqa: A002
         self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -89,9 +94,10 @@ class _BatchNorm(Module):
         if self.training or not self.track_running_stats:  # normalise with this batch's statistics
             track = self.training and self.track_running_stats
             return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
-                                self.weight, self.bias, True, momentum, self.eps, _relu=relu)
+                                self.weight, self.bias, True, momentum, self.eps, _relu=relu,
+                                _pool=pool)
         return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias, False, momentum,
-                            self.eps, _relu=relu)
+                            self.eps, _relu=relu, _pool=pool)
 
 
 class BatchNorm1d(_BatchNorm):
