@@ -15,7 +15,7 @@ import numpy as np
 from strided.autograd import Function
 from strided.kernels.dispatch import kernel_set
 from strided.kernels.fast.batch_norm_pool import PooledNormalization
-from strided.ops._base import normalize_axis
+from strided.ops._base import batch_axis_sum, normalize_axis
 from strided.ops.activations import relu as relu_op
 from strided.ops.normalization import _float_input, _param, _standardize
 
@@ -127,23 +127,21 @@ class BatchNormalization(Function):
         return y
 
     def backward(self, g):
-        def flat(a):  # sum over everything but the channel axis -> (C,)
-            return np.sum(a, axis=self.reduce_axes).reshape(-1)
+        def flat(a):  # sum over everything but the channel axis -> (C,), along the batch's tree
+            return batch_axis_sum(a, self.reduce_axes).reshape(-1)
 
+        # Each per-channel factor multiplies before the sum over the batch, so that processes
+        # sharing the batch add exactly what one process adds (`ops._base.batch_axis_sum`).
         need = self.needs_input_grad
-        inv = self.inv.reshape(-1)
-        scale = self.s.reshape(-1) if self.has_scale else 1
         gx = g * (self.inv * self.s)
-        sum_g_centered = (
-            flat(g * self.centered) if need[2] or (self.has_scale and need[-1]) else None
-        )
+        g_centered = g * self.centered if need[2] or (self.has_scale and need[-1]) else None
         # d inv / d variance = -inv^3 / 2, with inv = 1 / sqrt(variance + eps)
-        grad_variance = sum_g_centered * scale * -0.5 * inv**3 if need[2] else None
+        grad_variance = flat(g_centered * (self.s * -0.5 * self.inv**3)) if need[2] else None
         grads = [gx if need[0] else None, -flat(gx) if need[1] else None, grad_variance]
         if self.has_offset:
             grads.append(flat(g) if need[3] else None)
         if self.has_scale:
-            grads.append(sum_g_centered * inv if need[-1] else None)
+            grads.append(flat(g_centered * self.inv) if need[-1] else None)
         return tuple(grads)
 
 

@@ -6,9 +6,10 @@
 The model has Dropout and BatchNormalization, the data an uneven last batch (50 samples at
 batch 64: 64, 36), validation data, ModelCheckpoint and CSVLogger (rank 0 writes them)
 and the progress bar (rank 0 prints it). A second model trains on a Python generator of
-batches (rank 0 draws it); another has depthwise, separable, transposed and 3-D convolutions
-and a layer whose weights are broadcast by generic ops (their gradients summed by the ops
-themselves); a third has two inputs (a dict) and two outputs with their own
+batches (rank 0 draws it); another has layer and group norm, depthwise, separable, transposed
+and 3-D convolutions and a layer whose weights are broadcast by generic ops (their gradients summed by the ops
+themselves); another keeps a batch norm on its moving statistics (training=False) after a
+convolution that trains; a third has two inputs (a dict) and two outputs with their own
 losses, loss weights, metrics and sample weights. Each rank saves what it got in
 OUT_DIR/rank<r>.npz.
 """
@@ -51,12 +52,24 @@ class ScaleShift(layers.Layer):
 
 def more_layers():
     return Sequential([layers.Input((6, 6, 2)), layers.Conv2D(4, 3, activation="relu"), ScaleShift(),
+                       layers.LayerNormalization(), layers.GroupNormalization(2),
                        layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2),
                        layers.SeparableConv2D(4, 3, padding="same", activation="relu"),
                        layers.Conv2DTranspose(3, 3, strides=2, padding="same"),
                        layers.Reshape((8, 8, 3, 1)), layers.Conv3D(2, 3, padding="same", activation="relu"),
                        layers.Conv3DTranspose(1, 3, padding="same"),
                        layers.Flatten(), layers.Dense(3, activation="softmax")])
+
+
+def frozen_statistics():
+    """Transfer learning's batch norm: kept on its moving statistics (training=False) after a
+    convolution that trains."""
+    inputs = layers.Input((6, 6, 2))
+    x = layers.Conv2D(4, 3)(inputs)
+    x = layers.BatchNormalization()(x, training=False)
+    x = layers.ReLU()(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    return strided.models.Model(inputs, layers.Dense(3, activation="softmax")(x))
 
 
 def two_outputs():
@@ -109,6 +122,12 @@ def main(out_dir):
     broadcast.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     broadcast.fit(x, y, batch_size=64, epochs=2, verbose=0)
 
+    set_random_seed(5)
+    frozen = frozen_statistics()
+    frozen.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    frozen.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    frozen_predicted = frozen.predict(x, batch_size=64, verbose=0)
+
     set_random_seed(3)
     rng = np.random.default_rng(3)
     inputs = {"a": rng.normal(size=(90, 5)), "b": rng.normal(size=(90, 3))}
@@ -127,6 +146,7 @@ def main(out_dir):
     arrays["branched_evaluated"] = np.array(branched_evaluated)
     arrays.update({f"streamed{i}": w for i, w in enumerate(streamed.get_weights())})
     arrays.update({f"broadcast{i}": w for i, w in enumerate(broadcast.get_weights())})
+    arrays.update({f"frozen{i}": w for i, w in enumerate(frozen.get_weights() + [frozen_predicted])})
     arrays.update({f"history_{k}": np.array(v) for k, v in history.history.items()})
     np.savez(os.path.join(out_dir, f"rank{rank}.npz"), evaluated=np.array(evaluated),
              predicted=predicted, **arrays)

@@ -26,10 +26,8 @@ with stride == window, no padding, dilation or indices), and no ONNX export is r
 (it writes the modules' own ops). `fused_run` finds the longest such run at a position.
 """
 
-import numpy as np
 
 from strided import ops
-from strided.autograd import Tensor as Node
 from strided.autograd import is_grad_enabled, trace
 from strided.torch._tensor import Tensor, wrap
 from strided.torch.nn.functional._helpers import pair
@@ -137,22 +135,16 @@ def _foldable(norm, conv):
 
 
 def _conv_folded(conv, norm, input, relu, pool):  # noqa: A002
-    """conv -> batch norm (eval) [-> relu [-> pool]] as one convolution with folded weights:
+    """conv -> batch norm (eval) [-> relu [-> pool]] as one convolution with folded weights
+    (`ops.batch_norm_fold`, as the Keras side's `models.fusion`):
 
         scale = gamma / sqrt(running_var + eps)
         W' = W * scale (per output channel)      b' = (b - running_mean) * scale + beta
     """
-    weight = conv.weight._node.data
-    dtype = weight.dtype
-    scale = 1.0 / np.sqrt(norm.running_var._node.data.astype(dtype) + dtype.type(norm.eps))
-    if norm.weight is not None:
-        scale = scale * norm.weight._node.data
-    bias = -norm.running_mean._node.data.astype(dtype)
-    if conv.bias is not None:
-        bias = bias + conv.bias._node.data
-    bias = bias * scale
-    if norm.bias is not None:
-        bias = bias + norm.bias._node.data
-    kernel = (weight * scale.astype(dtype)[:, None, None, None]).transpose(2, 3, 1, 0)
-    return _run_fused(input, Node(np.ascontiguousarray(kernel), _copy=False), Node(bias.astype(dtype), _copy=False),
-                      conv, relu, pool)
+    def node(tensor):
+        return None if tensor is None else tensor._node
+
+    kernel = ops.transpose(conv.weight._node, (2, 3, 1, 0))  # (out, in, kh, kw) -> (kh, kw, in, out)
+    kernel, bias = ops.batch_norm_fold(kernel, node(conv.bias), norm.running_mean._node, norm.running_var._node,
+                                       node(norm.weight), node(norm.bias), norm.eps)
+    return _run_fused(input, kernel, bias, conv, relu, pool)
