@@ -6,7 +6,7 @@ over wide rows (`elementwise.relu`); the backward pass is the reference one, wit
 by y > 0 first when the ReLU was fused.
 
 Every product runs on the batch's leaves (`parallel.batch_leaves`, a few samples each, on the
-kernel threads), and dW and db are added along the batch's halving tree: a BLAS product's
+kernel threads when the product is large enough to pay for the hand-off), and dW and db are added along the batch's halving tree: a BLAS product's
 rounding depends on how many rows it is given, so a sample's y, and the sums, are then the
 same bits whoever computes which half of the batch (threads or processes).
 """
@@ -14,7 +14,16 @@ same bits whoever computes which half of the batch (threads or processes).
 import numpy as np
 
 from strided.kernels.fast import elementwise
+from strided.kernels.fast.tuning import LINEAR_THREADED_PRODUCTS
 from strided.kernels.parallel import for_each_sample_chunk
+
+
+def _smallest_rows(x2, kernel):
+    """Rows below which a product stays on the calling thread: all of them when the product is
+    small (`tuning.LINEAR_THREADED_PRODUCTS` multiply-adds, the cost of a hand-off between
+    threads against a GEMM's rate), else any."""
+    products = x2.shape[0] * x2.shape[1] * kernel.shape[1]
+    return 1 if products >= LINEAR_THREADED_PRODUCTS else max(1, x2.shape[0])
 
 
 def dense_forward(x2, kernel, bias=None, relu=False, images=None):
@@ -28,7 +37,7 @@ def dense_forward(x2, kernel, bias=None, relu=False, images=None):
         if relu:
             elementwise.relu(out, out)
 
-    for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=4096)
+    for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=_smallest_rows(x2, kernel))
     return y
 
 
@@ -49,5 +58,5 @@ def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel
         if need_dbias:
             scratch.add("db", g.sum(axis=0), fresh=True)
 
-    sums = for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=4096)
+    sums = for_each_sample_chunk(chunk, x2.shape[0], images, smallest_rows=_smallest_rows(x2, kernel))
     return dx, sums.get("dk") if need_dkernel else None, sums.get("db") if need_dbias else None
