@@ -99,11 +99,13 @@ WINOGRAD_KERNEL_BLOCK = 1 << 13
 # `group_norm_planes`, `global_pooling`, with `broadcasts`). Work is split over the threads in
 # chunks of whole samples of about NORM_CHUNK_FLOATS floats (at least one sample); inside a
 # chunk, layer norm goes through blocks of about NORM_BLOCK_FLOATS floats pass after pass, so
-# that a block and its scratch stay in a core's L2 cache. Arrays under NORM_THREADED_FLOATS
-# floats stay on the calling thread.
+# that a block and its scratch stay in a core's L2 cache. Group norm and global pooling of
+# arrays under NORM_THREADED_FLOATS floats stay on the calling thread: their short NumPy calls
+# on two threads wait for each other's turn with Python's GIL, and measured slower than one
+# thread up to a few million floats (docs/speed.md).
 NORM_CHUNK_FLOATS = 1 << 17
 NORM_BLOCK_FLOATS = 1 << 17
-NORM_THREADED_FLOATS = 1 << 15
+NORM_THREADED_FLOATS = 1 << 22
 # Global pooling (one pass over memory, no reuse in the cache): chunks of about this many floats,
 # large enough that the hand-offs between threads stay small beside the pass.
 GLOBAL_POOL_CHUNK_FLOATS = 1 << 18
