@@ -10,17 +10,6 @@ from strided import _blas_threads, _config
 from strided.kernels import parallel
 
 
-@pytest.fixture
-def threads():
-    """Restore the default thread setting after a test that changes it."""
-    before = _config._NUM_THREADS
-    yield strided.set_num_threads
-    _config._NUM_THREADS = before
-    functions = _blas_threads._thread_functions()
-    if functions is not None:
-        functions[1](_config.num_threads())
-
-
 def test_set_num_threads_sets_strided_and_openblas(threads):
     threads(1)
     assert strided.get_num_threads() == 1

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import strided
-from strided import _blas_threads, _config, layers, ops
+from strided import layers, ops
 from strided.autograd import Tensor, gradcheck
 from strided.kernels import collective, fast_set, reference_set
 from strided.kernels.fast import tuning
@@ -200,16 +200,6 @@ def many_chunks():
                              GLOBAL_POOL_CHUNK_FLOATS=1):
         yield
 
-
-@pytest.fixture
-def threads():
-    """strided.set_num_threads, the previous setting restored afterwards (as tests/test_threads.py)."""
-    before = _config._NUM_THREADS
-    yield strided.set_num_threads
-    _config._NUM_THREADS = before
-    functions = _blas_threads._thread_functions()
-    if functions is not None:
-        functions[1](_config.num_threads())
 
 
 def _training_step(layer, x):

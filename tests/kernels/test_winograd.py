@@ -12,7 +12,6 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import strided
-from strided import _blas_threads, _config
 from strided.kernels.fast import conv_methods, winograd
 from strided.kernels.reference.conv import conv2d, conv2d_backward
 
@@ -200,15 +199,6 @@ def test_padding_beyond_two_is_not_winograds():
 
 # -- Through the ops and a layer: the fast kernels route to Winograd, same bits on any thread count.
 
-
-@pytest.fixture
-def threads():
-    before = _config._NUM_THREADS
-    yield strided.set_num_threads
-    _config._NUM_THREADS = before
-    functions = _blas_threads._thread_functions()
-    if functions is not None:
-        functions[1](_config.num_threads())
 
 
 def _winograd_calls():

@@ -5,22 +5,10 @@ MaxPool2d it cannot fuse, or with hooks, the modules give the same numbers their
 import numpy as np
 import pytest
 import torch as real
+from engine_calls import applied_functions
 from torch_compare import assert_close, copy_state
 
 import strided.torch as st
-
-
-def _applied(monkeypatch):
-    from strided.autograd import function
-
-    names, apply = [], function.Function.apply.__func__
-
-    def recording(cls, *inputs, **params):
-        names.append(cls.__name__)
-        return apply(cls, *inputs, **params)
-
-    monkeypatch.setattr(function.Function, "apply", classmethod(recording))
-    return names
 
 
 def _block(nn, pool):
@@ -44,7 +32,7 @@ def test_training_as_pytorch(pool, shape, fused, monkeypatch):
     for step in range(2):
         x = np.round(rng.standard_normal(shape) * 2) + step  # ties and all-negative windows
         xs, xt = st.tensor(x, requires_grad=True), real.tensor(x, requires_grad=True)
-        applied = _applied(monkeypatch)
+        applied = applied_functions(monkeypatch)
         ys, yt = ours(xs), theirs(xt)
         monkeypatch.undo()
         assert ("ChannelsLastBatchNormReluMaxPool" in applied) == fused

@@ -12,24 +12,11 @@
 import numpy as np
 import pytest
 import torch as real
+from engine_calls import applied_functions
 from torch_compare import assert_close, copy_state
 
 import strided.torch as st
 from strided.torch.optim import _blocks
-
-
-def _applied(monkeypatch):
-    """The names of the engine Functions applied from now on (a list that fills as they run)."""
-    from strided.autograd import function
-
-    names, apply = [], function.Function.apply.__func__
-
-    def recording(cls, *inputs, **params):
-        names.append(cls.__name__)
-        return apply(cls, *inputs, **params)
-
-    monkeypatch.setattr(function.Function, "apply", classmethod(recording))
-    return names
 
 
 def _unfused(model, x):
@@ -67,7 +54,7 @@ def test_conv_relu_pool_and_linear_relu_train_as_pytorch(shape, monkeypatch):
     ours, theirs = _pair(_conv_relu_pool, dtype=real.float64)
     x = np.random.default_rng(1).standard_normal(shape)
     xs, xt = st.tensor(x, requires_grad=True), real.tensor(x, requires_grad=True)
-    applied = _applied(monkeypatch)
+    applied = applied_functions(monkeypatch)
     ys, yt = ours(xs), theirs(xt)
     assert applied.count("ConvReluMaxPool") == 1 and applied.count("Conv2D") == 1  # the fused ops ran
     assert "Relu" not in applied and applied.count("Linear") == 2
@@ -105,7 +92,7 @@ def test_eval_batch_norm_folded_into_conv_as_pytorch(monkeypatch):
     ours.eval()
     theirs.eval()
     with st.no_grad():
-        applied = _applied(monkeypatch)
+        applied = applied_functions(monkeypatch)
         folded = ours(st.tensor(x))
         assert "ConvReluMaxPool" in applied and not any("BatchNorm" in name for name in applied)
         plain = _unfused(ours, st.tensor(x))

@@ -221,11 +221,8 @@ def _conv2d_backward_chunked(gy, saved, x_shape, kernel, strides, pads, dilation
         return chunk_patches(x, start, stop, pads, (kh, kw), strides, dilation, scratch)
 
     def chunk(start, stop, scratch):
-        chunk_gy = gy[start:stop]
-        if relu_output is not None:
-            masked = scratch.buffer("gy", chunk_gy.shape, gy.dtype)
-            np.multiply(chunk_gy, relu_output[start:stop] > 0, out=masked)
-            chunk_gy = masked
+        chunk_gy = elementwise.masked_by_relu(
+            gy[start:stop], None if relu_output is None else relu_output[start:stop], scratch)
         gy2 = chunk_gy.reshape(-1, out_channels)
         gy_cols = input_gradient.chunk(dx[start:stop], chunk_gy, scratch) if need_dx else None
         if dk_by_correlation:

@@ -76,3 +76,12 @@ def column_sums(x2):
 def column_dots(a2, b2, scratch):
     """Sum over the rows of a2 * b2, both (M, C): the product goes to `scratch` (a2's shape)."""
     return column_sums(np.multiply(a2, b2, out=scratch))
+
+
+def masked_by_relu(gy, relu_output, scratch):
+    """gy * (relu_output > 0), the gradient through a fused ReLU, in the chunk's scratch buffer
+    "gy" (gy itself when there was no ReLU: relu_output None)."""
+    if relu_output is None:
+        return gy
+    masked = scratch.buffer("gy", gy.shape, gy.dtype)
+    return np.multiply(gy, relu_output > 0, out=masked)

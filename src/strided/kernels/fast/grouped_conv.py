@@ -78,11 +78,8 @@ def grouped_conv2d_backward(gy, x_shape, kernel, strides, pads, dilation, groups
     dx = np.empty(x_shape, gy.dtype) if need_dx else None
 
     def chunk(start, stop, scratch):
-        chunk_gy = gy[start:stop]
-        if relu_output is not None:
-            masked = scratch.buffer("gy", chunk_gy.shape, gy.dtype)
-            np.multiply(chunk_gy, relu_output[start:stop] > 0, out=masked)
-            chunk_gy = masked
+        chunk_gy = elementwise.masked_by_relu(
+            gy[start:stop], None if relu_output is None else relu_output[start:stop], scratch)
         gy2 = chunk_gy.reshape(-1, out_channels)
         gyg = scratch.buffer("gyg", (groups, gy2.shape[0], og), gy.dtype)  # (G, rows, og), contiguous
         np.copyto(gyg, gy2.reshape(-1, groups, og).transpose(1, 0, 2))

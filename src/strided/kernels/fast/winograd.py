@@ -233,11 +233,8 @@ def winograd_conv2d_backward(gy, saved, x_shape, kernel, pads, need_dx=True, nee
     dx_pads = tuple((2 - before, 2 - after) for before, after in pads)
 
     def chunk(start, stop, scratch):
-        chunk_gy = gy[start:stop]
-        if relu_output is not None:
-            masked = scratch.buffer("gy", chunk_gy.shape, gy.dtype)
-            np.multiply(chunk_gy, relu_output[start:stop] > 0, out=masked)
-            chunk_gy = masked
+        chunk_gy = elementwise.masked_by_relu(
+            gy[start:stop], None if relu_output is None else relu_output[start:stop], scratch)
         if need_dx:
             correlate(chunk_gy, flipped, dx_pads, dx[start:stop], scratch)
         if need_dkernel:
