@@ -48,9 +48,8 @@ def dense_backward(gy2, x2, kernel, relu_output=None, need_dx=True, need_dkernel
     dx = np.empty_like(x2, dtype=np.result_type(gy2, kernel)) if need_dx else None
 
     def chunk(start, stop, scratch):
-        g = gy2[start:stop]
-        if relu_output is not None:
-            g = g * (relu_output[start:stop] > 0)
+        g = elementwise.masked_by_relu(
+            gy2[start:stop], None if relu_output is None else relu_output[start:stop], scratch)
         if need_dx:
             np.matmul(g, kernel.T, out=dx[start:stop])
         if need_dkernel:

@@ -71,11 +71,8 @@ def pointwise_conv2d_backward(gy, x, kernel, strides, need_dx=True, need_dkernel
     dx_sampled = None if dx is None else _sampled(dx, strides)
 
     def chunk(start, stop, scratch):
-        grad = gy[start:stop]
-        if relu_output is not None:
-            masked = scratch.buffer("gy", grad.shape, dtype)
-            np.multiply(grad, relu_output[start:stop] > 0, out=masked)
-            grad = masked
+        grad = elementwise.masked_by_relu(
+            gy[start:stop], None if relu_output is None else relu_output[start:stop], scratch)
         gy2 = _rows(grad, scratch, "gy_rows")
         if need_dx:
             part = dx_sampled[start:stop]

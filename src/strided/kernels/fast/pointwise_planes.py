@@ -14,6 +14,7 @@ chunks added in a fixed order: the same result on any thread count.
 
 import numpy as np
 
+from strided.kernels.fast import elementwise
 from strided.kernels.parallel import for_each_chunk, images_per_chunk
 
 
@@ -53,11 +54,7 @@ def pointwise_planes_backward(gy, x, kernel, need_dx=True, need_dkernel=True, ne
     dx = np.empty((n, channels, height * width), dtype) if need_dx else None
 
     def chunk(start, stop, scratch):
-        grad = grads[start:stop]
-        if mask is not None:
-            masked = scratch.buffer("gy", grad.shape, dtype)
-            np.multiply(grad, mask[start:stop] > 0, out=masked)
-            grad = masked
+        grad = elementwise.masked_by_relu(grads[start:stop], None if mask is None else mask[start:stop], scratch)
         if need_dx:
             np.matmul(weights, grad, out=dx[start:stop])
         if need_dkernel and stop > start:
