@@ -14,43 +14,7 @@ import argparse
 import time
 
 import numpy as np
-
-
-def lesson_convnet(nn):
-    class ConvNet(nn.Module):
-        def __init__(self, num_classes=10):
-            super().__init__()
-            self.layer1 = nn.Sequential(nn.Conv2d(1, 16, kernel_size=5, stride=1, padding=2), nn.BatchNorm2d(16),
-                                        nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2))
-            self.layer2 = nn.Sequential(nn.Conv2d(16, 32, kernel_size=5, stride=1, padding=2), nn.BatchNorm2d(32),
-                                        nn.ReLU(), nn.MaxPool2d(kernel_size=2, stride=2))
-            self.fc = nn.Linear(7 * 7 * 32, num_classes)
-
-        def forward(self, x):
-            out = self.layer2(self.layer1(x))
-            return self.fc(out.reshape(out.size(0), -1))
-
-    return ConvNet()
-
-
-def mnist_example_net(nn, F, torch):
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 32, 3, 1)
-            self.conv2 = nn.Conv2d(32, 64, 3, 1)
-            self.dropout1 = nn.Dropout(0.25)
-            self.dropout2 = nn.Dropout(0.5)
-            self.fc1 = nn.Linear(9216, 128)
-            self.fc2 = nn.Linear(128, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), 2)
-            x = torch.flatten(self.dropout1(x), 1)
-            x = self.dropout2(F.relu(self.fc1(x)))
-            return F.log_softmax(self.fc2(x), dim=1)
-
-    return Net()
+from _torch_api_worker import lesson_004_convnet, pytorch_mnist_example
 
 
 def frameworks():
@@ -67,7 +31,7 @@ def frameworks():
 
 def make_step(torch, nn, F, model_name, kind, batch, seed):
     rng = np.random.default_rng(seed)
-    model = lesson_convnet(nn) if model_name == "convnet" else mnist_example_net(nn, F, torch)
+    model = (lesson_004_convnet if model_name == "convnet" else pytorch_mnist_example)(nn)
     x = torch.from_numpy(rng.standard_normal((batch, 1, 28, 28)).astype(np.float32))
     y = torch.from_numpy(rng.integers(0, 10, batch))
     if kind == "predict":
