@@ -19,6 +19,7 @@ import zlib
 import numpy as np
 
 from strided.callbacks.callback import Callback
+from strided.utils.summary_protos import histogram_value, plugin_metadata, string_tensor
 
 
 def _tensorboard():
@@ -84,13 +85,7 @@ class _Writer:
         self._add(self.summary_pb2.Summary.Value(tag=tag, simple_value=float(value)), step)
 
     def histogram(self, tag, values, step, buckets=30):
-        values = np.asarray(values, np.float64).ravel()
-        counts, edges = np.histogram(values, bins=buckets) if values.size else (np.zeros(0), np.zeros(1))
-        proto = self.summary_pb2.HistogramProto(
-            min=float(values.min()) if values.size else 0.0, max=float(values.max()) if values.size else 0.0,
-            num=float(values.size), sum=float(values.sum()), sum_squares=float(np.dot(values, values)),
-            bucket_limit=edges[1:].tolist(), bucket=counts.astype(float).tolist())
-        self._add(self.summary_pb2.Summary.Value(tag=tag, histo=proto), step)
+        self._add(histogram_value(self.summary_pb2, tag, values, buckets), step)
 
     def images(self, tag, images, step, max_outputs=3):
         """Up to `max_outputs` float images (N, H, W, C) under one tag, in TensorBoard's image
@@ -107,15 +102,12 @@ class _Writer:
         return self.shape_pb2.TensorShapeProto(dim=[self.shape_pb2.TensorShapeProto.Dim(size=n) for n in sizes])
 
     def _tensor(self, tag, tensor, plugin_name, step):
-        metadata = self.summary_pb2.SummaryMetadata(
-            plugin_data=self.summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin_name))
+        metadata = plugin_metadata(self.summary_pb2, plugin_name)
         self._add(self.summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata), step)
 
     def text_tensor(self, tag, text, plugin_name, step):
         """A scalar string tensor with a plugin's metadata (Keras' "keras" model summary)."""
-        tensor = self.tensor_pb2.TensorProto(dtype=7, string_val=[text.encode()],  # 7 = DT_STRING
-                                             tensor_shape=self._shape())
-        self._tensor(tag, tensor, plugin_name, step)
+        self._tensor(tag, string_tensor(self.tensor_pb2, self.shape_pb2, text), plugin_name, step)
 
     def flush(self):
         self.writer.flush()

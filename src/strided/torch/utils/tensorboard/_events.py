@@ -9,7 +9,7 @@ import os
 import socket
 import time
 
-import numpy as np
+from strided.utils.summary_protos import histogram_value, plugin_metadata, string_tensor
 
 _FILE_NUMBERS = itertools.count()
 
@@ -47,13 +47,7 @@ class EventFile:
         self._add(self.summary_pb2.Summary.Value(tag=tag, simple_value=float(value)), step, walltime)
 
     def histogram(self, tag, values, step, buckets=30, walltime=None):
-        values = np.asarray(values, np.float64).ravel()
-        counts, edges = np.histogram(values, bins=buckets) if values.size else (np.zeros(0), np.zeros(1))
-        proto = self.summary_pb2.HistogramProto(
-            min=float(values.min()) if values.size else 0.0, max=float(values.max()) if values.size else 0.0,
-            num=float(values.size), sum=float(values.sum()), sum_squares=float(np.dot(values, values)),
-            bucket_limit=edges[1:].tolist(), bucket=counts.astype(float).tolist())
-        self._add(self.summary_pb2.Summary.Value(tag=tag, histo=proto), step, walltime)
+        self._add(histogram_value(self.summary_pb2, tag, values, buckets), step, walltime)
 
     def image(self, tag, pixels, step, walltime=None):
         """A uint8 (H, W, C) image, C in 1, 3, 4, as a PNG image summary."""
@@ -66,11 +60,9 @@ class EventFile:
         self._add(self.summary_pb2.Summary.Value(tag=tag, image=encoded), step, walltime)
 
     def text(self, tag, text, step, walltime=None):
-        metadata = self.summary_pb2.SummaryMetadata(
-            plugin_data=self.summary_pb2.SummaryMetadata.PluginData(plugin_name="text"))
-        tensor = self.tensor_pb2.TensorProto(dtype=7, string_val=[text.encode()],  # 7 = DT_STRING
-                                             tensor_shape=self.shape_pb2.TensorShapeProto())
-        self._add(self.summary_pb2.Summary.Value(tag=tag, tensor=tensor, metadata=metadata), step, walltime)
+        value = self.summary_pb2.Summary.Value(tag=tag, tensor=string_tensor(self.tensor_pb2, self.shape_pb2, text),
+                                               metadata=plugin_metadata(self.summary_pb2, "text"))
+        self._add(value, step, walltime)
 
     def flush(self):
         self.records.flush()
