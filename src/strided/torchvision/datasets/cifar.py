@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from strided.datasets import cifar10, cifar100
-from strided.torchvision.datasets.vision import VisionDataset, load_arrays
+from strided.torchvision.datasets.vision import VisionDataset, load_arrays, transformed
 
 CIFAR100_CLASSES = (
     "apple aquarium_fish baby bear beaver bed bee beetle bicycle bottle bowl boy bridge bus butterfly camel "
@@ -59,11 +59,7 @@ class CIFAR10(VisionDataset):
 
     def __getitem__(self, index):
         image, target = Image.fromarray(self.data[index]), self.targets[index]
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+        return transformed(self.transform, self.target_transform, image, target)
 
     def __len__(self):
         return len(self.data)

@@ -9,7 +9,7 @@ reading an item leaves the global random state untouched, as in torchvision.
 import numpy as np
 from PIL import Image
 
-from strided.torchvision.datasets.vision import VisionDataset
+from strided.torchvision.datasets.vision import VisionDataset, transformed
 
 
 class FakeData(VisionDataset):
@@ -32,11 +32,7 @@ class FakeData(VisionDataset):
         # ToPILImage of a float tensor: x * 255 as bytes (torchvision's `pic.mul(255).byte()`)
         pixels = (np.trunc(values * 255).astype(np.int64) % 256).astype(np.uint8).transpose(1, 2, 0)
         image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+        return transformed(self.transform, self.target_transform, image, target)
 
     def __len__(self):
         return self.size

@@ -11,7 +11,7 @@ import os
 
 from PIL import Image
 
-from strided.torchvision.datasets.vision import VisionDataset
+from strided.torchvision.datasets.vision import VisionDataset, transformed
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -91,11 +91,7 @@ class DatasetFolder(VisionDataset):
     def __getitem__(self, index):
         path, target = self.samples[index]
         sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return transformed(self.transform, self.target_transform, sample, target)
 
     def __len__(self):
         return len(self.samples)

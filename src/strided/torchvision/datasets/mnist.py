@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from strided.datasets import fashion_mnist, mnist
-from strided.torchvision.datasets.vision import VisionDataset, load_arrays
+from strided.torchvision.datasets.vision import VisionDataset, load_arrays, transformed
 
 
 def _torch():
@@ -76,11 +76,7 @@ class MNIST(VisionDataset):
     def __getitem__(self, index):
         image = Image.fromarray(self._images[int(index)])
         target = int(self._labels[int(index)])
-        if self.transform is not None:
-            image = self.transform(image)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return image, target
+        return transformed(self.transform, self.target_transform, image, target)
 
     def __len__(self):
         return len(self._images)

@@ -42,6 +42,17 @@ def load_arrays(name, load_data, root, download, **options):
     return data
 
 
+def transformed(transform, target_transform, sample, target):
+    """(transform(sample), target_transform(target)), each only when given. The datasets pass
+    their attributes at every item, as torchvision's do, so a transform assigned after the
+    dataset was made applies."""
+    if transform is not None:
+        sample = transform(sample)
+    if target_transform is not None:
+        target = target_transform(target)
+    return sample, target
+
+
 class StandardTransform:
     """The pair (transform, target_transform) applied to an (input, target) item."""
 
@@ -49,11 +60,7 @@ class StandardTransform:
         self.transform, self.target_transform = transform, target_transform
 
     def __call__(self, input, target):  # noqa: A002 - torchvision's name
-        if self.transform is not None:
-            input = self.transform(input)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return input, target
+        return transformed(self.transform, self.target_transform, input, target)
 
     def __repr__(self):
         body = [type(self).__name__]
