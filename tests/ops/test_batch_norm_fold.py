@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from strided import ops
-from strided.autograd import gradcheck
+from strided.autograd import Tensor, gradcheck
 
 
 def statistics(rng, channels):
@@ -82,3 +82,30 @@ def test_wrong_shapes_name_the_argument():
         ops.batch_norm_fold(np.ones((3, 3, 2, 4)), None, np.zeros(4), np.ones(3))
     with pytest.raises(ValueError, match="`mean` and `variance` are required"):
         ops.batch_norm_fold(np.ones((3, 3, 2, 4)), None, None, np.ones(4))
+
+
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_gradients_equal_pytorchs_autograd_of_the_same_formula(depthwise):
+    rng = np.random.default_rng(2)
+    kernel = rng.standard_normal((3, 3, 2, 3))
+    channels = 6 if depthwise else 3
+    bias = rng.standard_normal(channels)
+    s = statistics(rng, channels)
+    up_kernel, up_bias = rng.standard_normal(kernel.shape), rng.standard_normal(channels)
+
+    ours = {name: Tensor(value, requires_grad=True) for name, value in
+            {"kernel": kernel, "bias": bias, **s}.items()}
+    folded_kernel, folded_bias = ops.batch_norm_fold(ours["kernel"], ours["bias"], ours["mean"], ours["variance"],
+                                                     ours["gamma"], ours["beta"], 1e-3, depthwise=depthwise)
+    total = ops.add(ops.sum(ops.multiply(folded_kernel, up_kernel)), ops.sum(ops.multiply(folded_bias, up_bias)))
+    total.backward()
+
+    theirs = {name: torch.tensor(value, requires_grad=True) for name, value in
+              {"kernel": kernel, "bias": bias, **s}.items()}
+    scale = theirs["gamma"] / torch.sqrt(theirs["variance"] + 1e-3)
+    per_output = scale.reshape(2, 3) if depthwise else scale
+    torch_kernel = theirs["kernel"] * per_output
+    torch_bias = (theirs["bias"] - theirs["mean"]) * scale + theirs["beta"]
+    ((torch_kernel * torch.from_numpy(up_kernel)).sum() + (torch_bias * torch.from_numpy(up_bias)).sum()).backward()
+    for name in ours:
+        np.testing.assert_allclose(ours[name].grad, theirs[name].grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
