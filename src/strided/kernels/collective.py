@@ -44,6 +44,12 @@ def batch_share():
     return _share
 
 
+def whole_batch(rows):
+    """The whole batch's rows when this process computes `rows` of a batch it shares with
+    others, else `rows`: what a choice that must come out the same on every process counts."""
+    return rows if _share is None else _share[1]
+
+
 @contextlib.contextmanager
 def joined(group, share=None):
     """Run the block as a member of `group` (an object with `all_gather(vector)`), computing

@@ -109,7 +109,7 @@ def batch_leaves(n, step):
     """[(start, stop)] of the leaves of range(n)'s halving tree: a block longer than
     min(step, leaf_limit(batch)) splits into its first ceil(len / 2) images and the rest,
     `batch` being the whole batch's images (n, unless this process computes a share of a
-    batch with others: `kernels.collective.batch_share`).
+    batch with others: `kernels.collective.whole_batch`).
 
     Whether a block splits depends on its length and the whole batch alone, so the tree of any
     block is the subtree of the whole batch's tree: a process given one half of a batch
@@ -118,8 +118,7 @@ def batch_leaves(n, step):
     >>> batch_leaves(10, 4)
     [(0, 3), (3, 5), (5, 8), (8, 10)]
     """
-    share = collective.batch_share()
-    limit = max(1, min(step, leaf_limit(n if share is None else share[1])))
+    limit = max(1, min(step, leaf_limit(collective.whole_batch(n))))
     leaves, pending = [], [(0, n)]
     while pending:
         start, stop = pending.pop()

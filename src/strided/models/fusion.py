@@ -169,12 +169,10 @@ def _fold_pays(conv, x):
     whole kernel on every call (the weights may have changed since the last), the batch norm
     pass the whole output; per output channel, kh * kw * (input channels per group) values
     against the output's positions (batch x output height x width, from the input's size and
-    the strides). The batch is the whole batch when ranks share it (`collective.batch_share`):
+    the strides). The batch is the whole batch when ranks share it (`collective.whole_batch`):
     every rank, and one process alone, choose alike, and compute the same numbers."""
     spatial = x.shape[1:3] if conv.data_format == "channels_last" else x.shape[2:4]
-    share = collective.batch_share()
-    batch = x.shape[0] if share is None else share[1]
-    positions = batch * math.prod(-(-n // s) for n, s in zip(spatial, conv.strides))
+    positions = collective.whole_batch(x.shape[0]) * math.prod(-(-n // s) for n, s in zip(spatial, conv.strides))
     return positions >= math.prod(conv.kernel.shape[:-1]) // (conv.kernel.shape[-2] if _is_depthwise(conv) else 1)
 
 

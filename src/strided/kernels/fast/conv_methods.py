@@ -64,14 +64,13 @@ def prefers_winograd(x_shape, kernel_shape, strides, pads, dilation, groups, nee
                      need_dkernel=False):
     """Whether Winograd applies to this convolution and costs less than im2col: for the forward
     pass (by default), or for the backward pass's dX and/or dK. The images counted are the
-    whole batch's when processes share it (`kernels.collective.batch_share`): every process,
+    whole batch's when processes share it (`kernels.collective.whole_batch`): every process,
     and one alone, choose the same method, and so compute the same bits."""
     output_hw = conv_output_hw(x_shape, kernel_shape, strides, pads, dilation)
     if not winograd.applies(kernel_shape, strides, dilation, groups, pads, output_hw):
         return False
     rows, columns = winograd.tile_counts(output_hw)
-    share = collective.batch_share()  # ranks sharing a batch choose by the whole batch, alike
-    images = x_shape[0] if share is None else share[1]
+    images = collective.whole_batch(x_shape[0])  # ranks sharing a batch choose by the whole batch, alike
     pixels, tiles = images * output_hw[0] * output_hw[1], images * rows * columns
     c, o = kernel_shape[2], kernel_shape[3]
     if not (need_dx or need_dkernel):  # the forward pass
