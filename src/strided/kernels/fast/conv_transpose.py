@@ -33,8 +33,8 @@ def conv_transpose2d_forward(x, kernel, strides=(1, 1), crops=((0, 0), (0, 0)), 
 
     def chunk(start, stop, scratch):
         cols = x[start:stop].reshape(-1, in_channels) @ flat_kernel  # one patch per input pixel
-        full[start:stop] = col2im(cols.reshape(stop - start, h, w, kh, kw, out_channels),
-                                  (stop - start, *canvas, out_channels), strides, dilation)
+        col2im(cols.reshape(stop - start, h, w, kh, kw, out_channels), (stop - start, *canvas, out_channels),
+               strides, dilation, out=full[start:stop])
 
     for_each_chunk(chunk, n, chunk_size(max(1, h * w * kh * kw * out_channels)))
     return _crop_or_extend(full, crops)

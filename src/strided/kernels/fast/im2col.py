@@ -116,15 +116,20 @@ def strided_view(x, shape, strides, writeable=False):
     return view
 
 
-def col2im(cols, padded_shape, strides=(1, 1), dilation=(1, 1)):
-    """Mirror of im2col: add patches (N, H', W', kh, kw, C) back into an (N, Hp, Wp, C) image.
+def col2im(cols, padded_shape, strides=(1, 1), dilation=(1, 1), out=None):
+    """Mirror of im2col: add patches (N, H', W', kh, kw, C) back into an (N, Hp, Wp, C) image
+    (a new one, or `out`, of that shape, overwritten).
 
     Each kernel offset (a, b) is one strided `+=` of an (N, H', W', C) slab; overlapping
     patches therefore accumulate, which is exactly the gradient of im2col.
     """
     n, out_h, out_w, kh, kw, c = cols.shape
     (sh, sw), (dh, dw) = strides, dilation
-    image = np.zeros(padded_shape, dtype=cols.dtype)
+    if out is None:
+        image = np.zeros(padded_shape, dtype=cols.dtype)
+    else:
+        image = out
+        image.fill(0)
     for a in range(kh):
         rows = slice(a * dh, a * dh + sh * (out_h - 1) + 1, sh)
         for b in range(kw):
